@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+/** The `ppo-ts` command. */
+import { Command } from "commander";
+import { registerEnvsCommand } from "./envs.js";
+
+const program = new Command();
+program
+  .name("ppo-ts")
+  .description("Reinforcement learning in TypeScript: PPO and Gymnasium-compatible environments.")
+  .version("0.1.0");
+registerEnvsCommand(program);
+program.parseAsync(process.argv).catch((error: unknown) => {
+  console.error(`ppo-ts: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,1 @@
+// Registers the classic-control environments (filled in with the envs themselves).

@@ -1,0 +1,126 @@
+/**
+ * The environment API of Gymnasium 1.x, in TypeScript naming:
+ * `reset({ seed, options }) -> [obs, info]` and
+ * `step(action) -> [obs, reward, terminated, truncated, info]`.
+ */
+import { type NpRandom, npRandom } from "./seeding.js";
+import type { Space } from "./spaces.js";
+
+export type Info = Record<string, unknown>;
+export type StepResult<Obs> = [obs: Obs, reward: number, terminated: boolean, truncated: boolean, info: Info];
+export type ResetResult<Obs> = [obs: Obs, info: Info];
+export type RenderMode = "rgb_array" | "ansi";
+
+export interface ResetOptions {
+  seed?: number;
+  options?: Record<string, unknown>;
+}
+
+/** An RGB image, row-major, `height * width * 3` bytes. */
+export interface RgbFrame {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+export interface EnvMetadata {
+  renderModes: RenderMode[];
+  renderFps: number;
+}
+
+/** What `register` knows about an id; `make` attaches it to the env it builds. */
+export interface EnvSpec {
+  id: string;
+  maxEpisodeSteps?: number;
+  rewardThreshold?: number;
+  nondeterministic?: boolean;
+  /** Default constructor options, overridden by `make`'s. */
+  kwargs?: Record<string, unknown>;
+}
+
+export abstract class Env<Obs = unknown, Act = unknown> {
+  abstract observationSpace: Space<Obs>;
+  abstract actionSpace: Space<Act>;
+  metadata: EnvMetadata = { renderModes: [], renderFps: 30 };
+  renderMode: RenderMode | undefined;
+  spec: EnvSpec | undefined;
+  private generator: NpRandom | undefined;
+
+  /** The env's generator; `reset({ seed })` replaces it, as Gymnasium's `np_random`. */
+  get npRandom(): NpRandom {
+    this.generator ??= npRandom();
+    return this.generator;
+  }
+
+  set npRandom(rng: NpRandom) {
+    this.generator = rng;
+  }
+
+  /** Subclasses call `super.reset(opts)` first: it reseeds the generator when a seed is given. */
+  reset(opts: ResetOptions = {}): ResetResult<Obs> {
+    if (opts.seed !== undefined) this.npRandom = npRandom(opts.seed);
+    return undefined as unknown as ResetResult<Obs>;
+  }
+
+  abstract step(action: Act): StepResult<Obs>;
+
+  render(): RgbFrame | string | undefined {
+    return undefined;
+  }
+
+  close(): void {}
+
+  /** The innermost env, below every wrapper. */
+  get unwrapped(): Env {
+    return this as Env;
+  }
+
+  /** A short name for error messages: the registered id, else the class name. */
+  get displayName(): string {
+    return this.spec?.id ?? this.constructor.name;
+  }
+}
+
+/** Wraps an env, passing everything through unless overridden. */
+export class Wrapper<Obs = unknown, Act = unknown, InnerObs = Obs, InnerAct = Act> extends Env<Obs, Act> {
+  /** Wrappers that change a space assign their own in their constructor. */
+  observationSpace: Space<Obs>;
+  actionSpace: Space<Act>;
+
+  constructor(readonly env: Env<InnerObs, InnerAct>) {
+    super();
+    this.observationSpace = env.observationSpace as unknown as Space<Obs>;
+    this.actionSpace = env.actionSpace as unknown as Space<Act>;
+    this.metadata = env.metadata;
+    this.renderMode = env.renderMode;
+    this.spec = env.spec;
+  }
+
+  override get npRandom(): NpRandom {
+    return this.env.npRandom;
+  }
+
+  override set npRandom(rng: NpRandom) {
+    this.env.npRandom = rng;
+  }
+
+  override reset(opts: ResetOptions = {}): ResetResult<Obs> {
+    return this.env.reset(opts) as unknown as ResetResult<Obs>;
+  }
+
+  step(action: Act): StepResult<Obs> {
+    return this.env.step(action as unknown as InnerAct) as unknown as StepResult<Obs>;
+  }
+
+  override render(): RgbFrame | string | undefined {
+    return this.env.render();
+  }
+
+  override close(): void {
+    this.env.close();
+  }
+
+  override get unwrapped(): Env {
+    return this.env.unwrapped;
+  }
+}

@@ -1,0 +1,2 @@
+/** ppo-ts: reinforcement learning in TypeScript. */
+export * from "./envs/index.js";
