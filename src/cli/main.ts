@@ -2,6 +2,7 @@
 /** The `ppo-ts` command. */
 import { Command } from "commander";
 import { registerEnvsCommand } from "./envs.js";
+import { registerPlotCommand } from "./plot.js";
 
 const program = new Command();
 program
@@ -9,6 +10,7 @@ program
   .description("Reinforcement learning in TypeScript: PPO and Gymnasium-compatible environments.")
   .version("0.1.0");
 registerEnvsCommand(program);
+registerPlotCommand(program);
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(`ppo-ts: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;

@@ -1,0 +1,31 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import type { Command } from "commander";
+import { parseMetricsCsv, plotRunsSvg, type RunMetrics } from "../io/plot.js";
+import { svgToPng } from "../io/plot_png.js";
+
+/** `ppo-ts plot DIR... [--out FILE.png|.svg]`: the training curves of one or more runs on one sheet. */
+export function registerPlotCommand(program: Command): void {
+  program
+    .command("plot")
+    .description("plot episodic return, actor and critic loss, entropy and approx KL of one or more runs")
+    .argument("<runs...>", "run directories (each with a metrics.csv); seeds of one config are averaged")
+    .option(
+      "--out <file>",
+      "output file, .png or .svg (default: plot.png in the run directory, or ./plot.png for several)",
+    )
+    .action((dirs: string[], opts: { out?: string }) => {
+      const runs: RunMetrics[] = dirs.map((dir) => {
+        const csvPath = join(dir, "metrics.csv");
+        if (!existsSync(csvPath))
+          throw new Error(`no metrics.csv in ${resolve(dir)}: is it a run directory?`);
+        return { name: basename(resolve(dir)), columns: parseMetricsCsv(readFileSync(csvPath, "utf8")) };
+      });
+      const out = opts.out ?? (dirs.length === 1 ? join(dirs[0], "plot.png") : "plot.png");
+      const svg = plotRunsSvg(runs);
+      if (out.endsWith(".svg")) writeFileSync(out, svg);
+      else if (out.endsWith(".png")) writeFileSync(out, svgToPng(svg));
+      else throw new Error(`--out must end in .png or .svg, got ${out}`);
+      console.log(`wrote ${out}`);
+    });
+}
