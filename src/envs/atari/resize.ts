@@ -1,0 +1,195 @@
+/**
+ * OpenCV's `cv2.resize(..., interpolation=INTER_AREA)` and `cv2.cvtColor(..., COLOR_RGB2GRAY)` for
+ * uint8 images, bit for bit, so that preprocessed Atari frames equal Gymnasium's and CleanRL's.
+ *
+ * Area resizing when shrinking by a non-integer factor (210x160 -> 84x84 is 2.5 x 1.905): each output
+ * pixel covers a `scale`-wide cell of the source; a source pixel wholly inside the cell weighs
+ * `1 / cellWidth`, one cut by the cell's edge weighs the covered fraction over `cellWidth`. OpenCV
+ * tabulates these weights per axis in float32, sums each source row horizontally into a float32
+ * buffer, accumulates the rows weighted vertically in float32, and rounds half to even. The same
+ * order of float32 operations is kept here (`Math.fround` after each product and sum), which makes
+ * the output identical, not just close.
+ *
+ * Shrinking by integer factors takes OpenCV's fast path: the plain mean of each block, rounded as
+ * OpenCV does (`(sum + 2) >> 2` for 2x2 blocks, round-half-even of `sum * (1 / area)` otherwise).
+ */
+
+/** One term of a 1-D area table: output index `di` takes `alpha` times source index `si`. */
+interface AreaTable {
+  dst: Int32Array;
+  src: Int32Array;
+  alpha: Float32Array;
+}
+
+/** OpenCV's `computeResizeAreaTab`: weights of the source pixels each output pixel covers. */
+function areaTable(srcSize: number, dstSize: number, channels: number, scale: number): AreaTable {
+  const dst: number[] = [];
+  const src: number[] = [];
+  const alpha: number[] = [];
+  // A fraction below this is treated as no overlap (OpenCV's 1e-3).
+  const minOverlap = 1e-3;
+  for (let d = 0; d < dstSize; d++) {
+    const start = d * scale;
+    const end = start + scale;
+    const cellWidth = Math.min(scale, srcSize - start);
+    let firstWhole = Math.ceil(start);
+    const lastEdge = Math.min(Math.floor(end), srcSize - 1);
+    firstWhole = Math.min(firstWhole, lastEdge);
+    const push = (s: number, weight: number) => {
+      dst.push(d * channels);
+      src.push(s * channels);
+      alpha.push(Math.fround(weight));
+    };
+    if (firstWhole - start > minOverlap) push(firstWhole - 1, (firstWhole - start) / cellWidth);
+    for (let s = firstWhole; s < lastEdge; s++) push(s, 1 / cellWidth);
+    if (end - lastEdge > minOverlap) push(lastEdge, Math.min(end - lastEdge, 1, cellWidth) / cellWidth);
+  }
+  return { dst: Int32Array.from(dst), src: Int32Array.from(src), alpha: Float32Array.from(alpha) };
+}
+
+/** C's `lrintf` for the non-negative values a resize produces, saturated to a byte. */
+function roundToByte(value: number): number {
+  let rounded = Math.round(value);
+  if (rounded - value === 0.5 && (rounded & 1) === 1) rounded -= 1;
+  return Math.min(rounded, 255);
+}
+
+/**
+ * Resizes `height x width x channels` uint8 images (row-major, channels last) to a fixed smaller
+ * size. Tables and scratch rows are built once; `resize` allocates nothing.
+ */
+export class AreaResize {
+  readonly outputSize: number;
+  private readonly fastScaleX: number;
+  private readonly fastScaleY: number;
+  private readonly xTable: AreaTable | undefined;
+  private readonly yTable: AreaTable | undefined;
+  private readonly rowSum: Float32Array;
+  private readonly columnSum: Float32Array;
+
+  constructor(
+    readonly srcHeight: number,
+    readonly srcWidth: number,
+    readonly dstHeight: number,
+    readonly dstWidth: number,
+    readonly channels = 1,
+  ) {
+    for (const [name, v] of Object.entries({ srcHeight, srcWidth, dstHeight, dstWidth, channels })) {
+      if (!Number.isInteger(v) || v <= 0)
+        throw new RangeError(`AreaResize: ${name} must be a positive integer, got ${v}`);
+    }
+    if (dstHeight > srcHeight || dstWidth > srcWidth) {
+      throw new RangeError(
+        `AreaResize shrinks only: ${srcHeight}x${srcWidth} -> ${dstHeight}x${dstWidth} would enlarge the image`,
+      );
+    }
+    this.outputSize = dstHeight * dstWidth * channels;
+    // OpenCV derives the scale from the inverse ratio, as here, which decides the last bits.
+    const scaleX = 1 / (dstWidth / srcWidth);
+    const scaleY = 1 / (dstHeight / srcHeight);
+    const integral = (s: number) => Math.abs(s - Math.round(s)) < Number.EPSILON;
+    if (integral(scaleX) && integral(scaleY)) {
+      this.fastScaleX = Math.round(scaleX);
+      this.fastScaleY = Math.round(scaleY);
+    } else {
+      this.fastScaleX = 0;
+      this.fastScaleY = 0;
+      this.xTable = areaTable(srcWidth, dstWidth, channels, scaleX);
+      this.yTable = areaTable(srcHeight, dstHeight, 1, scaleY);
+    }
+    this.rowSum = new Float32Array(dstWidth * channels);
+    this.columnSum = new Float32Array(dstWidth * channels);
+  }
+
+  /** Resizes `src` into `out` (allocated when omitted) and returns it. */
+  resize(src: Uint8Array, out: Uint8Array = new Uint8Array(this.outputSize)): Uint8Array {
+    const expected = this.srcHeight * this.srcWidth * this.channels;
+    if (src.length !== expected) {
+      throw new RangeError(
+        `AreaResize: expected ${expected} bytes (${this.srcHeight}x${this.srcWidth}x${this.channels}), got ${src.length}`,
+      );
+    }
+    if (this.xTable === undefined || this.yTable === undefined) this.blockMean(src, out);
+    else this.fractionalArea(src, out, this.xTable, this.yTable);
+    return out;
+  }
+
+  private fractionalArea(src: Uint8Array, out: Uint8Array, xTable: AreaTable, yTable: AreaTable): void {
+    const rowWidth = this.dstWidth * this.channels;
+    const srcRowWidth = this.srcWidth * this.channels;
+    const channels = this.channels;
+    const { dst: xDst, src: xSrc, alpha: xAlpha } = xTable;
+    const rowSum = this.rowSum;
+    const columnSum = this.columnSum;
+    const fround = Math.fround;
+    columnSum.fill(0);
+    let previousDy = yTable.dst[0];
+    for (let j = 0; j < yTable.dst.length; j++) {
+      const beta = yTable.alpha[j];
+      const dy = yTable.dst[j];
+      const rowStart = yTable.src[j] * srcRowWidth;
+      // Horizontal pass: one source row into float32 sums per output column.
+      rowSum.fill(0);
+      for (let k = 0; k < xDst.length; k++) {
+        const d = xDst[k];
+        const s = rowStart + xSrc[k];
+        const alpha = xAlpha[k];
+        for (let c = 0; c < channels; c++) rowSum[d + c] = rowSum[d + c] + fround(src[s + c] * alpha);
+      }
+      // Vertical pass: a new output row flushes the finished one.
+      if (dy !== previousDy) {
+        const outRow = previousDy * rowWidth;
+        for (let x = 0; x < rowWidth; x++) {
+          out[outRow + x] = roundToByte(columnSum[x]);
+          columnSum[x] = fround(beta * rowSum[x]);
+        }
+        previousDy = dy;
+      } else {
+        for (let x = 0; x < rowWidth; x++) columnSum[x] = columnSum[x] + fround(beta * rowSum[x]);
+      }
+    }
+    const outRow = previousDy * rowWidth;
+    for (let x = 0; x < rowWidth; x++) out[outRow + x] = roundToByte(columnSum[x]);
+  }
+
+  private blockMean(src: Uint8Array, out: Uint8Array): void {
+    const { fastScaleX: sx, fastScaleY: sy, channels } = this;
+    const srcRowWidth = this.srcWidth * channels;
+    const area = sx * sy;
+    const inverseArea = Math.fround(1 / area);
+    const twoByTwo = sx === 2 && sy === 2;
+    let o = 0;
+    for (let dy = 0; dy < this.dstHeight; dy++) {
+      for (let dx = 0; dx < this.dstWidth; dx++) {
+        for (let c = 0; c < channels; c++) {
+          let sum = 0;
+          for (let y = 0; y < sy; y++) {
+            const row = (dy * sy + y) * srcRowWidth + dx * sx * channels + c;
+            for (let x = 0; x < sx; x++) sum += src[row + x * channels];
+          }
+          out[o++] = twoByTwo ? (sum + 2) >> 2 : roundToByte(Math.fround(sum * inverseArea));
+        }
+      }
+    }
+  }
+}
+
+// OpenCV 4's RGB -> gray weights in 15-bit fixed point (0.299, 0.587, 0.114; they sum to 1 << 15).
+const GRAY_SHIFT = 15;
+const RED_TO_GRAY = 9798;
+const GREEN_TO_GRAY = 19235;
+const BLUE_TO_GRAY = 3735;
+const GRAY_ROUND = 1 << (GRAY_SHIFT - 1);
+
+/** `cv2.cvtColor(rgb, COLOR_RGB2GRAY)` for uint8: `pixels` RGB triples into `out`. */
+export function rgbToGray(rgb: Uint8Array, out: Uint8Array = new Uint8Array(rgb.length / 3)): Uint8Array {
+  if (rgb.length !== out.length * 3) {
+    throw new RangeError(`rgbToGray: ${rgb.length} RGB bytes do not fill ${out.length} gray pixels`);
+  }
+  for (let i = 0, p = 0; i < out.length; i++, p += 3) {
+    out[i] =
+      (rgb[p] * RED_TO_GRAY + rgb[p + 1] * GREEN_TO_GRAY + rgb[p + 2] * BLUE_TO_GRAY + GRAY_ROUND) >>
+      GRAY_SHIFT;
+  }
+  return out;
+}
