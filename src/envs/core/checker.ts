@@ -1,6 +1,10 @@
 /**
  * The checks Gymnasium's `OrderEnforcing` and `PassiveEnvChecker` make, with errors that name the
  * env, the space and the value: `step` before `reset`, an action outside the action space, NaN.
+ *
+ * A `Box` action may lie outside the box's bounds: the envs clip it, as Gymnasium's do, and
+ * continuous policies sample from unbounded distributions. It must still have the box's size and
+ * hold finite numbers. Every other space's actions must be members of the space.
  */
 import { type ResetOptions, type ResetResult, type StepResult, Wrapper } from "./env.js";
 import { Box, describeValue } from "./spaces.js";
@@ -17,25 +21,48 @@ export class EnvChecker<Obs, Act> extends Wrapper<Obs, Act> {
     if (!this.hasReset) {
       throw new Error(`${this.displayName}: step() called before reset(). Call env.reset() first.`);
     }
-    if (!this.actionSpace.contains(action)) throw new RangeError(this.describeBadAction(action));
+    if (!this.isValidAction(action)) throw new RangeError(this.describeBadAction(action));
     return this.env.step(action);
+  }
+
+  private isValidAction(action: unknown): boolean {
+    const space = this.actionSpace;
+    if (!(space instanceof Box)) return space.contains(action);
+    if (typeof action === "number") return space.size === 1 && Number.isFinite(action);
+    if (!(ArrayBuffer.isView(action) || Array.isArray(action))) return false;
+    const values = action as ArrayLike<unknown>;
+    if (values.length !== space.size) return false;
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isFinite(values[i])) return false;
+    }
+    return true;
   }
 
   private describeBadAction(action: unknown): string {
     const space = this.actionSpace;
+    const name = this.displayName;
     const values =
       typeof action === "number"
         ? [action]
         : ArrayBuffer.isView(action) || Array.isArray(action)
           ? Array.from(action as ArrayLike<number>)
           : [];
+    if (typeof action === "number" && Number.isNaN(action)) {
+      return `${name}: action NaN is not a number; the action space is ${space}.`;
+    }
     if (values.some((v) => Number.isNaN(v))) {
-      return `${this.displayName}: action ${describeValue(action)} contains NaN; the action space is ${space}.`;
+      return `${name}: action ${describeValue(action)} contains NaN; the action space is ${space}.`;
     }
     if (space instanceof Box && values.length !== space.size) {
-      return `${this.displayName}: action ${describeValue(action)} has ${values.length} values, the action space ${space} needs ${space.size}.`;
+      return `${name}: action ${describeValue(action)} has ${values.length} values, the action space ${space} needs ${space.size}.`;
     }
-    return `${this.displayName}: action ${describeValue(action)} is not in the action space ${space}.`;
+    if (space instanceof Box && values.some((v) => typeof v !== "number")) {
+      return `${name}: action ${describeValue(action)} holds a value that is not a number; the action space is ${space}.`;
+    }
+    if (space instanceof Box && values.some((v) => !Number.isFinite(v))) {
+      return `${name}: action ${describeValue(action)} contains an infinite value; the action space is ${space}.`;
+    }
+    return `${name}: action ${describeValue(action)} is not in the action space ${space}.`;
   }
 
   override render() {

@@ -1,0 +1,136 @@
+/**
+ * MountainCarContinuous: the mountain car with a continuous throttle, from Moore (1990) and
+ * Gymnasium's `Continuous_MountainCarEnv` (after Arnaud de Broissia's version).
+ *
+ * ## Dynamics
+ * The track's height is `sin(3x)`. Each step, with the force `f = clip(a, −1, 1)`:
+ *
+ *     v ← clip(v + 0.0015 · f − 0.0025 · cos(3x), −0.07, 0.07)
+ *     x ← clip(x + v, −1.2, 0.6)
+ *
+ * and a car that hits the left wall (`x = −1.2` moving left) stops. The state is stored as float32
+ * after every step, so the observation is the state itself. (Under NumPy 2 Gymnasium also does the
+ * arithmetic of later steps in float32; this port computes in float64 and rounds the stored state,
+ * which agrees to about 4e-7.)
+ *
+ * ## Action space
+ * `Box(-1, 1, (1,))` float32: the throttle; values outside are clipped for the dynamics.
+ *
+ * ## Observation space
+ * `Box(2,)` float32: position in [−1.2, 0.6], velocity in [−0.07, 0.07].
+ *
+ * ## Rewards
+ * `−0.1 · a²` every step, using the action as given (not clipped), plus 100 on reaching the goal.
+ *
+ * ## Starting state
+ * Position uniform in [−0.6, −0.4), velocity 0; `reset({ options: { low, high } })` changes the
+ * position's range.
+ *
+ * ## Episode end
+ * Terminated when `x ≥ 0.45` and `v ≥ goalVelocity`. `MountainCarContinuous-v0` is truncated at
+ * 999 steps by `make`'s TimeLimit.
+ *
+ * ## Options
+ * `goalVelocity` (default 0), `renderMode` ("rgb_array": 600x400 frames).
+ */
+import { Env, type ResetOptions, type ResetResult, type RgbFrame, type StepResult } from "../core/env.js";
+import { Box } from "../core/spaces.js";
+import { drawMountainCar, MAX_POSITION, MAX_SPEED, MIN_POSITION } from "./mountain_car.js";
+import { type ClassicOptions, checkOptions, resetBounds, warnOnce } from "./utils.js";
+
+export interface ContinuousMountainCarOptions extends ClassicOptions {
+  /** The velocity the car needs at the flag to finish (default 0). */
+  goalVelocity?: number;
+}
+
+const MIN_ACTION = -1.0;
+const MAX_ACTION = 1.0;
+/** 0.5 in MountainCar-v0; 0.45 here, as in Arnaud de Broissia's version. */
+const GOAL_POSITION = 0.45;
+const POWER = 0.0015;
+const GRAVITY = 0.0025;
+const GOAL_REWARD = 100.0;
+const ACTION_COST = 0.1;
+
+const RESET_LOW = -0.6;
+const RESET_HIGH = -0.4;
+
+export class ContinuousMountainCarEnv extends Env<Float32Array, ArrayLike<number>> {
+  observationSpace = new Box([MIN_POSITION, -MAX_SPEED], [MAX_POSITION, MAX_SPEED]);
+  actionSpace = new Box(MIN_ACTION, MAX_ACTION, [1]);
+  override metadata = { renderModes: ["rgb_array" as const], renderFps: 30 };
+
+  readonly goalVelocity: number;
+  private position = 0;
+  private velocity = 0;
+  private hasState = false;
+
+  constructor(options: ContinuousMountainCarOptions = {}) {
+    super();
+    checkOptions("MountainCarContinuous", options, ["goalVelocity"]);
+    this.renderMode = options.renderMode;
+    this.goalVelocity = options.goalVelocity ?? 0;
+  }
+
+  /** `[position, velocity]`, as Gymnasium's `state` (float32 values after a step; float64 after reset). */
+  get state(): number[] | undefined {
+    return this.hasState ? [this.position, this.velocity] : undefined;
+  }
+
+  set state(state: ArrayLike<number>) {
+    if (state.length !== 2) {
+      throw new RangeError(`MountainCarContinuous: state needs 2 values, got ${state.length}`);
+    }
+    this.position = state[0];
+    this.velocity = state[1];
+    this.hasState = true;
+  }
+
+  override reset(opts: ResetOptions = {}): ResetResult<Float32Array> {
+    super.reset(opts);
+    const [low, high] = resetBounds("MountainCarContinuous", opts.options, RESET_LOW, RESET_HIGH);
+    this.position = this.npRandom.uniform(low, high);
+    this.velocity = 0;
+    this.hasState = true;
+    return [this.observation(), {}];
+  }
+
+  step(action: ArrayLike<number>): StepResult<Float32Array> {
+    const throttle = action[0];
+    const force = Math.min(Math.max(throttle, MIN_ACTION), MAX_ACTION);
+
+    let velocity = this.velocity + (force * POWER - GRAVITY * Math.cos(3 * this.position));
+    if (velocity > MAX_SPEED) velocity = MAX_SPEED;
+    if (velocity < -MAX_SPEED) velocity = -MAX_SPEED;
+    let position = this.position + velocity;
+    if (position > MAX_POSITION) position = MAX_POSITION;
+    if (position < MIN_POSITION) position = MIN_POSITION;
+    if (position === MIN_POSITION && velocity < 0) velocity = 0;
+
+    const terminated = position >= GOAL_POSITION && velocity >= this.goalVelocity;
+    const reward = (terminated ? GOAL_REWARD : 0) - throttle ** 2 * ACTION_COST;
+
+    // Gymnasium keeps the state as float32.
+    this.position = Math.fround(position);
+    this.velocity = Math.fround(velocity);
+    return [this.observation(), reward, terminated, false, {}];
+  }
+
+  private observation(): Float32Array {
+    const obs = new Float32Array(2);
+    obs[0] = this.position;
+    obs[1] = this.velocity;
+    return obs;
+  }
+
+  /** The 600x400 picture of MountainCar, with the flag at 0.45. */
+  override render(): RgbFrame | undefined {
+    if (this.renderMode !== "rgb_array") {
+      warnOnce(
+        'MountainCarContinuous: render() needs a renderMode; make the env with { renderMode: "rgb_array" }.',
+      );
+      return undefined;
+    }
+    return this.hasState ? drawMountainCar(this.position, GOAL_POSITION) : undefined;
+  }
+}
