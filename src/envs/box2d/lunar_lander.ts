@@ -63,8 +63,17 @@ import {
   type Vec2Value,
   World,
 } from "planck";
-import { Env, type RenderMode, type ResetOptions, type ResetResult, type StepResult } from "../core/env.js";
+import { checkOptions, warnOnce } from "../classic/utils.js";
+import {
+  Env,
+  type RenderMode,
+  type ResetOptions,
+  type ResetResult,
+  type RgbFrame,
+  type StepResult,
+} from "../core/env.js";
 import { Box, Discrete, describeValue, type Space } from "../core/spaces.js";
+import { BLACK, Canvas, type Color, WHITE } from "../rendering/canvas.js";
 
 export const FPS = 50;
 /** Pixels per metre; it sets how fast-paced the game is (forces are tuned to it). */
@@ -142,6 +151,21 @@ const WIND_INDEX_RANGE = 9999;
 const W = VIEWPORT_W / SCALE;
 const H = VIEWPORT_H / SCALE;
 
+// Rendering: the sky is black above the terrain, the ground white below it.
+const LANDER_FILL: Color = [128, 102, 230];
+const LANDER_OUTLINE: Color = [77, 77, 128];
+const FLAG_COLOR: Color = [204, 204, 0];
+/** Flag pole height, flag length and flag height, in pixels. */
+const FLAG_POLE = 50;
+const FLAG_LENGTH = 25;
+const FLAG_HEIGHT = 10;
+const LEG_POLY: readonly (readonly [number, number])[] = [
+  [-LEG_W, -LEG_H],
+  [LEG_W, -LEG_H],
+  [LEG_W, LEG_H],
+  [-LEG_W, LEG_H],
+];
+
 const OBS_HIGH = [2.5, 2.5, 10, 10, 2 * Math.PI, 10, 1, 1];
 const OBS_LOW = [-2.5, -2.5, -10, -10, -2 * Math.PI, -10, 0, 0];
 
@@ -158,7 +182,7 @@ export interface LunarLanderOptions {
   turbulencePower?: number;
 }
 
-const OPTION_NAMES = ["renderMode", "continuous", "gravity", "enableWind", "windPower", "turbulencePower"];
+const OPTION_NAMES = ["continuous", "gravity", "enableWind", "windPower", "turbulencePower"];
 
 export type LunarLanderAction = number | ArrayLike<number>;
 
@@ -201,13 +225,7 @@ export class LunarLander extends Env<Float32Array, LunarLanderAction> {
 
   constructor(options: LunarLanderOptions = {}) {
     super();
-    for (const key of Object.keys(options)) {
-      if (!OPTION_NAMES.includes(key)) {
-        throw new Error(
-          `LunarLander: unknown option "${key}"; the options are ${OPTION_NAMES.join(", ")} (camelCase: enable_wind is enableWind)`,
-        );
-      }
-    }
+    checkOptions("LunarLander", options, OPTION_NAMES);
     const {
       renderMode,
       continuous = false,
@@ -220,12 +238,10 @@ export class LunarLander extends Env<Float32Array, LunarLanderAction> {
       throw new RangeError(`LunarLander: gravity must be between -12 and 0 (exclusive), got ${gravity}`);
     }
     if (!(windPower >= 0 && windPower <= 20)) {
-      console.warn(`LunarLander: windPower is recommended to be between 0 and 20, got ${windPower}`);
+      warnOnce(`LunarLander: windPower is recommended to be between 0 and 20, got ${windPower}`);
     }
     if (!(turbulencePower >= 0 && turbulencePower <= 2)) {
-      console.warn(
-        `LunarLander: turbulencePower is recommended to be between 0 and 2, got ${turbulencePower}`,
-      );
+      warnOnce(`LunarLander: turbulencePower is recommended to be between 0 and 2, got ${turbulencePower}`);
     }
     this.continuous = continuous;
     this.gravity = gravity;
@@ -481,6 +497,57 @@ export class LunarLander extends Env<Float32Array, LunarLanderAction> {
       reward = REST_REWARD;
     }
     return [obs, reward, terminated, false, {}];
+  }
+
+  /** A 600x400 frame: sky, terrain, lander, legs and the helipad's flags (renderMode "rgb_array"). */
+  override render(): RgbFrame | undefined {
+    if (this.renderMode !== "rgb_array") {
+      throw new Error(
+        `${this.displayName}: render() needs a renderMode; make the env with { renderMode: "rgb_array" }`,
+      );
+    }
+    if (this.lander === undefined) return undefined;
+    const canvas = new Canvas(VIEWPORT_W, VIEWPORT_H, { yUp: true, background: WHITE });
+    // The sky as one polygon (terrain line, then the top corners), so no seams show between chunks.
+    const sky: number[] = [];
+    for (let i = 0; i < TERRAIN_CHUNKS - 1; i++) sky.push(this.terrain[4 * i], this.terrain[4 * i + 1]);
+    sky.push(
+      this.terrain[4 * (TERRAIN_CHUNKS - 2) + 2],
+      this.terrain[4 * (TERRAIN_CHUNKS - 2) + 3],
+      W,
+      H,
+      0,
+      H,
+    );
+    canvas.fillPolygon(
+      sky.map((v) => v * SCALE),
+      BLACK,
+    );
+    this.drawBody(canvas, this.lander, LANDER_POLY);
+    for (const leg of this.legs) this.drawBody(canvas, leg, LEG_POLY);
+    for (const x of [this.helipadX1 * SCALE, this.helipadX2 * SCALE]) {
+      const poleBottom = this.helipadY * SCALE;
+      const poleTop = poleBottom + FLAG_POLE;
+      canvas.line(x, poleBottom, x, poleTop, WHITE);
+      canvas.fillPolygon(
+        [x, poleTop, x, poleTop - FLAG_HEIGHT, x + FLAG_LENGTH, poleTop - FLAG_HEIGHT / 2],
+        FLAG_COLOR,
+      );
+    }
+    return canvas.frame();
+  }
+
+  /** Fills and outlines a body's polygon, given in pixels around the body's origin. */
+  private drawBody(canvas: Canvas, body: Body, polygon: readonly (readonly [number, number])[]): void {
+    const { x, y } = body.getPosition();
+    const cos = Math.cos(body.getAngle());
+    const sin = Math.sin(body.getAngle());
+    const points = polygon.flatMap(([px, py]) => [
+      (x + (px * cos - py * sin) / SCALE) * SCALE,
+      (y + (px * sin + py * cos) / SCALE) * SCALE,
+    ]);
+    canvas.fillPolygon(points, LANDER_FILL);
+    canvas.polyline(points, LANDER_OUTLINE, 1, true);
   }
 
   override close(): void {
