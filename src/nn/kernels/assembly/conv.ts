@@ -1,0 +1,32 @@
+// What the convolution needs beyond the GEMM (its im2col and col2im run inside the GEMM's packing and
+// stores, through offset tables the host builds once per shape).
+
+/** gradBias[o] += sum over images and positions of gradOutput (batch, channels, positions). */
+export function biasGrad(gradOutput: usize, gradBias: usize, batch: i32, channels: i32, positions: i32): void {
+  for (let o = 0; o < channels; o++) {
+    let sums = f32x4.splat(0);
+    let sum: f32 = 0;
+    for (let b = 0; b < batch; b++) {
+      const row = gradOutput + (<usize>((b * channels + o) * positions) << 2);
+      let p = 0;
+      for (; p + 4 <= positions; p += 4) sums = f32x4.add(sums, v128.load(row + (<usize>p << 2)));
+      for (; p < positions; p++) sum += load<f32>(row + (<usize>p << 2));
+    }
+    sum += f32x4.extract_lane(sums, 0) + f32x4.extract_lane(sums, 1) + f32x4.extract_lane(sums, 2) + f32x4.extract_lane(sums, 3);
+    const at = gradBias + (<usize>o << 2);
+    store<f32>(at, load<f32>(at) + sum);
+  }
+}
+
+/** dst[i] += src[i] for n floats (reduces partial gradients computed by separate threads). */
+export function addInto(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
+  }
+}

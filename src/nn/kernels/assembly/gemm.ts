@@ -1,0 +1,307 @@
+// The GEMM at the heart of every kernel: C = op(A) op(B) (+ C) (+ bias), blocked for the caches as in
+// Goto and van de Geijn's "Anatomy of high-performance matrix multiplication" (BLIS's loop order).
+//
+// Operands are described in memory (see `Operand` below) rather than by a transposition flag, so the
+// same driver serves plain matrices in either layout and the implicit matrices of a convolution: the
+// im2col matrix of an image batch is never written out, its blocks are packed straight from the
+// images through tables of element offsets, and col2im is a store through such tables.
+
+/** Rows of the register tile: A values broadcast per step. */
+export const MR: i32 = 4;
+/** Columns of the register tile: two f32x4 vectors. */
+export const NR: i32 = 8;
+/** Depth of a packed block; a KC x NR panel of B stays in L1 while the microkernel streams A. */
+export const KC: i32 = 256;
+/** Rows of a packed A block (kept in L2). */
+export const MC: i32 = 96;
+/** Columns of a packed B block. */
+export const NC: i32 = 1024;
+
+/**
+ * Where the operand X(r, q) lives, read from a descriptor in memory:
+ * mode STRIDED: X(r, q) = x[r * rowStride + q * colStride];
+ * mode TABLE:   X(r, q) = x[rowOffsets[r] + colOffsets[q]] with i32 element offsets.
+ */
+export const STRIDED: i32 = 0;
+export const TABLE: i32 = 1;
+
+// Descriptor layout, in i32 slots.
+export const D_M: i32 = 0;
+export const D_N: i32 = 1;
+export const D_K: i32 = 2;
+export const D_A: i32 = 3; // 5 slots: mode, ptr, rowStride | rowOffsets, colStride | colOffsets
+export const D_B: i32 = 8;
+export const D_C: i32 = 13;
+export const D_ACCUMULATE: i32 = 18;
+export const D_ROW_BIAS: i32 = 19; // pointer or 0: bias[i] added to row i
+export const D_COL_BIAS: i32 = 20; // pointer or 0: bias[j] added to column j
+export const D_PACK_A: i32 = 21; // scratch of MC * KC floats
+export const D_PACK_B: i32 = 22; // scratch of KC * NC floats
+export const D_TILE: i32 = 23; // scratch of MR * NR floats
+export const DESCRIPTOR_SLOTS: i32 = 24;
+
+@inline function slot(d: usize, i: i32): i32 {
+  return load<i32>(d + (<usize>i << 2));
+}
+
+@inline function element(base: usize, mode: i32, p1: i32, p2: i32, r: i32, q: i32): f32 {
+  if (mode == STRIDED) return load<f32>(base + ((<usize>(r * p1 + q * p2)) << 2));
+  return load<f32>(base + ((<usize>(load<i32>(<usize>p1 + (<usize>r << 2)) + load<i32>(<usize>p2 + (<usize>q << 2)))) << 2));
+}
+
+@inline function transpose4(
+  dst: usize, step: usize, r0: v128, r1: v128, r2: v128, r3: v128,
+): void {
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+  v128.store(dst + step, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+  v128.store(dst + 2 * step, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * step, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+}
+
+/** Packs the mc x kc block of A at (i0, p0) as MR-row panels, each kc steps of MR values, zero-padded. */
+function packA(dst: usize, d: usize, i0: i32, p0: i32, mc: i32, kc: i32): void {
+  const mode = slot(d, D_A);
+  const base = <usize>slot(d, D_A + 1);
+  const p1 = slot(d, D_A + 2);
+  const p2 = slot(d, D_A + 3);
+  for (let ir = 0; ir < mc; ir += MR) {
+    const rows = min(MR, mc - ir);
+    const panel = dst + (<usize>(ir * kc) << 2);
+    const i = i0 + ir;
+    if (rows == MR && mode == STRIDED && p1 == 1) {
+      // A stored with rows contiguous along i (transposed A): one vector per step.
+      let src = base + (<usize>(i + p0 * p2) << 2);
+      const stride = <usize>p2 << 2;
+      for (let p = 0; p < kc; p++) {
+        v128.store(panel + (<usize>p << 4), v128.load(src));
+        src += stride;
+      }
+    } else if (rows == MR && mode == STRIDED && p2 == 1) {
+      // Rows contiguous along p: transpose 4 x 4 blocks.
+      const stride = <usize>p1 << 2;
+      const src = base + (<usize>(i * p1 + p0) << 2);
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const s = src + (<usize>p << 2);
+        transpose4(panel + (<usize>p << 4), 16, v128.load(s), v128.load(s + stride), v128.load(s + 2 * stride), v128.load(s + 3 * stride));
+      }
+      for (; p < kc; p++) {
+        const s = src + (<usize>p << 2);
+        const o = panel + (<usize>p << 4);
+        store<f32>(o, load<f32>(s));
+        store<f32>(o, load<f32>(s + stride), 4);
+        store<f32>(o, load<f32>(s + 2 * stride), 8);
+        store<f32>(o, load<f32>(s + 3 * stride), 12);
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        const o = panel + (<usize>(p * MR) << 2);
+        for (let r = 0; r < MR; r++) {
+          store<f32>(o + (<usize>r << 2), r < rows ? element(base, mode, p1, p2, i + r, p0 + p) : 0);
+        }
+      }
+    }
+  }
+}
+
+/** Packs the kc x nc block of B at (p0, j0) as NR-column panels, each kc steps of NR values, zero-padded. */
+function packB(dst: usize, d: usize, p0: i32, j0: i32, kc: i32, nc: i32): void {
+  const mode = slot(d, D_B);
+  const base = <usize>slot(d, D_B + 1);
+  const p1 = slot(d, D_B + 2);
+  const p2 = slot(d, D_B + 3);
+  for (let jr = 0; jr < nc; jr += NR) {
+    const cols = min(NR, nc - jr);
+    const panel = dst + (<usize>(jr * kc) << 2);
+    const j = j0 + jr;
+    if (cols == NR && mode == STRIDED && p2 == 1) {
+      // Rows of B contiguous along j: two vectors per step.
+      let src = base + (<usize>(p0 * p1 + j) << 2);
+      const stride = <usize>p1 << 2;
+      for (let p = 0; p < kc; p++) {
+        const o = panel + (<usize>p << 5);
+        v128.store(o, v128.load(src));
+        v128.store(o, v128.load(src, 16), 16);
+        src += stride;
+      }
+    } else if (cols == NR && mode == STRIDED && p1 == 1) {
+      // B stored transposed (columns contiguous along p): transpose two 4 x 4 blocks per 4 steps.
+      const stride = <usize>p2 << 2;
+      const src = base + (<usize>(j * p2 + p0) << 2);
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const s = src + (<usize>p << 2);
+        const o = panel + (<usize>p << 5);
+        transpose4(o, 32, v128.load(s), v128.load(s + stride), v128.load(s + 2 * stride), v128.load(s + 3 * stride));
+        const s4 = s + 4 * stride;
+        transpose4(o + 16, 32, v128.load(s4), v128.load(s4 + stride), v128.load(s4 + 2 * stride), v128.load(s4 + 3 * stride));
+      }
+      for (; p < kc; p++) {
+        const s = src + (<usize>p << 2);
+        const o = panel + (<usize>p << 5);
+        for (let c = 0; c < NR; c++) store<f32>(o + (<usize>c << 2), load<f32>(s + <usize>c * stride));
+      }
+    } else if (cols == NR && mode == TABLE) {
+      // Implicit matrix (im2col): the eight column offsets stay in locals while p walks the rows.
+      const co = <usize>p2 + (<usize>j << 2);
+      const c0 = load<i32>(co), c1 = load<i32>(co, 4), c2 = load<i32>(co, 8), c3 = load<i32>(co, 12);
+      const c4 = load<i32>(co, 16), c5 = load<i32>(co, 20), c6 = load<i32>(co, 24), c7 = load<i32>(co, 28);
+      let ro = <usize>p1 + (<usize>p0 << 2);
+      for (let p = 0; p < kc; p++) {
+        const s = base + (<usize>load<i32>(ro) << 2);
+        const o = panel + (<usize>p << 5);
+        store<f32>(o, load<f32>(s + (<usize>c0 << 2)));
+        store<f32>(o, load<f32>(s + (<usize>c1 << 2)), 4);
+        store<f32>(o, load<f32>(s + (<usize>c2 << 2)), 8);
+        store<f32>(o, load<f32>(s + (<usize>c3 << 2)), 12);
+        store<f32>(o, load<f32>(s + (<usize>c4 << 2)), 16);
+        store<f32>(o, load<f32>(s + (<usize>c5 << 2)), 20);
+        store<f32>(o, load<f32>(s + (<usize>c6 << 2)), 24);
+        store<f32>(o, load<f32>(s + (<usize>c7 << 2)), 28);
+        ro += 4;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        const o = panel + (<usize>(p * NR) << 2);
+        for (let c = 0; c < NR; c++) {
+          store<f32>(o + (<usize>c << 2), c < cols ? element(base, mode, p1, p2, p0 + p, j + c) : 0);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The MR x NR register tile: C[0..4, 0..8] (= or +=) sum_p a[p, :]^T b[p, :] + bias, with C rows
+ * `ldc` bytes apart. Twelve vector registers live across the loop (8 sums, 2 of B, 1 of A).
+ */
+function microkernel(
+  kc: i32, a: usize, b: usize, c: usize, ldc: usize, accumulate: bool, rowBias: usize, colBias: usize,
+): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  if (rowBias != 0) {
+    c00 = c01 = v128.load32_splat(rowBias);
+    c10 = c11 = v128.load32_splat(rowBias, 4);
+    c20 = c21 = v128.load32_splat(rowBias, 8);
+    c30 = c31 = v128.load32_splat(rowBias, 12);
+  }
+  if (colBias != 0) {
+    const b0 = v128.load(colBias), b1 = v128.load(colBias, 16);
+    c00 = f32x4.add(c00, b0); c01 = f32x4.add(c01, b1);
+    c10 = f32x4.add(c10, b0); c11 = f32x4.add(c11, b1);
+    c20 = f32x4.add(c20, b0); c21 = f32x4.add(c21, b1);
+    c30 = f32x4.add(c30, b0); c31 = f32x4.add(c31, b1);
+  }
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(b), b1 = v128.load(b, 16);
+    let av = v128.load32_splat(a);
+    c00 = f32x4.add(c00, f32x4.mul(av, b0)); c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    av = v128.load32_splat(a, 4);
+    c10 = f32x4.add(c10, f32x4.mul(av, b0)); c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    av = v128.load32_splat(a, 8);
+    c20 = f32x4.add(c20, f32x4.mul(av, b0)); c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    av = v128.load32_splat(a, 12);
+    c30 = f32x4.add(c30, f32x4.mul(av, b0)); c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    a += 16;
+    b += 32;
+  }
+  if (accumulate) {
+    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
+    c10 = f32x4.add(c10, v128.load(c + ldc)); c11 = f32x4.add(c11, v128.load(c + ldc, 16));
+    c20 = f32x4.add(c20, v128.load(c + 2 * ldc)); c21 = f32x4.add(c21, v128.load(c + 2 * ldc, 16));
+    c30 = f32x4.add(c30, v128.load(c + 3 * ldc)); c31 = f32x4.add(c31, v128.load(c + 3 * ldc, 16));
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16);
+  v128.store(c + 2 * ldc, c20); v128.store(c + 2 * ldc, c21, 16);
+  v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
+}
+
+/** Writes the valid rows x cols of a tile computed into scratch (edges, or C given through tables). */
+function storeTile(
+  tile: usize, d: usize, i: i32, j: i32, rows: i32, cols: i32, accumulate: bool, rowBias: usize, colBias: usize,
+): void {
+  const mode = slot(d, D_C);
+  const base = <usize>slot(d, D_C + 1);
+  const p1 = slot(d, D_C + 2);
+  const p2 = slot(d, D_C + 3);
+  for (let r = 0; r < rows; r++) {
+    const rb: f32 = rowBias != 0 ? load<f32>(rowBias + (<usize>r << 2)) : 0;
+    let rowAddress: usize;
+    if (mode == STRIDED) rowAddress = base + (<usize>((i + r) * p1 + j * p2) << 2);
+    else rowAddress = base + (<usize>load<i32>(<usize>p1 + (<usize>(i + r) << 2)) << 2);
+    for (let c = 0; c < cols; c++) {
+      let v = load<f32>(tile + (<usize>(r * NR + c) << 2)) + rb;
+      if (colBias != 0) v += load<f32>(colBias + (<usize>c << 2));
+      let address: usize;
+      if (mode == STRIDED) address = rowAddress + (<usize>(c * p2) << 2);
+      else address = rowAddress + (<usize>load<i32>(<usize>p2 + (<usize>(j + c) << 2)) << 2);
+      if (accumulate) v += load<f32>(address);
+      store<f32>(address, v);
+    }
+  }
+}
+
+/** Runs the GEMM described at `d` (see the D_* slots). */
+export function gemm(d: usize): void {
+  const m = slot(d, D_M);
+  const n = slot(d, D_N);
+  const k = slot(d, D_K);
+  const accumulate = slot(d, D_ACCUMULATE) != 0;
+  const rowBias = <usize>slot(d, D_ROW_BIAS);
+  const colBias = <usize>slot(d, D_COL_BIAS);
+  const packedA = <usize>slot(d, D_PACK_A);
+  const packedB = <usize>slot(d, D_PACK_B);
+  const tile = <usize>slot(d, D_TILE);
+  const cMode = slot(d, D_C);
+  const c = <usize>slot(d, D_C + 1);
+  const ldc = slot(d, D_C + 2);
+  const cDirect = cMode == STRIDED && slot(d, D_C + 3) == 1;
+  if (k == 0) {
+    // Nothing to multiply: C is the bias (or kept).
+    memory.fill(tile, 0, <usize>(MR * NR) << 2);
+    for (let i = 0; i < m; i += MR) {
+      for (let j = 0; j < n; j += NR) {
+        storeTile(tile, d, i, j, min(MR, m - i), min(NR, n - j), accumulate,
+          rowBias != 0 ? rowBias + (<usize>i << 2) : 0, colBias != 0 ? colBias + (<usize>j << 2) : 0);
+      }
+    }
+    return;
+  }
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      const first = pc == 0;
+      const acc = accumulate || !first;
+      packB(packedB, d, pc, jc, kc, nc);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        packA(packedA, d, ic, pc, mc, kc);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const cols = min(NR, nc - jr);
+          const j = jc + jr;
+          const bPanel = packedB + (<usize>(jr * kc) << 2);
+          const cb: usize = first && colBias != 0 ? colBias + (<usize>j << 2) : 0;
+          for (let ir = 0; ir < mc; ir += MR) {
+            const rows = min(MR, mc - ir);
+            const i = ic + ir;
+            const aPanel = packedA + (<usize>(ir * kc) << 2);
+            const rb: usize = first && rowBias != 0 ? rowBias + (<usize>i << 2) : 0;
+            if (cDirect && rows == MR && cols == NR) {
+              microkernel(kc, aPanel, bPanel, c + (<usize>(i * ldc + j) << 2), <usize>ldc << 2, acc, rb, cb);
+            } else {
+              microkernel(kc, aPanel, bPanel, tile, <usize>NR << 2, false, 0, 0);
+              storeTile(tile, d, i, j, rows, cols, acc, rb, cb);
+            }
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,611 @@
+/**
+ * The WebAssembly SIMD kernels (compiled from ./assembly at build time and embedded in
+ * ./build/kernels_wasm.ts) behind the KernelBackend interface.
+ *
+ * Tensors get their storage from `alloc` as Float32Array views into the WebAssembly memory, so the
+ * kernels run in place; arrays from elsewhere are copied into scratch and back. Where
+ * SharedArrayBuffer exists (Node, cross-origin-isolated pages) the memory is shared: growing it never
+ * detaches a view, and worker threads (./threads.ts, Node) can run parts of a kernel over the same
+ * memory. Elsewhere the memory is private and growth would detach views, so `alloc` hands out plain
+ * arrays and every call copies.
+ *
+ * The convolution never writes its im2col matrix: the GEMM packs blocks of it straight from the
+ * images through offset tables, adds the bias in its register tile, and col2im is the GEMM's store
+ * through the same tables.
+ */
+import { type AdamHyper, type Conv2dShape, convOutputSize, type KernelBackend } from "./backend.js";
+import { sharedWasmBase64, unsharedWasmBase64 } from "./build/kernels_wasm.js";
+
+// Blocking of the AssemblyScript GEMM (assembly/gemm.ts); the scratch sizes follow from it.
+const MR = 4;
+const NR = 8;
+const KC = 256;
+const MC = 96;
+const NC = 1024;
+
+// GEMM descriptor slots (assembly/gemm.ts D_*).
+const STRIDED = 0;
+const TABLE = 1;
+const D_M = 0;
+const D_N = 1;
+const D_K = 2;
+const D_A = 3;
+const D_B = 8;
+const D_C = 13;
+const D_ACCUMULATE = 18;
+const D_ROW_BIAS = 19;
+const D_COL_BIAS = 20;
+const D_PACK_A = 21;
+const D_PACK_B = 22;
+const D_TILE = 23;
+const DESCRIPTOR_SLOTS = 24;
+
+/** Kernels below this many flops run on the calling thread: waking a worker costs more. */
+const PARALLEL_MIN_FLOPS = 1 << 22;
+/** Adam over fewer floats than this runs on the calling thread. */
+const PARALLEL_MIN_ADAM = 1 << 16;
+/** Allocations start here, leaving address 0 as "none". */
+const HEAP_BASE = 1024;
+const ALIGN = 64;
+const PAGE = 65536;
+const MAX_PAGES = 65536;
+
+export interface WasmExports {
+  gemm(descriptor: number): void;
+  adam(
+    param: number,
+    grad: number,
+    m: number,
+    v: number,
+    n: number,
+    beta1: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    eps: number,
+    weightDecay: number,
+    stepSize: number,
+    sqrtBiasCorrection2: number,
+  ): void;
+  biasGrad(gradOutput: number, gradBias: number, batch: number, channels: number, positions: number): void;
+  addInto(dst: number, src: number, n: number): void;
+}
+
+/** One call of a kernel export, as a worker runs it. */
+export interface KernelCall {
+  kernel: "gemm" | "adam";
+  args: number[];
+}
+
+/** Threads that run kernel calls over the same shared memory (see ./threads.ts). */
+export interface KernelThreadPool {
+  /** Worker threads, not counting the calling thread. */
+  readonly workers: number;
+  /** Runs calls[i] on worker i while `local` runs on the calling thread; returns when all are done. */
+  run(calls: readonly KernelCall[], local: () => void): void;
+  /** Stops the workers. */
+  close(): Promise<void>;
+}
+
+/** What a worker thread needs to instantiate the same kernels over the same memory. */
+export interface WasmModuleShare {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+}
+
+interface Workspace {
+  descriptor: number;
+  packA: number;
+  packB: number;
+  tile: number;
+  /** A private copy of a gradient, for splits along the GEMM's depth. */
+  partial: number;
+  partialLength: number;
+}
+
+interface ConvTables {
+  batch: number;
+  /** Offset of each patch element (channel, ky, kx) within an image: the im2col rows. */
+  patchOffsets: number;
+  /** Offset of each output position's window (image, oy, ox) within the input batch: the columns. */
+  windowOffsets: number;
+  /** Offset of each output position (image, oy, ox) within the output batch. */
+  outputOffsets: number;
+  /** channel * positions, for each output channel. */
+  channelOffsets: number;
+}
+
+export class WasmBackend implements KernelBackend {
+  readonly name = "wasm";
+  readonly shared: boolean;
+  private readonly memory: WebAssembly.Memory;
+  private readonly module: WebAssembly.Module;
+  private readonly kernels: WasmExports;
+  private f32: Float32Array;
+  private i32: Int32Array;
+  /** Every buffer object the memory has had: shared memory hands out a new one per growth. */
+  private readonly buffers = new Set<ArrayBufferLike>();
+  private top = HEAP_BASE;
+  /** Freed blocks by byte size. */
+  private readonly freeBlocks = new Map<number, number[]>();
+  /** Live allocations: address -> byte size. */
+  private readonly live = new Map<number, number>();
+  private readonly workspaces: Workspace[] = [];
+  private readonly convTables = new Map<string, ConvTables>();
+  /** Scratch for operands that live outside the memory. */
+  private scratch = 0;
+  private scratchBytes = 0;
+  private scratchUsed = 0;
+  private pool: KernelThreadPool | null = null;
+
+  constructor(
+    module: WebAssembly.Module,
+    instance: WebAssembly.Instance,
+    memory: WebAssembly.Memory,
+    shared: boolean,
+  ) {
+    this.module = module;
+    this.memory = memory;
+    this.shared = shared;
+    this.kernels = instance.exports as unknown as WasmExports;
+    this.f32 = new Float32Array(memory.buffer);
+    this.i32 = new Int32Array(memory.buffer);
+    this.buffers.add(memory.buffer);
+    this.workspaces.push(this.newWorkspace());
+  }
+
+  /** The module and memory a worker thread instantiates; null where the memory is not shared. */
+  share(): WasmModuleShare | null {
+    return this.shared ? { module: this.module, memory: this.memory } : null;
+  }
+
+  /** Runs large kernels split over `pool` as well as the calling thread; null for one thread. */
+  setThreadPool(pool: KernelThreadPool | null): void {
+    if (pool !== null && !this.shared) throw new Error("kernel threads need a shared WebAssembly memory");
+    this.pool = pool;
+    while (pool !== null && this.workspaces.length < pool.workers + 1)
+      this.workspaces.push(this.newWorkspace());
+  }
+
+  /** The pool large kernels are split over, or null. */
+  get threadPool(): KernelThreadPool | null {
+    return this.pool;
+  }
+
+  /** Threads a kernel may use: 1 + the pool's workers. */
+  get threads(): number {
+    return 1 + (this.pool?.workers ?? 0);
+  }
+
+  /** Bytes of WebAssembly memory in use (the heap's high-water mark). */
+  get heapBytes(): number {
+    return this.top;
+  }
+
+  alloc(length: number): Float32Array {
+    if (!this.shared) return new Float32Array(length);
+    const bytes = Math.max(ALIGN, roundUp(length * 4, ALIGN));
+    const address = this.allocBytes(bytes);
+    this.f32.fill(0, address >> 2, (address >> 2) + length);
+    return new Float32Array(this.memory.buffer, address, length);
+  }
+
+  free(storage: Float32Array): void {
+    if (!this.owns(storage)) return;
+    const bytes = this.live.get(storage.byteOffset);
+    if (bytes === undefined || bytes < storage.length * 4) return;
+    this.freeBytes(storage.byteOffset, bytes);
+  }
+
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    accumulate: boolean,
+  ): void {
+    if (m === 0 || n === 0) return;
+    this.beginCall(c.length + a.length + b.length);
+    const pa = this.input(a, m * k);
+    const pb = this.input(b, k * n);
+    const pc = this.output(c, m * n, accumulate);
+    const threads = this.threadsFor(2 * m * n * k);
+    const descriptors: number[] = [];
+    // Split C between threads along its longer side, in whole register tiles.
+    const alongN = n >= m;
+    const parts = splitRange(alongN ? n : m, threads, alongN ? NR : MR);
+    for (let t = 0; t < parts.length - 1; t++) {
+      const lo = parts[t];
+      const hi = parts[t + 1];
+      const d = this.workspaces[t].descriptor;
+      const rows = alongN ? m : hi - lo;
+      const cols = alongN ? hi - lo : n;
+      const i0 = alongN ? 0 : lo;
+      const j0 = alongN ? lo : 0;
+      this.describe(d, rows, cols, k, accumulate, 0, 0, this.workspaces[t]);
+      const aRowStride = transA ? 1 : k;
+      const aColStride = transA ? m : 1;
+      const bRowStride = transB ? 1 : n;
+      const bColStride = transB ? k : 1;
+      this.operand(d + D_A * 4, STRIDED, pa + i0 * aRowStride * 4, aRowStride, aColStride);
+      this.operand(d + D_B * 4, STRIDED, pb + j0 * bColStride * 4, bRowStride, bColStride);
+      this.operand(d + D_C * 4, STRIDED, pc + (i0 * n + j0) * 4, n, 1);
+      descriptors.push(d);
+    }
+    this.runGemms(descriptors);
+    this.finishOutput(c, pc, m * n);
+  }
+
+  conv2dForward(
+    input: Float32Array,
+    weight: Float32Array,
+    bias: Float32Array | null,
+    output: Float32Array,
+    shape: Conv2dShape,
+  ): void {
+    const { outH, outW } = convOutputSize(shape);
+    const positions = outH * outW;
+    const patch = shape.inChannels * shape.kernelH * shape.kernelW;
+    const outputLength = shape.batch * shape.outChannels * positions;
+    const tables = this.tables(shape, positions);
+    this.beginCall(input.length + weight.length + (bias?.length ?? 0) + output.length);
+    const pIn = this.input(input, shape.batch * shape.inChannels * shape.height * shape.width);
+    const pW = this.input(weight, shape.outChannels * patch);
+    const pBias = bias === null ? 0 : this.input(bias, shape.outChannels);
+    const pOut = this.output(output, outputLength, false);
+    const images = splitRange(shape.batch, this.threadsFor(2 * outputLength * patch), 1);
+    const descriptors: number[] = [];
+    for (let t = 0; t < images.length - 1; t++) {
+      const first = images[t] * positions * 4;
+      const columns = (images[t + 1] - images[t]) * positions;
+      const d = this.workspaces[t].descriptor;
+      this.describe(d, shape.outChannels, columns, patch, false, pBias, 0, this.workspaces[t]);
+      this.operand(d + D_A * 4, STRIDED, pW, patch, 1);
+      this.operand(d + D_B * 4, TABLE, pIn, tables.patchOffsets, tables.windowOffsets + first);
+      this.operand(d + D_C * 4, TABLE, pOut, tables.channelOffsets, tables.outputOffsets + first);
+      descriptors.push(d);
+    }
+    this.runGemms(descriptors);
+    this.finishOutput(output, pOut, outputLength);
+  }
+
+  conv2dBackward(
+    input: Float32Array,
+    weight: Float32Array,
+    gradOutput: Float32Array,
+    gradInput: Float32Array | null,
+    gradWeight: Float32Array,
+    gradBias: Float32Array | null,
+    shape: Conv2dShape,
+  ): void {
+    const { outH, outW } = convOutputSize(shape);
+    const positions = outH * outW;
+    const patch = shape.inChannels * shape.kernelH * shape.kernelW;
+    const inputLength = shape.batch * shape.inChannels * shape.height * shape.width;
+    const outputLength = shape.batch * shape.outChannels * positions;
+    const weightLength = shape.outChannels * patch;
+    const tables = this.tables(shape, positions);
+    const threads = this.threadsFor(2 * outputLength * patch);
+    // Workers beyond the first thread sum their images' weight gradient into private copies.
+    for (let t = 1; t < threads; t++) this.ensurePartial(this.workspaces[t], weightLength);
+    this.beginCall(
+      input.length +
+        weight.length +
+        gradOutput.length +
+        (gradInput?.length ?? 0) +
+        gradWeight.length +
+        (gradBias?.length ?? 0),
+    );
+    const pIn = this.input(input, inputLength);
+    const pW = this.input(weight, weightLength);
+    const pGradOut = this.input(gradOutput, outputLength);
+    const pGradIn = gradInput === null ? 0 : this.output(gradInput, inputLength, true);
+    const pGradW = this.output(gradWeight, weightLength, true);
+    const images = splitRange(shape.batch, threads, 1);
+
+    // dW (outC x patch) += dOut (outC x images*positions) im2col(input)^T.
+    const descriptors: number[] = [];
+    for (let t = 0; t < images.length - 1; t++) {
+      const first = images[t] * positions * 4;
+      const depth = (images[t + 1] - images[t]) * positions;
+      const w = this.workspaces[t];
+      const d = w.descriptor;
+      this.describe(d, shape.outChannels, patch, depth, t === 0, 0, 0, w);
+      this.operand(d + D_A * 4, TABLE, pGradOut, tables.channelOffsets, tables.outputOffsets + first);
+      this.operand(d + D_B * 4, TABLE, pIn, tables.windowOffsets + first, tables.patchOffsets);
+      this.operand(d + D_C * 4, STRIDED, t === 0 ? pGradW : w.partial, patch, 1);
+      descriptors.push(d);
+    }
+    this.runGemms(descriptors);
+    for (let t = 1; t < descriptors.length; t++)
+      this.kernels.addInto(pGradW, this.workspaces[t].partial, weightLength);
+
+    if (gradBias !== null) {
+      const pGradBias = this.output(gradBias, shape.outChannels, true);
+      this.kernels.biasGrad(pGradOut, pGradBias, shape.batch, shape.outChannels, positions);
+      this.finishOutput(gradBias, pGradBias, shape.outChannels);
+    }
+
+    if (pGradIn !== 0 && gradInput !== null) {
+      // col2im(W^T dOut) added onto dInput, image by image, through the store tables.
+      descriptors.length = 0;
+      for (let t = 0; t < images.length - 1; t++) {
+        const first = images[t] * positions * 4;
+        const columns = (images[t + 1] - images[t]) * positions;
+        const d = this.workspaces[t].descriptor;
+        this.describe(d, patch, columns, shape.outChannels, true, 0, 0, this.workspaces[t]);
+        this.operand(d + D_A * 4, STRIDED, pW, 1, patch);
+        this.operand(d + D_B * 4, TABLE, pGradOut, tables.channelOffsets, tables.outputOffsets + first);
+        this.operand(d + D_C * 4, TABLE, pGradIn, tables.patchOffsets, tables.windowOffsets + first);
+        descriptors.push(d);
+      }
+      this.runGemms(descriptors);
+      this.finishOutput(gradInput, pGradIn, inputLength);
+    }
+    this.finishOutput(gradWeight, pGradW, weightLength);
+  }
+
+  adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, hyper: AdamHyper): void {
+    const n = param.length;
+    const { lr, beta1, beta2, eps, weightDecay, step } = hyper;
+    const stepSize = lr / (1 - beta1 ** step);
+    const sqrtBiasCorrection2 = Math.sqrt(1 - beta2 ** step);
+    this.beginCall(4 * n);
+    const pParam = this.output(param, n, true);
+    const pGrad = this.input(grad, n);
+    const pM = this.output(m, n, true);
+    const pV = this.output(v, n, true);
+    const parts = splitRange(n, this.pool !== null && n >= PARALLEL_MIN_ADAM ? this.threads : 1, 4);
+    const rest = [
+      beta1,
+      1 - beta1,
+      beta2,
+      1 - beta2,
+      eps,
+      weightDecay,
+      stepSize,
+      sqrtBiasCorrection2,
+    ] as const;
+    const local = () => this.kernels.adam(pParam, pGrad, pM, pV, parts[1], ...rest);
+    if (parts.length > 2 && this.pool !== null) {
+      const calls: KernelCall[] = [];
+      for (let t = 1; t < parts.length - 1; t++) {
+        const lo = parts[t] * 4;
+        const count = parts[t + 1] - parts[t];
+        calls.push({ kernel: "adam", args: [pParam + lo, pGrad + lo, pM + lo, pV + lo, count, ...rest] });
+      }
+      this.pool.run(calls, local);
+    } else {
+      local();
+    }
+    this.finishOutput(param, pParam, n);
+    this.finishOutput(m, pM, n);
+    this.finishOutput(v, pV, n);
+  }
+
+  private threadsFor(flops: number): number {
+    return this.pool !== null && flops >= PARALLEL_MIN_FLOPS ? this.threads : 1;
+  }
+
+  private runGemms(descriptors: readonly number[]): void {
+    if (descriptors.length === 1 || this.pool === null) {
+      for (const d of descriptors) this.kernels.gemm(d);
+      return;
+    }
+    const calls: KernelCall[] = [];
+    for (let t = 1; t < descriptors.length; t++) calls.push({ kernel: "gemm", args: [descriptors[t]] });
+    this.pool.run(calls, () => this.kernels.gemm(descriptors[0]));
+  }
+
+  private describe(
+    d: number,
+    m: number,
+    n: number,
+    k: number,
+    accumulate: boolean,
+    rowBias: number,
+    colBias: number,
+    w: Workspace,
+  ): void {
+    const s = this.i32;
+    const o = d >> 2;
+    s[o + D_M] = m;
+    s[o + D_N] = n;
+    s[o + D_K] = k;
+    s[o + D_ACCUMULATE] = accumulate ? 1 : 0;
+    s[o + D_ROW_BIAS] = rowBias;
+    s[o + D_COL_BIAS] = colBias;
+    s[o + D_PACK_A] = w.packA;
+    s[o + D_PACK_B] = w.packB;
+    s[o + D_TILE] = w.tile;
+  }
+
+  /** Writes an operand's slots: mode, address, then strides (STRIDED) or table addresses (TABLE). */
+  private operand(at: number, mode: number, address: number, first: number, second: number): void {
+    const o = at >> 2;
+    this.i32[o] = mode;
+    this.i32[o + 1] = address;
+    this.i32[o + 2] = first;
+    this.i32[o + 3] = second;
+  }
+
+  private tables(shape: Conv2dShape, positions: number): ConvTables {
+    const { batch, inChannels, height, width, outChannels, kernelH, kernelW, stride } = shape;
+    const key = `${inChannels},${height},${width},${outChannels},${kernelH},${kernelW},${stride}`;
+    const cached = this.convTables.get(key);
+    if (cached !== undefined && cached.batch >= batch) return cached;
+    if (cached !== undefined) {
+      for (const address of [
+        cached.patchOffsets,
+        cached.windowOffsets,
+        cached.outputOffsets,
+        cached.channelOffsets,
+      ]) {
+        this.freeBytes(address, this.live.get(address)!);
+      }
+    }
+    const { outW } = convOutputSize(shape);
+    const patch = inChannels * kernelH * kernelW;
+    const tables: ConvTables = {
+      batch,
+      patchOffsets: this.allocBytes(roundUp(patch * 4, ALIGN)),
+      windowOffsets: this.allocBytes(roundUp(batch * positions * 4, ALIGN)),
+      outputOffsets: this.allocBytes(roundUp(batch * positions * 4, ALIGN)),
+      channelOffsets: this.allocBytes(roundUp(outChannels * 4, ALIGN)),
+    };
+    const s = this.i32;
+    let at = tables.patchOffsets >> 2;
+    for (let c = 0; c < inChannels; c++) {
+      for (let ky = 0; ky < kernelH; ky++) {
+        for (let kx = 0; kx < kernelW; kx++) s[at++] = (c * height + ky) * width + kx;
+      }
+    }
+    let window = tables.windowOffsets >> 2;
+    let out = tables.outputOffsets >> 2;
+    for (let b = 0; b < batch; b++) {
+      for (let p = 0; p < positions; p++) {
+        const oy = Math.floor(p / outW);
+        const ox = p - oy * outW;
+        s[window++] = b * inChannels * height * width + oy * stride * width + ox * stride;
+        s[out++] = b * outChannels * positions + p;
+      }
+    }
+    for (let o = 0; o < outChannels; o++) s[(tables.channelOffsets >> 2) + o] = o * positions;
+    this.convTables.set(key, tables);
+    return tables;
+  }
+
+  private newWorkspace(): Workspace {
+    return {
+      descriptor: this.allocBytes(roundUp(DESCRIPTOR_SLOTS * 4, ALIGN)),
+      packA: this.allocBytes(MC * KC * 4),
+      packB: this.allocBytes(KC * NC * 4),
+      tile: this.allocBytes(MR * NR * 4),
+      partial: 0,
+      partialLength: 0,
+    };
+  }
+
+  private ensurePartial(w: Workspace, length: number): void {
+    if (w.partialLength >= length) return;
+    if (w.partial !== 0) this.freeBytes(w.partial, this.live.get(w.partial)!);
+    w.partial = this.allocBytes(roundUp(length * 4, ALIGN));
+    w.partialLength = length;
+  }
+
+  private owns(array: Float32Array): boolean {
+    return this.buffers.has(array.buffer);
+  }
+
+  /** Reserves scratch for operands outside the memory before any address is taken. */
+  private beginCall(maxFloats: number): void {
+    this.scratchUsed = 0;
+    const bytes = roundUp(maxFloats * 4, ALIGN) + 8 * ALIGN;
+    if (bytes <= this.scratchBytes) return;
+    if (this.scratch !== 0) this.freeBytes(this.scratch, this.scratchBytes);
+    this.scratchBytes = roundUp(bytes * 1.25, PAGE);
+    this.scratch = this.allocBytes(this.scratchBytes);
+  }
+
+  /** The address of an operand the kernel reads: in place, or a copy in scratch. */
+  private input(array: Float32Array, length: number): number {
+    if (array.length < length)
+      throw new Error(`kernel operand holds ${array.length} floats, needs ${length}`);
+    if (this.owns(array)) return array.byteOffset;
+    const address = this.scratch + this.scratchUsed;
+    this.scratchUsed += roundUp(length * 4, ALIGN);
+    this.f32.set(array.subarray(0, length), address >> 2);
+    return address;
+  }
+
+  /** The address of an operand the kernel writes; copied in first when the kernel reads it too. */
+  private output(array: Float32Array, length: number, read: boolean): number {
+    if (array.length < length) throw new Error(`kernel output holds ${array.length} floats, needs ${length}`);
+    if (this.owns(array)) return array.byteOffset;
+    const address = this.scratch + this.scratchUsed;
+    this.scratchUsed += roundUp(length * 4, ALIGN);
+    if (read) this.f32.set(array.subarray(0, length), address >> 2);
+    return address;
+  }
+
+  private finishOutput(array: Float32Array, address: number, length: number): void {
+    if (!this.owns(array)) array.set(this.f32.subarray(address >> 2, (address >> 2) + length));
+  }
+
+  private allocBytes(bytes: number): number {
+    const reused = this.freeBlocks.get(bytes)?.pop();
+    if (reused !== undefined) {
+      this.live.set(reused, bytes);
+      return reused;
+    }
+    const address = this.top;
+    const end = address + bytes;
+    if (end > this.memory.buffer.byteLength) this.grow(end);
+    this.top = end;
+    this.live.set(address, bytes);
+    return address;
+  }
+
+  private freeBytes(address: number, bytes: number): void {
+    this.live.delete(address);
+    let list = this.freeBlocks.get(bytes);
+    if (list === undefined) {
+      list = [];
+      this.freeBlocks.set(bytes, list);
+    }
+    list.push(address);
+  }
+
+  private grow(end: number): void {
+    const have = this.memory.buffer.byteLength / PAGE;
+    // Grow by at least half again, so that a growing heap does not grow every call.
+    const want = Math.max(Math.ceil(end / PAGE), Math.ceil(have * 1.5));
+    const pages = Math.min(MAX_PAGES, want) - have;
+    if (have + pages < Math.ceil(end / PAGE))
+      throw new RangeError("WebAssembly kernel memory exhausted (4 GiB)");
+    this.memory.grow(pages);
+    this.f32 = new Float32Array(this.memory.buffer);
+    this.i32 = new Int32Array(this.memory.buffer);
+    this.buffers.add(this.memory.buffer);
+  }
+}
+
+/** `[0, a, b, ..., length]`: `length` split into up to `parts` ranges, boundaries multiples of `unit`. */
+function splitRange(length: number, parts: number, unit: number): number[] {
+  const units = Math.ceil(length / unit);
+  const count = Math.max(1, Math.min(parts, units));
+  const bounds = [0];
+  for (let t = 1; t < count; t++) bounds.push(Math.min(length, Math.round((units * t) / count) * unit));
+  bounds.push(length);
+  return bounds;
+}
+
+function roundUp(value: number, multiple: number): number {
+  return Math.ceil(value / multiple) * multiple;
+}
+
+function decodeBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/**
+ * Compiles and instantiates the kernels: over a shared memory where SharedArrayBuffer exists, else
+ * over a private one. Rejects where WebAssembly or its SIMD is missing.
+ */
+export async function loadWasmBackend(options: { shared?: boolean } = {}): Promise<WasmBackend> {
+  const shared = options.shared ?? typeof SharedArrayBuffer === "function";
+  const bytes = decodeBase64(shared ? sharedWasmBase64 : unsharedWasmBase64);
+  const module = await WebAssembly.compile(bytes as BufferSource);
+  const memory = shared
+    ? new WebAssembly.Memory({ initial: 32, maximum: MAX_PAGES, shared: true })
+    : new WebAssembly.Memory({ initial: 32 });
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  return new WasmBackend(module, instance, memory, shared);
+}

@@ -1,0 +1,250 @@
+import { existsSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AdamHyper, Conv2dShape, KernelBackend } from "../src/nn/kernels/backend.js";
+import { convOutputSize } from "../src/nn/kernels/backend.js";
+import { referenceBackend } from "../src/nn/kernels/reference.js";
+import { startKernelThreads, stopKernelThreads } from "../src/nn/kernels/threads.js";
+import { loadWasmBackend, type WasmBackend } from "../src/nn/kernels/wasm.js";
+
+/** A small deterministic generator (mulberry32), so that every run checks the same numbers. */
+function generator(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
+  };
+}
+
+function filled(backend: KernelBackend, length: number, random: () => number): Float32Array {
+  const array = backend.alloc(length);
+  for (let i = 0; i < length; i++) array[i] = random();
+  return array;
+}
+
+function copyInto(backend: KernelBackend, source: Float32Array): Float32Array {
+  const array = backend.alloc(source.length);
+  array.set(source);
+  return array;
+}
+
+/** Largest |a - b| relative to the largest |b| (float32 sums of hundreds of terms differ in the last bits). */
+function relativeError(actual: Float32Array, expected: Float32Array): number {
+  expect(actual.length).toBe(expected.length);
+  let scale = 1e-6;
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
+  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
+  return worst / scale;
+}
+
+const gemmShapes: [number, number, number][] = [
+  [1, 1, 1],
+  [3, 5, 7],
+  [4, 8, 16],
+  [13, 29, 31],
+  [64, 64, 4],
+  [97, 1030, 263], // crosses every cache block (MC, NC, KC)
+  [200, 9, 600],
+  [5, 3, 0],
+];
+
+const convShapes: Conv2dShape[] = [
+  { batch: 2, inChannels: 3, height: 11, width: 9, outChannels: 5, kernelH: 3, kernelW: 2, stride: 2 },
+  { batch: 3, inChannels: 4, height: 20, width: 20, outChannels: 8, kernelH: 8, kernelW: 8, stride: 4 },
+  { batch: 1, inChannels: 7, height: 9, width: 13, outChannels: 13, kernelH: 3, kernelW: 3, stride: 1 },
+  { batch: 5, inChannels: 32, height: 9, width: 9, outChannels: 64, kernelH: 4, kernelW: 4, stride: 2 },
+];
+
+function checkGemms(wasm: KernelBackend, seed: number, shapes: [number, number, number][]): void {
+  const random = generator(seed);
+  for (const [m, n, k] of shapes) {
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        for (const accumulate of [false, true]) {
+          const a = filled(referenceBackend, m * k, random);
+          const b = filled(referenceBackend, k * n, random);
+          const c0 = filled(referenceBackend, m * n, random);
+          const expected = Float32Array.from(c0);
+          referenceBackend.gemm(transA, transB, m, n, k, a, b, expected, accumulate);
+          // In wasm memory (in place) ...
+          const c = copyInto(wasm, c0);
+          wasm.gemm(transA, transB, m, n, k, copyInto(wasm, a), copyInto(wasm, b), c, accumulate);
+          const label = `${transA ? "T" : "N"}${transB ? "T" : "N"} ${m}x${n}x${k} accumulate=${accumulate}`;
+          expect(relativeError(c, expected), label).toBeLessThan(1e-5);
+          // ... and from plain arrays (copied through scratch).
+          const plain = Float32Array.from(c0);
+          wasm.gemm(transA, transB, m, n, k, a, b, plain, accumulate);
+          expect(relativeError(plain, expected), `${label} plain arrays`).toBeLessThan(1e-5);
+        }
+      }
+    }
+  }
+}
+
+function checkConvs(wasm: KernelBackend, seed: number, shapes: Conv2dShape[]): void {
+  const random = generator(seed);
+  for (const shape of shapes) {
+    const { outH, outW } = convOutputSize(shape);
+    const inputLength = shape.batch * shape.inChannels * shape.height * shape.width;
+    const weightLength = shape.outChannels * shape.inChannels * shape.kernelH * shape.kernelW;
+    const outputLength = shape.batch * shape.outChannels * outH * outW;
+    const input = filled(referenceBackend, inputLength, random);
+    const weight = filled(referenceBackend, weightLength, random);
+    const bias = filled(referenceBackend, shape.outChannels, random);
+    const gradOutput = filled(referenceBackend, outputLength, random);
+    const label = JSON.stringify(shape);
+    for (const withBias of [true, false]) {
+      const expected = new Float32Array(outputLength);
+      referenceBackend.conv2dForward(input, weight, withBias ? bias : null, expected, shape);
+      const output = wasm.alloc(outputLength);
+      output.fill(123); // forward overwrites
+      const wasmBias = withBias ? copyInto(wasm, bias) : null;
+      wasm.conv2dForward(copyInto(wasm, input), copyInto(wasm, weight), wasmBias, output, shape);
+      expect(relativeError(output, expected), `forward ${label} bias=${withBias}`).toBeLessThan(1e-5);
+    }
+    for (const withInputGrad of [true, false]) {
+      // Gradients accumulate: start from nonzero values.
+      const gradInput0 = filled(referenceBackend, inputLength, random);
+      const gradWeight0 = filled(referenceBackend, weightLength, random);
+      const gradBias0 = filled(referenceBackend, shape.outChannels, random);
+      const expectedInput = Float32Array.from(gradInput0);
+      const expectedWeight = Float32Array.from(gradWeight0);
+      const expectedBias = Float32Array.from(gradBias0);
+      referenceBackend.conv2dBackward(
+        input,
+        weight,
+        gradOutput,
+        withInputGrad ? expectedInput : null,
+        expectedWeight,
+        expectedBias,
+        shape,
+      );
+      const gradInput = copyInto(wasm, gradInput0);
+      const gradWeight = copyInto(wasm, gradWeight0);
+      const gradBias = copyInto(wasm, gradBias0);
+      wasm.conv2dBackward(
+        copyInto(wasm, input),
+        copyInto(wasm, weight),
+        copyInto(wasm, gradOutput),
+        withInputGrad ? gradInput : null,
+        gradWeight,
+        gradBias,
+        shape,
+      );
+      expect(relativeError(gradWeight, expectedWeight), `dW ${label}`).toBeLessThan(1e-5);
+      expect(relativeError(gradBias, expectedBias), `db ${label}`).toBeLessThan(1e-5);
+      if (withInputGrad) expect(relativeError(gradInput, expectedInput), `dX ${label}`).toBeLessThan(1e-5);
+      else expect(gradInput).toEqual(copyInto(wasm, gradInput0));
+    }
+  }
+}
+
+function checkAdam(wasm: KernelBackend, seed: number, length: number): void {
+  const random = generator(seed);
+  for (const weightDecay of [0, 0.01]) {
+    const param = filled(referenceBackend, length, random);
+    const m = new Float32Array(length);
+    const v = new Float32Array(length);
+    const wasmParam = copyInto(wasm, param);
+    const wasmM = wasm.alloc(length);
+    const wasmV = wasm.alloc(length);
+    for (let step = 1; step <= 5; step++) {
+      const grad = filled(referenceBackend, length, random);
+      const hyper: AdamHyper = { lr: 3e-3, beta1: 0.9, beta2: 0.999, eps: 1e-5, weightDecay, step };
+      referenceBackend.adam(param, grad, m, v, hyper);
+      wasm.adam(wasmParam, copyInto(wasm, grad), wasmM, wasmV, hyper);
+    }
+    expect(relativeError(wasmParam, param)).toBeLessThan(1e-5);
+    expect(relativeError(wasmM, m)).toBeLessThan(1e-5);
+    expect(relativeError(wasmV, v)).toBeLessThan(1e-5);
+  }
+}
+
+describe("WebAssembly kernels agree with the TypeScript reference", () => {
+  let wasm: WasmBackend;
+  beforeAll(async () => {
+    wasm = await loadWasmBackend();
+  });
+
+  it("loads over a shared memory in Node", () => {
+    expect(wasm.name).toBe("wasm");
+    expect(wasm.shared).toBe(true);
+    expect(wasm.alloc(10).buffer).toBeInstanceOf(SharedArrayBuffer);
+  });
+
+  it("gemm: every transposition, with and without accumulate, odd sizes", () =>
+    checkGemms(wasm, 1, gemmShapes));
+
+  it("conv2d forward and backward, with strides and odd sizes", () => checkConvs(wasm, 2, convShapes));
+
+  it("adam, with and without weight decay", () => checkAdam(wasm, 3, 1003));
+
+  it("alloc hands out zeroed views that survive memory growth and are reused after free", () => {
+    const small = wasm.alloc(17);
+    small.set([1, 2, 3]);
+    const before = wasm.heapBytes;
+    const big = wasm.alloc(64 << 20); // 256 MiB: grows the memory
+    expect(wasm.heapBytes).toBeGreaterThan(before);
+    expect(Array.from(small.subarray(0, 4))).toEqual([1, 2, 3, 0]);
+    small[3] = 4;
+    const out = wasm.alloc(1);
+    wasm.gemm(false, false, 1, 1, 4, small, copyInto(wasm, Float32Array.of(1, 1, 1, 1)), out, false);
+    expect(out[0]).toBe(10);
+    big[5] = 7;
+    wasm.free(big);
+    const again = wasm.alloc(64 << 20);
+    expect(again.byteOffset).toBe(big.byteOffset);
+    expect(again[5]).toBe(0);
+    wasm.free(again);
+  });
+});
+
+describe("WebAssembly kernels over a private (unshared) memory", () => {
+  it("agree with the reference, copying plain arrays in and out", async () => {
+    const wasm = await loadWasmBackend({ shared: false });
+    expect(wasm.shared).toBe(false);
+    expect(wasm.alloc(4).buffer).toBeInstanceOf(ArrayBuffer);
+    checkGemms(wasm, 4, gemmShapes.slice(0, 4));
+    checkConvs(wasm, 5, convShapes.slice(0, 2));
+    checkAdam(wasm, 6, 37);
+  });
+});
+
+describe("WebAssembly kernels on two threads", () => {
+  let wasm: WasmBackend;
+  beforeAll(async () => {
+    wasm = await loadWasmBackend();
+    await startKernelThreads(wasm, 2);
+  });
+  afterAll(async () => {
+    await stopKernelThreads(wasm);
+  });
+
+  it("splits large kernels and still agrees with the reference", () => {
+    expect(wasm.threads).toBe(2);
+    checkGemms(wasm, 7, [
+      [300, 260, 257],
+      [1037, 45, 300],
+    ]);
+    checkConvs(wasm, 8, [
+      { batch: 7, inChannels: 4, height: 36, width: 36, outChannels: 32, kernelH: 8, kernelW: 8, stride: 4 },
+      { batch: 9, inChannels: 32, height: 9, width: 9, outChannels: 64, kernelH: 4, kernelW: 4, stride: 2 },
+    ]);
+    checkAdam(wasm, 9, 100_003);
+  });
+});
+
+describe("the built package", () => {
+  it("loads its WebAssembly from dist without a network or the file system", async () => {
+    const built = new URL("../dist/nn/kernels/wasm.js", import.meta.url);
+    expect(existsSync(built), "dist is missing: run `npm run build` first").toBe(true);
+    const { loadWasmBackend: loadBuilt } = (await import(
+      built.href
+    )) as typeof import("../src/nn/kernels/wasm.js");
+    const wasm = await loadBuilt();
+    checkGemms(wasm, 10, [[13, 29, 31]]);
+  });
+});
