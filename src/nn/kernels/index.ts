@@ -1,12 +1,39 @@
-/** The kernel backend the graph calls: the TypeScript reference until another is set. */
+/**
+ * The kernel backend the graph calls: the WebAssembly SIMD kernels where they load, else the
+ * TypeScript reference. `PPO_TS_KERNELS=ts|wasm` (environment variable) or `setBackend` chooses.
+ */
 import type { KernelBackend } from "./backend.js";
 import { referenceBackend } from "./reference.js";
+import { loadWasmBackend, type WasmBackend } from "./wasm.js";
 
 export type { AdamHyper, Conv2dShape, KernelBackend } from "./backend.js";
 export { convOutputSize } from "./backend.js";
 export { referenceBackend } from "./reference.js";
+export type { KernelThreadPool } from "./wasm.js";
+export { loadWasmBackend, WasmBackend } from "./wasm.js";
 
-let current: KernelBackend = referenceBackend;
+/** PPO_TS_KERNELS, read without importing node:process (this module runs in browsers too). */
+const requested = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
+  ?.PPO_TS_KERNELS;
+if (requested !== undefined && requested !== "" && requested !== "ts" && requested !== "wasm") {
+  throw new Error(`PPO_TS_KERNELS must be "ts" or "wasm", got "${requested}"`);
+}
+
+async function loadWasmUnlessRefused(): Promise<WasmBackend | null> {
+  if (requested === "ts") return null;
+  try {
+    return await loadWasmBackend();
+  } catch (error) {
+    if (requested === "wasm")
+      throw new Error(`PPO_TS_KERNELS=wasm, but the WebAssembly kernels failed to load: ${error}`);
+    return null;
+  }
+}
+
+/** The WebAssembly kernels, or null where they did not load (or PPO_TS_KERNELS=ts refused them). */
+export const wasmBackend: WasmBackend | null = await loadWasmUnlessRefused();
+
+let current: KernelBackend = wasmBackend ?? referenceBackend;
 
 /** The backend new tensors and ops use. */
 export function getBackend(): KernelBackend {
