@@ -1,0 +1,127 @@
+/**
+ * The action distributions of a policy, as `torch.distributions`: Categorical over logits for
+ * discrete actions, and a diagonal Normal with a log standard deviation for continuous ones.
+ * `logProb` and `entropy` are differentiable; `sample` and `mode` are not.
+ */
+import type { Rng } from "../envs/core/seeding.js";
+import { add, exp, gather, logSoftmax, mul, neg, square, sub, sum } from "./ops/index.js";
+import { defaultRng, standardNormal } from "./random.js";
+import { Tensor } from "./tensor.js";
+
+const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/** A categorical distribution per row of logits (batch, classes), or over one vector (classes). */
+export class Categorical {
+  /** The normalized logits, log-probabilities: logits - logsumexp(logits), as PyTorch stores them. */
+  readonly logits: Tensor;
+  private probsCache: Tensor | null = null;
+
+  constructor(logits: Tensor) {
+    if (logits.ndim < 1 || logits.shape[logits.ndim - 1] < 1) {
+      throw new RangeError(`Categorical: logits need a class axis, got shape [${logits.shape.join(", ")}]`);
+    }
+    this.logits = logSoftmax(logits, -1);
+  }
+
+  /** The number of classes. */
+  get classes(): number {
+    return this.logits.shape[this.logits.ndim - 1];
+  }
+
+  /** The batch shape: the logits' shape without the class axis. */
+  get batchShape(): readonly number[] {
+    return this.logits.shape.slice(0, -1);
+  }
+
+  get probs(): Tensor {
+    this.probsCache ??= exp(this.logits);
+    return this.probsCache;
+  }
+
+  /** One class per row, drawn with one uniform each by inverting the cumulative probabilities. */
+  sample(rng: Rng = defaultRng()): Tensor {
+    const classes = this.classes;
+    const logp = this.logits.data;
+    const out = Tensor.zeros(this.batchShape);
+    const actions = out.data;
+    for (let r = 0; r < actions.length; r++) {
+      const u = rng.random();
+      const row = r * classes;
+      let cumulative = 0;
+      let chosen = -1;
+      for (let k = 0; k < classes; k++) {
+        const p = Math.exp(logp[row + k]);
+        if (p > 0) chosen = k;
+        cumulative += p;
+        if (u < cumulative && p > 0) break;
+      }
+      // Rounding can leave the cumulative sum just under u: take the last possible class.
+      actions[r] = chosen;
+    }
+    return out;
+  }
+
+  /** log p(actions), one per row; actions are class indices. */
+  logProb(actions: Tensor | ArrayLike<number>): Tensor {
+    return gather(this.logits, actions);
+  }
+
+  /** -sum p log p per row. */
+  entropy(): Tensor {
+    return neg(sum(mul(this.probs, this.logits), -1));
+  }
+
+  /** The most likely class per row. */
+  mode(): Tensor {
+    return this.logits.argmax(-1);
+  }
+}
+
+/**
+ * Independent normal distributions per action dimension: mean (batch, dims) and a log standard
+ * deviation that broadcasts to it (a learnable (1, dims) or (dims) parameter, as CleanRL's
+ * `actor_logstd`). `logProb` and `entropy` sum over the last axis, as CleanRL's `.sum(1)`.
+ */
+export class Normal {
+  constructor(
+    readonly mean: Tensor,
+    readonly logStd: Tensor,
+  ) {
+    const ls = logStd.shape;
+    const ms = mean.shape;
+    if (ls.length > ms.length || ls.some((d, i) => d !== 1 && d !== ms[ms.length - ls.length + i])) {
+      throw new RangeError(
+        `Normal: logStd shape [${ls.join(", ")}] does not broadcast to mean [${ms.join(", ")}]`,
+      );
+    }
+  }
+
+  /** mean + std * z with z standard normal; not differentiable. */
+  sample(rng: Rng = defaultRng()): Tensor {
+    const out = this.mean.clone();
+    const draws = out.data;
+    const logStd = this.logStd.data;
+    const period = logStd.length;
+    for (let i = 0; i < draws.length; i++) draws[i] += Math.exp(logStd[i % period]) * standardNormal(rng);
+    return out;
+  }
+
+  /** The log-density of `value` (shaped as the mean), summed over the last axis. */
+  logProb(value: Tensor): Tensor {
+    // log N(x; mu, sigma) = -((x - mu) / sigma)^2 / 2 - log sigma - log sqrt(2 pi).
+    const z = mul(sub(value, this.mean), exp(neg(this.logStd)));
+    const perDim = sub(sub(mul(square(z), -0.5), this.logStd), HALF_LOG_2PI);
+    return sum(perDim, -1);
+  }
+
+  /** 1/2 + log sqrt(2 pi) + log sigma, summed over the last axis. */
+  entropy(): Tensor {
+    const perDim = add(add(Tensor.zeros(this.mean.shape), this.logStd), 0.5 + HALF_LOG_2PI);
+    return sum(perDim, -1);
+  }
+
+  /** The mean; the most likely action. */
+  mode(): Tensor {
+    return this.mean.detach();
+  }
+}

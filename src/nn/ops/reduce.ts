@@ -1,0 +1,263 @@
+/**
+ * Reductions and the ops over one axis (softmax, gather). An axis splits a shape into
+ * (outer, dim, inner): element (o, d, i) sits at (o * dim + d) * inner + i.
+ */
+import { type Shape, Tensor } from "../tensor.js";
+
+interface AxisSplit {
+  axis: number;
+  outer: number;
+  dim: number;
+  inner: number;
+  /** The shape with the axis removed, or kept as 1. */
+  reducedShape: Shape;
+}
+
+function splitAxis(shape: Shape, axis: number, keepDim: boolean): AxisSplit {
+  const ndim = shape.length;
+  const a = axis < 0 ? axis + ndim : axis;
+  if (!Number.isInteger(a) || a < 0 || a >= ndim) {
+    throw new RangeError(`Axis ${axis} is out of range for shape [${shape.join(", ")}]`);
+  }
+  let outer = 1;
+  for (let d = 0; d < a; d++) outer *= shape[d];
+  let inner = 1;
+  for (let d = a + 1; d < ndim; d++) inner *= shape[d];
+  const reducedShape = keepDim ? shape.map((d, i) => (i === a ? 1 : d)) : shape.filter((_, i) => i !== a);
+  return { axis: a, outer, dim: shape[a], inner, reducedShape };
+}
+
+/** The shape of a reduction over all elements. */
+function scalarShape(shape: Shape, keepDim: boolean): Shape {
+  return keepDim ? shape.map(() => 1) : [];
+}
+
+/** The sum over all elements, or over one axis (removed unless `keepDim`). */
+export function sum(a: Tensor, axis?: number, keepDim = false): Tensor {
+  return scaledSum(a, axis, keepDim, false);
+}
+
+/** The mean over all elements, or over one axis (removed unless `keepDim`). */
+export function mean(a: Tensor, axis?: number, keepDim = false): Tensor {
+  return scaledSum(a, axis, keepDim, true);
+}
+
+function scaledSum(a: Tensor, axis: number | undefined, keepDim: boolean, average: boolean): Tensor {
+  a.assertLive();
+  const x = a.data;
+  if (axis === undefined) {
+    const scale = average ? 1 / a.size : 1;
+    const out = Tensor.result(scalarShape(a.shape, keepDim), [a]);
+    let total = 0;
+    for (let i = 0; i < x.length; i++) total += x[i];
+    out.data[0] = total * scale;
+    if (out.requiresGrad) {
+      out.backwardFn = (g) => {
+        const gx = a.gradBuffer();
+        const gi = g[0] * scale;
+        for (let i = 0; i < gx.length; i++) gx[i] += gi;
+      };
+    }
+    return out;
+  }
+  const { outer, dim, inner, reducedShape } = splitAxis(a.shape, axis, keepDim);
+  const scale = average ? 1 / dim : 1;
+  const out = Tensor.result(reducedShape, [a]);
+  const o = out.data;
+  for (let p = 0; p < outer; p++) {
+    for (let i = 0; i < inner; i++) {
+      let total = 0;
+      for (let d = 0; d < dim; d++) total += x[(p * dim + d) * inner + i];
+      o[p * inner + i] = total * scale;
+    }
+  }
+  if (out.requiresGrad) {
+    out.backwardFn = (g) => {
+      const gx = a.gradBuffer();
+      for (let p = 0; p < outer; p++) {
+        for (let d = 0; d < dim; d++) {
+          const row = (p * dim + d) * inner;
+          for (let i = 0; i < inner; i++) gx[row + i] += g[p * inner + i] * scale;
+        }
+      }
+    };
+  }
+  return out;
+}
+
+/**
+ * The maximum over all elements (ties share the gradient evenly, as PyTorch's `max()`), or over
+ * one axis (the gradient goes to the first maximal element, as PyTorch's `max(dim)`).
+ */
+export function max(a: Tensor, axis?: number, keepDim = false): Tensor {
+  a.assertLive();
+  if (a.size === 0) throw new RangeError("max of an empty tensor");
+  const x = a.data;
+  if (axis === undefined) {
+    const out = Tensor.result(scalarShape(a.shape, keepDim), [a]);
+    let best = x[0];
+    for (let i = 1; i < x.length; i++) if (x[i] > best || Number.isNaN(x[i])) best = x[i];
+    out.data[0] = best;
+    if (out.requiresGrad) {
+      out.backwardFn = (g) => {
+        const gx = a.gradBuffer();
+        let ties = 0;
+        for (let i = 0; i < x.length; i++) if (x[i] === best) ties++;
+        for (let i = 0; i < x.length; i++) if (x[i] === best) gx[i] += g[0] / ties;
+      };
+    }
+    return out;
+  }
+  const { outer, dim, inner, reducedShape } = splitAxis(a.shape, axis, keepDim);
+  const out = Tensor.result(reducedShape, [a]);
+  const o = out.data;
+  const winners = new Int32Array(outer * inner);
+  for (let p = 0; p < outer; p++) {
+    for (let i = 0; i < inner; i++) {
+      let bestIndex = p * dim * inner + i;
+      for (let d = 1; d < dim; d++) {
+        const index = (p * dim + d) * inner + i;
+        if (x[index] > x[bestIndex]) bestIndex = index;
+      }
+      winners[p * inner + i] = bestIndex;
+      o[p * inner + i] = x[bestIndex];
+    }
+  }
+  if (out.requiresGrad) {
+    out.backwardFn = (g) => {
+      const gx = a.gradBuffer();
+      for (let j = 0; j < winners.length; j++) gx[winners[j]] += g[j];
+    };
+  }
+  return out;
+}
+
+/** The index of the first maximum along an axis, as float values; not differentiable. */
+export function argmax(a: Tensor, axis = -1): Tensor {
+  a.assertLive();
+  const { outer, dim, inner, reducedShape } = splitAxis(a.shape, axis, false);
+  const x = a.data;
+  const out = Tensor.zeros(reducedShape);
+  const o = out.data;
+  for (let p = 0; p < outer; p++) {
+    for (let i = 0; i < inner; i++) {
+      let best = 0;
+      for (let d = 1; d < dim; d++)
+        if (x[(p * dim + d) * inner + i] > x[(p * dim + best) * inner + i]) best = d;
+      o[p * inner + i] = best;
+    }
+  }
+  return out;
+}
+
+/** log(softmax(a)) along an axis, computed stably as a - max - log(sum(exp(a - max))). */
+export function logSoftmax(a: Tensor, axis = -1): Tensor {
+  a.assertLive();
+  const { outer, dim, inner } = splitAxis(a.shape, axis, false);
+  const x = a.data;
+  const out = Tensor.result(a.shape, [a]);
+  const o = out.data;
+  for (let p = 0; p < outer; p++) {
+    for (let i = 0; i < inner; i++) {
+      const start = p * dim * inner + i;
+      let best = x[start];
+      for (let d = 1; d < dim; d++) best = Math.max(best, x[start + d * inner]);
+      let total = 0;
+      for (let d = 0; d < dim; d++) total += Math.exp(x[start + d * inner] - best);
+      const logSum = best + Math.log(total);
+      for (let d = 0; d < dim; d++) o[start + d * inner] = x[start + d * inner] - logSum;
+    }
+  }
+  if (out.requiresGrad) {
+    // d/dx_j = g_j - softmax_j * sum(g).
+    out.backwardFn = (g) => {
+      const gx = a.gradBuffer();
+      for (let p = 0; p < outer; p++) {
+        for (let i = 0; i < inner; i++) {
+          const start = p * dim * inner + i;
+          let gradSum = 0;
+          for (let d = 0; d < dim; d++) gradSum += g[start + d * inner];
+          for (let d = 0; d < dim; d++) {
+            const j = start + d * inner;
+            gx[j] += g[j] - Math.exp(o[j]) * gradSum;
+          }
+        }
+      }
+    };
+  }
+  return out;
+}
+
+/** exp(a) normalized to sum to 1 along an axis. */
+export function softmax(a: Tensor, axis = -1): Tensor {
+  a.assertLive();
+  const { outer, dim, inner } = splitAxis(a.shape, axis, false);
+  const x = a.data;
+  const out = Tensor.result(a.shape, [a]);
+  const o = out.data;
+  for (let p = 0; p < outer; p++) {
+    for (let i = 0; i < inner; i++) {
+      const start = p * dim * inner + i;
+      let best = x[start];
+      for (let d = 1; d < dim; d++) best = Math.max(best, x[start + d * inner]);
+      let total = 0;
+      for (let d = 0; d < dim; d++) total += Math.exp(x[start + d * inner] - best);
+      for (let d = 0; d < dim; d++) o[start + d * inner] = Math.exp(x[start + d * inner] - best) / total;
+    }
+  }
+  if (out.requiresGrad) {
+    // d/dx_j = y_j (g_j - sum(g * y)).
+    out.backwardFn = (g) => {
+      const gx = a.gradBuffer();
+      for (let p = 0; p < outer; p++) {
+        for (let i = 0; i < inner; i++) {
+          const start = p * dim * inner + i;
+          let dot = 0;
+          for (let d = 0; d < dim; d++) dot += g[start + d * inner] * o[start + d * inner];
+          for (let d = 0; d < dim; d++) {
+            const j = start + d * inner;
+            gx[j] += o[j] * (g[j] - dot);
+          }
+        }
+      }
+    };
+  }
+  return out;
+}
+
+/**
+ * One element per row along the last axis: out[r] = a[r, indices[r]], the last axis removed (as
+ * PyTorch's `a.gather(-1, indices.unsqueeze(-1)).squeeze(-1)`). Indices may be a tensor of whole
+ * numbers (actions stored as float32).
+ */
+export function gather(a: Tensor, indices: Tensor | ArrayLike<number>): Tensor {
+  a.assertLive();
+  if (a.ndim === 0) throw new RangeError("gather needs a tensor with at least one axis");
+  const width = a.shape[a.ndim - 1];
+  const rows = width === 0 ? 0 : a.size / width;
+  const values = indices instanceof Tensor ? indices.data : indices;
+  if (values.length !== rows) {
+    throw new RangeError(
+      `gather: ${values.length} indices for ${rows} rows of shape [${a.shape.join(", ")}]`,
+    );
+  }
+  const picked = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const index = values[r];
+    if (!Number.isInteger(index) || index < 0 || index >= width) {
+      throw new RangeError(`gather: index ${index} out of range [0, ${width}) at row ${r}`);
+    }
+    picked[r] = r * width + index;
+  }
+  const out = Tensor.result(a.shape.slice(0, -1), [a]);
+  const x = a.data;
+  const o = out.data;
+  for (let r = 0; r < rows; r++) o[r] = x[picked[r]];
+  if (out.requiresGrad) {
+    out.backwardFn = (g) => {
+      const gx = a.gradBuffer();
+      for (let r = 0; r < rows; r++) gx[picked[r]] += g[r];
+    };
+  }
+  return out;
+}
