@@ -179,15 +179,18 @@ describe("LunarLander episode endings", () => {
 });
 
 describe("LunarLander legs", () => {
-  it("in free fall the leg motors hold each leg at its inner limit, 0.4 rad from the body", () => {
+  it("in free fall the leg motors hold each leg extended at its limit, 0.4 rad from the body", () => {
     const env = new LunarLander();
     env.reset({ seed: 2 });
     for (let t = 0; t < 30; t++) env.step(0);
     const lander = env.lander;
     if (!lander) throw new Error("no lander after reset");
-    const [left, right] = env.legs.map((leg) => leg.getAngle() - lander.getAngle());
-    expect(left).toBeCloseTo(0.4, 2);
-    expect(right).toBeCloseTo(-0.4, 2);
+    const [first, second] = env.legs.map((leg) => leg.getAngle() - lander.getAngle());
+    expect(first).toBeCloseTo(0.4, 2);
+    expect(second).toBeCloseTo(-0.4, 2);
+    // The first leg hangs on the +x side, the second on the -x side.
+    expect(env.legs[0].getPosition().x).toBeGreaterThan(lander.getPosition().x);
+    expect(env.legs[1].getPosition().x).toBeLessThan(lander.getPosition().x);
   });
 });
 

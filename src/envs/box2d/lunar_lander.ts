@@ -12,8 +12,9 @@
  * The world is 600x400 pixels at `SCALE` = 30 pixels per metre (20 m x 13.3 m), gravity `gravity`
  * m/s^2 along y, stepped at `FPS` = 50 with 180 velocity and 60 position iterations. The ground is a
  * chain of 10 edges over 11 random heights, flattened around the helipad between the two flags. The
- * lander is a hexagon (density 5) with two legs (density 1) on revolute joints whose motors push
- * them outwards within limits, a soft spring. Lander and legs collide only with the ground.
+ * lander is a hexagon (density 5) with two legs (density 1) on revolute joints whose weak motors
+ * hold the legs extended against a limit and yield on touchdown, like springs. Lander and legs
+ * collide only with the ground.
  * The main engine and the two side engines apply impulses at fixed offsets on the body, shifted by
  * a random dispersion each step, so their torque depends on the lander's orientation (as
  * Gymnasium's, including its side-engine height quirk). With `enableWind`, a non-periodic wind
@@ -30,8 +31,10 @@
  *
  * ## Observation space
  * `Box(8,)` float32: x and y relative to the pad, normalised by half the viewport (|x| = 1 at the
- * screen edges); vx and vy in those units per frame-ish (scaled by half the viewport / FPS); the
- * angle (radians); 20 * angular velocity / FPS; and 1/0 for each leg touching the ground.
+ * screen edges); the velocity times half the viewport (metres) / FPS, that is vx / 5 and vy / 7.5
+ * for vx, vy in m/s; the angle (radians); 20 / FPS times the angular velocity (0.4 rad/s units);
+ * and 1/0 for each leg touching the ground (the first leg, as in Gymnasium, hangs on the +x side).
+ * Gymnasium's inconsistent units are kept, so its observations and ours mean the same.
  * Bounds: +-2.5 for positions, +-10 for velocities, +-2 pi for the angle, 0..1 for the contacts.
  *
  * ## Rewards
@@ -135,7 +138,7 @@ const LEG_DENSITY = 1.0;
 const LANDER_FRICTION = 0.1;
 const GROUND_FRICTION = 0.1;
 
-/** Legs' joint limits (radians), for the left leg; the right leg's are mirrored. */
+/** Legs' joint limits (radians), for the first leg; the second leg's are mirrored. */
 const LEG_LIMIT_OUTER = 0.9;
 const LEG_LIMIT_RANGE = 0.5;
 /** Motor speed pushing each leg outwards: low enough not to jump back into the sky. */
@@ -321,7 +324,8 @@ export class LunarLander extends Env<Float32Array, LunarLanderAction> {
       this.torqueIndex = rng.integers(-WIND_INDEX_RANGE, WIND_INDEX_RANGE);
     }
 
-    // Legs: side = -1 is the left leg (at +LEG_AWAY in the joint's frame), +1 the right one.
+    // Legs in Gymnasium's order: side = -1 is the first leg, which hangs on the +x side, +1 the
+    // second, on the -x side.
     this.legs = [];
     for (const side of [-1, 1]) {
       const leg = world.createDynamicBody({
