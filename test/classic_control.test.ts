@@ -93,7 +93,7 @@ for (const id of ENV_IDS) {
   describe.skipIf(!hasShared(file))(`${id} replays Gymnasium's trace`, () => {
     const trace = hasShared(file) ? readSharedJson<Trace>(file) : undefined;
     // One env for every episode, as the traces were recorded.
-    const env = make(id);
+    const env = make<Float32Array>(id);
     const unwrapped = env.unwrapped as unknown as WithState;
 
     it("is registered with Gymnasium's spaces, time limit and reward threshold", () => {
@@ -182,8 +182,8 @@ describe("classic-control state and options", () => {
     const [, reward] = env.step(1);
     expect(reward).toBe(0);
 
-    const heavy = make("Pendulum-v1", { g: 20 });
-    const light = make("Pendulum-v1");
+    const heavy = make<Float32Array, Float32Array>("Pendulum-v1", { g: 20 });
+    const light = make<Float32Array, Float32Array>("Pendulum-v1");
     heavy.reset({ seed: 1 });
     light.reset({ seed: 1 });
     const [heavyObs] = heavy.step(Float32Array.of(0));

@@ -41,19 +41,16 @@ export class EnvChecker<Obs, Act> extends Wrapper<Obs, Act> {
   private describeBadAction(action: unknown): string {
     const space = this.actionSpace;
     const name = this.displayName;
+    const isArray = ArrayBuffer.isView(action) || Array.isArray(action);
     const values =
-      typeof action === "number"
-        ? [action]
-        : ArrayBuffer.isView(action) || Array.isArray(action)
-          ? Array.from(action as ArrayLike<number>)
-          : [];
+      typeof action === "number" ? [action] : isArray ? Array.from(action as ArrayLike<number>) : [];
     if (typeof action === "number" && Number.isNaN(action)) {
       return `${name}: action NaN is not a number; the action space is ${space}.`;
     }
     if (values.some((v) => Number.isNaN(v))) {
       return `${name}: action ${describeValue(action)} contains NaN; the action space is ${space}.`;
     }
-    if (space instanceof Box && values.length !== space.size) {
+    if (space instanceof Box && isArray && values.length !== space.size) {
       return `${name}: action ${describeValue(action)} has ${values.length} values, the action space ${space} needs ${space.size}.`;
     }
     if (space instanceof Box && values.some((v) => typeof v !== "number")) {

@@ -219,8 +219,12 @@ export class MultiBinary extends Space<Uint8Array> {
 export function describeValue(value: unknown): string {
   if (typeof value === "number") return String(value);
   if (ArrayBuffer.isView(value) || Array.isArray(value)) {
-    const items = Array.from(value as ArrayLike<number>);
-    const shown = items.slice(0, 8).map(String).join(", ");
+    const items = Array.from(value as ArrayLike<unknown>);
+    // Numbers bare, anything else quoted, so ["1"] does not read as [1].
+    const shown = items
+      .slice(0, 8)
+      .map((item) => (typeof item === "number" ? String(item) : describeValue(item)))
+      .join(", ");
     return `[${shown}${items.length > 8 ? `, ... (${items.length} values)` : ""}]`;
   }
   try {
