@@ -4,13 +4,13 @@
  */
 import type { KernelBackend } from "./backend.js";
 import { referenceBackend } from "./reference.js";
-import { loadWasmBackend, type WasmBackend } from "./wasm.js";
+import { createWasmBackend, type WasmBackend } from "./wasm.js";
 
 export type { AdamHyper, Conv2dShape, KernelBackend } from "./backend.js";
 export { convOutputSize } from "./backend.js";
 export { referenceBackend } from "./reference.js";
 export type { KernelThreadPool } from "./wasm.js";
-export { loadWasmBackend, WasmBackend } from "./wasm.js";
+export { createWasmBackend, loadWasmBackend, WasmBackend } from "./wasm.js";
 
 /** PPO_TS_KERNELS, read without importing node:process (this module runs in browsers too). */
 const requested = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
@@ -19,10 +19,10 @@ if (requested !== undefined && requested !== "" && requested !== "ts" && request
   throw new Error(`PPO_TS_KERNELS must be "ts" or "wasm", got "${requested}"`);
 }
 
-async function loadWasmUnlessRefused(): Promise<WasmBackend | null> {
+function loadWasmUnlessRefused(): WasmBackend | null {
   if (requested === "ts") return null;
   try {
-    return await loadWasmBackend();
+    return createWasmBackend();
   } catch (error) {
     if (requested === "wasm")
       throw new Error(`PPO_TS_KERNELS=wasm, but the WebAssembly kernels failed to load: ${error}`);
@@ -31,7 +31,7 @@ async function loadWasmUnlessRefused(): Promise<WasmBackend | null> {
 }
 
 /** The WebAssembly kernels, or null where they did not load (or PPO_TS_KERNELS=ts refused them). */
-export const wasmBackend: WasmBackend | null = await loadWasmUnlessRefused();
+export const wasmBackend: WasmBackend | null = loadWasmUnlessRefused();
 
 let current: KernelBackend = wasmBackend ?? referenceBackend;
 

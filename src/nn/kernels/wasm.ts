@@ -595,17 +595,32 @@ function decodeBase64(text: string): Uint8Array {
   return bytes;
 }
 
-/**
- * Compiles and instantiates the kernels: over a shared memory where SharedArrayBuffer exists, else
- * over a private one. Rejects where WebAssembly or its SIMD is missing.
- */
-export async function loadWasmBackend(options: { shared?: boolean } = {}): Promise<WasmBackend> {
-  const shared = options.shared ?? typeof SharedArrayBuffer === "function";
-  const bytes = decodeBase64(shared ? sharedWasmBase64 : unsharedWasmBase64);
-  const module = await WebAssembly.compile(bytes as BufferSource);
-  const memory = shared
+function memoryFor(shared: boolean): WebAssembly.Memory {
+  return shared
     ? new WebAssembly.Memory({ initial: 32, maximum: MAX_PAGES, shared: true })
     : new WebAssembly.Memory({ initial: 32 });
-  const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  return new WasmBackend(module, instance, memory, shared);
+}
+
+/**
+ * Compiles and instantiates the kernels synchronously (the module is a few kilobytes, within what
+ * browsers allow on the main thread): over a shared memory where SharedArrayBuffer exists, else over
+ * a private one. Throws where WebAssembly or its SIMD is missing.
+ */
+export function createWasmBackend(options: { shared?: boolean } = {}): WasmBackend {
+  const shared = options.shared ?? typeof SharedArrayBuffer === "function";
+  const module = new WebAssembly.Module(
+    decodeBase64(shared ? sharedWasmBase64 : unsharedWasmBase64) as BufferSource,
+  );
+  const memory = memoryFor(shared);
+  return new WasmBackend(module, new WebAssembly.Instance(module, { env: { memory } }), memory, shared);
+}
+
+/** As `createWasmBackend`, compiling off the calling thread where the engine can. */
+export async function loadWasmBackend(options: { shared?: boolean } = {}): Promise<WasmBackend> {
+  const shared = options.shared ?? typeof SharedArrayBuffer === "function";
+  const module = await WebAssembly.compile(
+    decodeBase64(shared ? sharedWasmBase64 : unsharedWasmBase64) as BufferSource,
+  );
+  const memory = memoryFor(shared);
+  return new WasmBackend(module, await WebAssembly.instantiate(module, { env: { memory } }), memory, shared);
 }
