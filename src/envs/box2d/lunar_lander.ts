@@ -506,9 +506,10 @@ export class LunarLander extends Env<Float32Array, LunarLanderAction> {
   /** A 600x400 frame: sky, terrain, lander, legs and the helipad's flags (renderMode "rgb_array"). */
   override render(): RgbFrame | undefined {
     if (this.renderMode !== "rgb_array") {
-      throw new Error(
-        `${this.displayName}: render() needs a renderMode; make the env with { renderMode: "rgb_array" }`,
+      warnOnce(
+        `${this.displayName}: render() needs a renderMode; make the env with { renderMode: "rgb_array" }.`,
       );
+      return undefined;
     }
     if (this.lander === undefined) return undefined;
     const canvas = new Canvas(VIEWPORT_W, VIEWPORT_H, { yUp: true, background: WHITE });
