@@ -2,7 +2,9 @@
 import "./classic/register.js";
 import "./box2d/register.js";
 
+export * from "./atari/index.js";
 export * from "./box2d/index.js";
 export * from "./classic/index.js";
 export * from "./core/index.js";
+export * from "./vector/index.js";
 export * from "./wrappers/index.js";

@@ -31,10 +31,38 @@ export const ACTION_NAMES: readonly string[] = Object.keys(Action).filter((k) =>
 export interface GameConsole {
   /** A byte of RIOT RAM by its bus address (0x80-0xFF). */
   readRam(address: number): number;
-  /** Holds SELECT for `frames` frames, then releases it for as many (as ALE's pressSelect). */
+  /**
+   * Holds SELECT for `frames` frames, then plays one NOOP frame that the rules observe; the frame
+   * counters advance by one (as ALE's pressSelect).
+   */
   pressSelect(frames: number): void;
   /** Holds RESET for 4 frames (as ALE's softReset). */
   softReset(): void;
+}
+
+/** How the game's controllers are plugged in and where its picture starts (Stella's properties). */
+export interface GameProperties {
+  leftController?: "joystick" | "paddles";
+  rightController?: "joystick" | "paddles";
+  /** Swaps the two paddles of each jack. */
+  swapPaddles?: boolean;
+  /** First of the 210 scanlines that make the screen (34 unless given). */
+  yStart?: number;
+}
+
+/**
+ * The score held in BCD bytes, two decimal digits per byte, `addresses` from the lowest digits up
+ * (ALE's getDecimalScore).
+ */
+export function decimalScore(console: GameConsole, ...addresses: number[]): number {
+  let score = 0;
+  let scale = 1;
+  for (const address of addresses) {
+    const value = console.readRam(address);
+    score += scale * (10 * (value >> 4) + (value & 0x0f));
+    scale *= 100;
+  }
+  return score;
 }
 
 export interface GameRules {
@@ -48,6 +76,8 @@ export interface GameRules {
   readonly modes: readonly number[];
   readonly defaultMode: number;
   readonly difficulties: readonly number[];
+  /** Controllers and screen placement when they differ from two joysticks and line 34. */
+  readonly properties?: GameProperties;
   /** Clears the score trackers (ALE's RomSettings::reset). */
   reset(): void;
   /** Reads the RAM after a frame and updates reward, terminal and lives. */

@@ -1,0 +1,24 @@
+/** The games ALE's rules are written for, by ROM md5. One line per game. */
+import { BreakoutRules } from "./breakout.js";
+import type { GameRules } from "./game.js";
+import { PongRules } from "./pong.js";
+import { QbertRules } from "./qbert.js";
+import { TetrisRules } from "./tetris.js";
+
+export * from "./game.js";
+
+/** Each supported game: its ROM name, md5, and a factory for fresh rules. */
+export const GAMES: readonly { name: string; md5: string; create: () => GameRules }[] = [
+  { name: "breakout", md5: "f34f08e5eb96e500e851a80be3277a56", create: () => new BreakoutRules() },
+  { name: "pong", md5: "60e0ea3cbe0913d39803477945e9e5ec", create: () => new PongRules() },
+  { name: "qbert", md5: "484b0076816a104875e00467d431c2d2", create: () => new QbertRules() },
+  { name: "tetris", md5: "b0e1ee07fbc73493eac5651a52f90f00", create: () => new TetrisRules() },
+];
+
+export function gameByMd5(md5: string): (typeof GAMES)[number] | undefined {
+  return GAMES.find((game) => game.md5 === md5);
+}
+
+export function gameByName(name: string): (typeof GAMES)[number] | undefined {
+  return GAMES.find((game) => game.name === name);
+}
