@@ -10,7 +10,6 @@
  */
 
 const MASK32 = 0xffffffffn;
-const MASK64 = (1n << 64n) - 1n;
 const MASK128 = (1n << 128n) - 1n;
 
 // SeedSequence's hashing constants (O'Neill's seed_seq_fe).
@@ -92,38 +91,137 @@ export class SeedSequence {
   }
 }
 
-/** The PCG64 bit generator (XSL-RR 128/64) as NumPy seeds it from a SeedSequence. */
+/** 16-bit limbs of a 128-bit value, least significant first. */
+function toLimbs(value: bigint): Float64Array {
+  const limbs = new Float64Array(LIMBS);
+  for (let i = 0; i < LIMBS; i++) limbs[i] = Number((value >> BigInt(16 * i)) & 0xffffn);
+  return limbs;
+}
+
+function fromLimbs(limbs: Float64Array): bigint {
+  let value = 0n;
+  for (let i = LIMBS - 1; i >= 0; i--) value = (value << 16n) | BigInt(limbs[i]);
+  return value;
+}
+
+const LIMBS = 8;
+const LIMB = 65536;
+const INV_LIMB = 1 / LIMB;
+const MULTIPLIER_LIMBS = toLimbs(PCG64_MULTIPLIER);
+
+/**
+ * The PCG64 bit generator (XSL-RR 128/64) as NumPy seeds it from a SeedSequence.
+ *
+ * Seeding uses BigInt; the draws keep the 128-bit state in eight 16-bit limbs held in doubles, where
+ * every partial product and carry is exact, which is many times faster than BigInt arithmetic and
+ * keeps resets and `Space.sample()` cheap next to an env step.
+ */
 export class PCG64 {
-  state: bigint;
   readonly increment: bigint;
+  private readonly stateLimbs: Float64Array;
+  private readonly incrementLimbs: Float64Array;
+  /** The last output's high and low 32 bits. */
+  private hi = 0;
+  private lo = 0;
 
   constructor(seedSequence: SeedSequence) {
     const [s0, s1, s2, s3] = seedSequence.generateState64(4);
     const initState = (s0 << 64n) | s1;
     const initSeq = (s2 << 64n) | s3;
     this.increment = ((initSeq << 1n) | 1n) & MASK128;
-    this.state = 0n;
-    this.advance();
-    this.state = (this.state + initState) & MASK128;
+    this.incrementLimbs = toLimbs(this.increment);
+    // state = 0; advance; state += initState; advance (pcg_setseq_128_srandom).
+    this.stateLimbs = toLimbs(this.increment);
+    this.stateLimbs.set(toLimbs((fromLimbs(this.stateLimbs) + initState) & MASK128));
     this.advance();
   }
 
+  /** The 128-bit LCG state. */
+  get state(): bigint {
+    return fromLimbs(this.stateLimbs);
+  }
+
+  /** state = state * multiplier + increment (mod 2^128), limb by limb (schoolbook, low half only). */
   private advance(): void {
-    this.state = (this.state * PCG64_MULTIPLIER + this.increment) & MASK128;
+    const s = this.stateLimbs;
+    const m = MULTIPLIER_LIMBS;
+    const c = this.incrementLimbs;
+    const s0 = s[0],
+      s1 = s[1],
+      s2 = s[2],
+      s3 = s[3],
+      s4 = s[4],
+      s5 = s[5],
+      s6 = s[6],
+      s7 = s[7];
+    const m0 = m[0],
+      m1 = m[1],
+      m2 = m[2],
+      m3 = m[3],
+      m4 = m[4],
+      m5 = m[5],
+      m6 = m[6],
+      m7 = m[7];
+    // Each sum holds at most 8 products below 2^32 plus a carry below 2^20: exact in a double.
+    let acc = c[0] + s0 * m0;
+    let carry = Math.floor(acc * INV_LIMB);
+    s[0] = acc - carry * LIMB;
+    acc = carry + c[1] + s0 * m1 + s1 * m0;
+    carry = Math.floor(acc * INV_LIMB);
+    s[1] = acc - carry * LIMB;
+    acc = carry + c[2] + s0 * m2 + s1 * m1 + s2 * m0;
+    carry = Math.floor(acc * INV_LIMB);
+    s[2] = acc - carry * LIMB;
+    acc = carry + c[3] + s0 * m3 + s1 * m2 + s2 * m1 + s3 * m0;
+    carry = Math.floor(acc * INV_LIMB);
+    s[3] = acc - carry * LIMB;
+    acc = carry + c[4] + s0 * m4 + s1 * m3 + s2 * m2 + s3 * m1 + s4 * m0;
+    carry = Math.floor(acc * INV_LIMB);
+    s[4] = acc - carry * LIMB;
+    acc = carry + c[5] + s0 * m5 + s1 * m4 + s2 * m3 + s3 * m2 + s4 * m1 + s5 * m0;
+    carry = Math.floor(acc * INV_LIMB);
+    s[5] = acc - carry * LIMB;
+    acc = carry + c[6] + s0 * m6 + s1 * m5 + s2 * m4 + s3 * m3 + s4 * m2 + s5 * m1 + s6 * m0;
+    carry = Math.floor(acc * INV_LIMB);
+    s[6] = acc - carry * LIMB;
+    acc = carry + c[7] + s0 * m7 + s1 * m6 + s2 * m5 + s3 * m4 + s4 * m3 + s5 * m2 + s6 * m1 + s7 * m0;
+    s[7] = acc % LIMB;
+  }
+
+  /** Advances and computes the next 64-bit output into `hi` and `lo` (its 32-bit halves). */
+  private next(): void {
+    this.advance();
+    const s = this.stateLimbs;
+    // XSL: the high 64 bits xor the low 64 bits, as two 32-bit words.
+    let hi = ((s[7] * LIMB + s[6]) ^ (s[3] * LIMB + s[2])) >>> 0;
+    let lo = ((s[5] * LIMB + s[4]) ^ (s[1] * LIMB + s[0])) >>> 0;
+    // RR: rotate right by the top 6 bits of the state.
+    let rotation = s[7] >>> 10;
+    if (rotation >= 32) {
+      const swap = hi;
+      hi = lo;
+      lo = swap;
+      rotation -= 32;
+    }
+    if (rotation > 0) {
+      const newHi = ((hi >>> rotation) | (lo << (32 - rotation))) >>> 0;
+      lo = ((lo >>> rotation) | (hi << (32 - rotation))) >>> 0;
+      hi = newHi;
+    }
+    this.hi = hi;
+    this.lo = lo;
   }
 
   /** One raw 64-bit draw (`random_raw`). */
   nextUint64(): bigint {
-    this.advance();
-    const high = this.state >> 64n;
-    const rotation = high >> 58n;
-    const xored = (high ^ this.state) & MASK64;
-    return ((xored >> rotation) | (xored << ((64n - rotation) & 63n))) & MASK64;
+    this.next();
+    return (BigInt(this.hi) << 32n) | BigInt(this.lo);
   }
 
   /** A double in [0, 1) from the top 53 bits, as NumPy's `random()`. */
   nextDouble(): number {
-    return Number(this.nextUint64() >> 11n) * 2 ** -53;
+    this.next();
+    return (this.hi * 2097152 + (this.lo >>> 11)) * 2 ** -53;
   }
 }
 
