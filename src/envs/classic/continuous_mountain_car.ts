@@ -9,9 +9,9 @@
  *     x ← clip(x + v, −1.2, 0.6)
  *
  * and a car that hits the left wall (`x = −1.2` moving left) stops. The state is stored as float32
- * after every step, so the observation is the state itself. (Under NumPy 2 Gymnasium also does the
- * arithmetic of later steps in float32; this port computes in float64 and rounds the stored state,
- * which agrees to about 4e-7.)
+ * after every step, so the observation is the state itself. Under NumPy 2 the arithmetic on that
+ * float32 state (and on an in-range float32 action) also rounds to float32; this port rounds where
+ * NumPy does. The action is read as float32, the action space's dtype.
  *
  * ## Action space
  * `Box(-1, 1, (1,))` float32: the throttle; values outside are clipped for the dynamics.
@@ -48,6 +48,8 @@ const MAX_ACTION = 1.0;
 /** 0.5 in MountainCar-v0; 0.45 here, as in Arnaud de Broissia's version. */
 const GOAL_POSITION = 0.45;
 const POWER = 0.0015;
+/** POWER as NumPy 2 uses it when multiplying a float32 action. */
+const POWER_F32 = Math.fround(POWER);
 const GRAVITY = 0.0025;
 const GOAL_REWARD = 100.0;
 const ACTION_COST = 0.1;
@@ -64,6 +66,8 @@ export class ContinuousMountainCarEnv extends Env<Float32Array, ArrayLike<number
   private position = 0;
   private velocity = 0;
   private hasState = false;
+  /** Gymnasium stores the state as float32 after a step (reset and `state = ...` give float64). */
+  private stateIsFloat32 = false;
 
   constructor(options: ContinuousMountainCarOptions = {}) {
     super();
@@ -84,6 +88,7 @@ export class ContinuousMountainCarEnv extends Env<Float32Array, ArrayLike<number
     this.position = state[0];
     this.velocity = state[1];
     this.hasState = true;
+    this.stateIsFloat32 = false;
   }
 
   override reset(opts: ResetOptions = {}): ResetResult<Float32Array> {
@@ -92,27 +97,38 @@ export class ContinuousMountainCarEnv extends Env<Float32Array, ArrayLike<number
     this.position = this.npRandom.uniform(low, high);
     this.velocity = 0;
     this.hasState = true;
+    this.stateIsFloat32 = false;
     return [this.observation(), {}];
   }
 
   step(action: ArrayLike<number>): StepResult<Float32Array> {
-    const throttle = action[0];
-    const force = Math.min(Math.max(throttle, MIN_ACTION), MAX_ACTION);
+    const f32 = Math.fround;
+    const throttle = f32(action[0]);
+    const clipped = throttle < MIN_ACTION || throttle > MAX_ACTION;
+    const force = clipped ? (throttle < MIN_ACTION ? MIN_ACTION : MAX_ACTION) : throttle;
 
-    let velocity = this.velocity + (force * POWER - GRAVITY * Math.cos(3 * this.position));
+    // NumPy 2 rounding (NEP 50): a float32 operand keeps an operation in float32, while the clipped
+    // force and the constants are Python floats (float64). The state is float64 after reset only.
+    const wide = !this.stateIsFloat32;
+    const gravityTerm = GRAVITY * Math.cos(wide ? 3 * this.position : f32(3 * this.position));
+    const acceleration = clipped
+      ? force * POWER - gravityTerm
+      : f32(f32(force * POWER_F32) - f32(gravityTerm));
+    let velocity = wide ? this.velocity + acceleration : f32(this.velocity + f32(acceleration));
     if (velocity > MAX_SPEED) velocity = MAX_SPEED;
     if (velocity < -MAX_SPEED) velocity = -MAX_SPEED;
-    let position = this.position + velocity;
+    let position = wide ? this.position + velocity : f32(this.position + f32(velocity));
     if (position > MAX_POSITION) position = MAX_POSITION;
     if (position < MIN_POSITION) position = MIN_POSITION;
     if (position === MIN_POSITION && velocity < 0) velocity = 0;
 
     const terminated = position >= GOAL_POSITION && velocity >= this.goalVelocity;
+    // The cost uses the action as given, not the clipped force.
     const reward = (terminated ? GOAL_REWARD : 0) - throttle ** 2 * ACTION_COST;
 
-    // Gymnasium keeps the state as float32.
-    this.position = Math.fround(position);
-    this.velocity = Math.fround(velocity);
+    this.position = f32(position);
+    this.velocity = f32(velocity);
+    this.stateIsFloat32 = true;
     return [this.observation(), reward, terminated, false, {}];
   }
 
