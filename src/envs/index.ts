@@ -1,6 +1,7 @@
 // Importing this module registers every built-in environment.
 import "./classic/register.js";
 import "./box2d/register.js";
+import "./atari/register.js";
 
 export * from "./atari/index.js";
 export * from "./box2d/index.js";

@@ -1,0 +1,312 @@
+/**
+ * AsyncVectorEnv: the envs run in worker threads (Node), a contiguous block of envs per worker.
+ * Observations, rewards, terminations, truncations and actions live in SharedArrayBuffers that
+ * both sides read and write in place: a step copies the actions in, wakes the workers, and waits
+ * on an Atomics word until each is done. No step data is serialized; only non-empty infos, reset
+ * seeds and errors travel as messages.
+ *
+ * `worker_threads` is reached through `process.getBuiltinModule` when an AsyncVectorEnv is built,
+ * so importing this module is safe in a browser (where only SyncVectorEnv works).
+ */
+import type * as WorkerThreads from "node:worker_threads";
+import { type MakeOptions, make } from "../core/registry.js";
+import {
+  COMMAND,
+  COMMAND_SEQ,
+  CONTROL_SLOTS,
+  Command,
+  DONE_SEQ,
+  READY_SEQ,
+  type RemoteError,
+  STATUS,
+  Status,
+  type WorkerData,
+} from "./protocol.js";
+import {
+  AutoresetMode,
+  type BatchedObs,
+  batchedObsType,
+  mergeInfo,
+  VectorEnv,
+  VectorEnvError,
+  type VectorInfo,
+  type VectorResetOptions,
+  type VectorResetResult,
+  type VectorStepResult,
+} from "./vector_env.js";
+
+export interface AsyncVectorEnvOptions {
+  autoresetMode?: AutoresetMode;
+  /** Return copies of the batched arrays instead of the shared ones (overwritten next call). */
+  copy?: boolean;
+  /** Worker threads; default: one per core, at most one per env. */
+  numWorkers?: number;
+  /**
+   * Modules (URLs or absolute file paths) every worker imports before making its envs: where your
+   * own `register(...)` calls live. The built-in envs need none.
+   */
+  imports?: (string | URL)[];
+  /** `make(id, makeOptions)` builds each env. Must be structured-cloneable. */
+  makeOptions?: MakeOptions;
+  /** How long the workers may take to start and make their envs (default 60 s). */
+  startTimeoutMs?: number;
+}
+
+interface WorkerHandle {
+  worker: WorkerThreads.Worker;
+  port: WorkerThreads.MessagePort;
+  firstEnv: number;
+  count: number;
+  exited: Promise<void>;
+}
+
+const WAIT_SLICE_MS = 100;
+const CLOSE_TIMEOUT_MS = 5000;
+
+/** A Node built-in module, fetched at run time so that bundlers for the browser never see it. */
+function nodeBuiltin<T>(id: string): T {
+  const node = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  if (typeof node?.getBuiltinModule !== "function") {
+    throw new Error(`AsyncVectorEnv needs Node's ${id} (Node >= 20.16); elsewhere use mode: "sync"`);
+  }
+  return node.getBuiltinModule(id) as T;
+}
+
+function workerThreads(): typeof WorkerThreads {
+  return nodeBuiltin<typeof WorkerThreads>("node:worker_threads");
+}
+
+/**
+ * How to start a worker: from the built package, the plain `worker.js` beside this module; from
+ * TypeScript sources (tests, tsx scripts) a small bootstrap that loads `worker.ts` through tsx's
+ * `tsImport` (a worker's own `--import tsx` is ignored when the parent runs under tsx), resolved
+ * from the working directory (the checkout, where tsx is a devDependency). A bootstrap failure is reported through the protocol like any start-up error.
+ */
+function workerEntry(): { script: string | URL; eval: boolean } {
+  if (!import.meta.url.endsWith(".ts"))
+    return { script: new URL("./worker.js", import.meta.url), eval: false };
+  const workerUrl = new URL("./worker.ts", import.meta.url).href;
+  const script = `
+    const { workerData } = require("node:worker_threads");
+    import("tsx/esm/api")
+      .then(({ tsImport }) => tsImport(${JSON.stringify(workerUrl)}, ${JSON.stringify(import.meta.url)}))
+      .catch((error) => {
+        const control = new Int32Array(workerData.control);
+        const base = workerData.workerIndex * ${CONTROL_SLOTS};
+        workerData.port.postMessage({ error: { envIndex: workerData.firstEnv, operation: "start", message: String(error?.stack ?? error) } });
+        Atomics.store(control, base + ${STATUS}, ${Status.ERROR});
+        Atomics.store(control, base + ${DONE_SEQ}, ${READY_SEQ});
+        Atomics.notify(control, base + ${DONE_SEQ});
+      });`;
+  return { script, eval: true };
+}
+
+function toUrl(module: string | URL): string {
+  if (module instanceof URL) return module.href;
+  return module.startsWith("/") ? new URL(`file://${module}`).href : module;
+}
+
+export class AsyncVectorEnv extends VectorEnv {
+  private readonly control: Int32Array;
+  private readonly obs: BatchedObs;
+  private readonly rewards: Float64Array;
+  private readonly terminations: Uint8Array;
+  private readonly truncations: Uint8Array;
+  private readonly actions: Float64Array;
+  private readonly workers: WorkerHandle[] = [];
+  private readonly copy: boolean;
+  private seq = READY_SEQ;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    readonly id: string,
+    numEnvs: number,
+    options: AsyncVectorEnvOptions = {},
+  ) {
+    // One env made here tells the spaces, metadata and spec (as Gymnasium's dummy env).
+    const makeOptions = options.makeOptions ?? {};
+    const probe = make(id, makeOptions);
+    super(
+      numEnvs,
+      probe.observationSpace,
+      probe.actionSpace,
+      options.autoresetMode ?? AutoresetMode.NEXT_STEP,
+    );
+    this.metadata = probe.metadata;
+    this.spec = probe.spec;
+    probe.close();
+    this.copy = options.copy ?? false;
+
+    const wt = workerThreads();
+    const cores = nodeBuiltin<typeof import("node:os")>("node:os").availableParallelism();
+    const numWorkers = Math.min(numEnvs, options.numWorkers ?? cores);
+    if (!Number.isInteger(numWorkers) || numWorkers < 1) {
+      throw new RangeError(
+        `AsyncVectorEnv: numWorkers must be a positive integer, got ${options.numWorkers}`,
+      );
+    }
+    const ObsArray = batchedObsType(this.singleObservationSpace);
+    const shared = (bytes: number) => new SharedArrayBuffer(Math.max(bytes, 8));
+    const buffers = {
+      control: shared(numWorkers * CONTROL_SLOTS * 4),
+      obs: shared(numEnvs * this.observationSize * ObsArray.BYTES_PER_ELEMENT),
+      rewards: shared(numEnvs * 8),
+      terminations: shared(numEnvs),
+      truncations: shared(numEnvs),
+      actions: shared(numEnvs * this.actionSize * 8),
+    };
+    this.control = new Int32Array(buffers.control);
+    this.obs = new ObsArray(buffers.obs, 0, numEnvs * this.observationSize);
+    this.rewards = new Float64Array(buffers.rewards, 0, numEnvs);
+    this.terminations = new Uint8Array(buffers.terminations, 0, numEnvs);
+    this.truncations = new Uint8Array(buffers.truncations, 0, numEnvs);
+    this.actions = new Float64Array(buffers.actions, 0, numEnvs * this.actionSize);
+
+    const entry = workerEntry();
+    const imports = (options.imports ?? []).map(toUrl);
+    for (let w = 0, firstEnv = 0; w < numWorkers; w++) {
+      const count = Math.floor(numEnvs / numWorkers) + (w < numEnvs % numWorkers ? 1 : 0);
+      const channel = new wt.MessageChannel();
+      const data: WorkerData = {
+        workerIndex: w,
+        id,
+        makeOptions,
+        autoresetMode: this.autoresetMode,
+        firstEnv,
+        count,
+        imports,
+        ...buffers,
+        actionSize: this.actionSize,
+        port: channel.port2,
+      };
+      const worker = new wt.Worker(entry.script, {
+        eval: entry.eval,
+        workerData: data,
+        transferList: [channel.port2],
+      });
+      // The main thread talks to workers through shared memory only, so an env that is never
+      // closed must not keep the process alive.
+      worker.unref();
+      const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+      // Errors are reported through the port; this keeps a crash at start-up from being unhandled.
+      worker.on("error", () => {});
+      this.workers.push({ worker, port: channel.port1, firstEnv, count, exited });
+      firstEnv += count;
+    }
+    this.awaitAll(READY_SEQ, "make", options.startTimeoutMs ?? 60_000);
+  }
+
+  reset(opts: VectorResetOptions = {}): VectorResetResult {
+    this.checkOpen("reset");
+    for (const { port, firstEnv, count } of this.workers) {
+      const seed =
+        opts.seed === undefined
+          ? undefined
+          : typeof opts.seed === "number"
+            ? opts.seed + firstEnv
+            : Array.from({ length: count }, (_, j) => this.seedFor(opts.seed, firstEnv + j) as number);
+      port.postMessage({ seed, options: opts.options });
+    }
+    const infos = this.command(Command.RESET, "reset");
+    return [this.copy ? this.obs.slice() : this.obs, infos];
+  }
+
+  step(actions: ArrayLike<number>): VectorStepResult {
+    this.checkOpen("step");
+    this.checkActions(actions);
+    const shared = this.actions;
+    for (let k = 0; k < shared.length; k++) shared[k] = actions[k];
+    const infos = this.command(Command.STEP, "step");
+    const { obs, rewards, terminations, truncations } = this;
+    if (this.copy) return [obs.slice(), rewards.slice(), terminations.slice(), truncations.slice(), infos];
+    return [obs, rewards, terminations, truncations, infos];
+  }
+
+  /** Closes every env and ends the worker threads; resolves once all have exited. */
+  close(): Promise<void> {
+    if (this.closing === undefined) {
+      let error: unknown;
+      try {
+        this.command(Command.CLOSE, "close", CLOSE_TIMEOUT_MS);
+      } catch (closeError) {
+        error = closeError;
+      }
+      this.terminate();
+      if (error !== undefined) throw error;
+    }
+    return this.closing as Promise<void>;
+  }
+
+  private checkOpen(operation: string): void {
+    if (this.closing !== undefined) throw new Error(`${this.displayName}: ${operation}() after close()`);
+  }
+
+  /** Sends `command` to every worker, waits for all, and merges their infos. */
+  private command(command: number, operation: string, timeoutMs = Number.POSITIVE_INFINITY): VectorInfo {
+    const seq = ++this.seq;
+    const control = this.control;
+    for (let w = 0; w < this.workers.length; w++) {
+      const base = w * CONTROL_SLOTS;
+      Atomics.store(control, base + COMMAND, command);
+      Atomics.store(control, base + COMMAND_SEQ, seq);
+      Atomics.notify(control, base + COMMAND_SEQ);
+    }
+    return this.awaitAll(seq, operation, timeoutMs);
+  }
+
+  private awaitAll(seq: number, operation: string, timeoutMs: number): VectorInfo {
+    const control = this.control;
+    const deadline = performance.now() + timeoutMs;
+    const infos: VectorInfo = {};
+    let failure: RemoteError | undefined;
+    for (let w = 0; w < this.workers.length; w++) {
+      const index = w * CONTROL_SLOTS + DONE_SEQ;
+      for (;;) {
+        const done = Atomics.load(control, index);
+        if (done === seq) break;
+        if (performance.now() > deadline) {
+          this.terminate();
+          throw new Error(
+            `${this.displayName}: worker ${w} (envs from ${this.workers[w].firstEnv}) did not answer ${operation}() within ${timeoutMs} ms`,
+          );
+        }
+        Atomics.wait(control, index, done, WAIT_SLICE_MS);
+      }
+      const status = Atomics.load(control, w * CONTROL_SLOTS + STATUS);
+      if (status === Status.OK) continue;
+      const { port, firstEnv, count } = this.workers[w];
+      const message = workerThreads().receiveMessageOnPort(port)?.message as
+        | { infos?: VectorInfo; error?: RemoteError }
+        | undefined;
+      if (status === Status.INFO && message?.infos)
+        mergeInfo(infos, message.infos, firstEnv, count, this.numEnvs);
+      else
+        failure ??= message?.error ?? {
+          envIndex: firstEnv,
+          operation,
+          message: "the worker failed without a message",
+        };
+    }
+    if (failure !== undefined) {
+      this.terminate();
+      const cause = new Error(failure.message);
+      if (failure.stack !== undefined) cause.stack = failure.stack;
+      throw new VectorEnvError(failure.envIndex, failure.operation, cause);
+    }
+    return infos;
+  }
+
+  /** Ends every worker now (after an error, or at close); idempotent. */
+  private terminate(): void {
+    if (this.closing !== undefined) return;
+    this.closing = Promise.all(
+      this.workers.map(async ({ worker, port, exited }) => {
+        port.close();
+        // Keep the event loop alive until the thread is gone, so `await close()` completes.
+        worker.ref();
+        await worker.terminate();
+        await exited;
+      }),
+    ).then(() => undefined);
+  }
+}

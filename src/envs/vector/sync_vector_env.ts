@@ -1,0 +1,197 @@
+import type { Env, Info } from "../core/env.js";
+import { Box, Discrete, MultiBinary, MultiDiscrete } from "../core/spaces.js";
+import {
+  AutoresetMode,
+  addInfo,
+  type BatchedObs,
+  VectorEnv,
+  VectorEnvError,
+  type VectorInfo,
+  type VectorResetOptions,
+  type VectorResetResult,
+  type VectorStepResult,
+} from "./vector_env.js";
+
+export interface SyncVectorEnvOptions {
+  autoresetMode?: AutoresetMode;
+  /** Return copies of the batched arrays instead of the env's own (overwritten next call). */
+  copy?: boolean;
+  /** Arrays to write results into (the async env's workers pass views of shared memory). */
+  buffers?: { obs: BatchedObs; rewards: Float64Array; terminations: Uint8Array; truncations: Uint8Array };
+  /** The index of the first env in error messages (a worker's envs start at its offset). */
+  firstIndex?: number;
+}
+
+/**
+ * Steps its envs one after another in this thread, writing straight into batched arrays. Best for
+ * cheap envs (classic control), where a thread hop costs more than the step.
+ */
+export class SyncVectorEnv extends VectorEnv {
+  readonly envs: Env[];
+  private readonly obs: BatchedObs;
+  private readonly rewards: Float64Array;
+  private readonly terminations: Uint8Array;
+  private readonly truncations: Uint8Array;
+  /** For NEXT_STEP: 1 where the env's episode ended on the previous step. */
+  private readonly autoresetEnvs: Uint8Array;
+  /** One reusable action per env, for array actions (Box, MultiDiscrete, MultiBinary). */
+  private readonly actionBuffers: (Float32Array | Int32Array | Uint8Array)[] | undefined;
+  private readonly copy: boolean;
+  private readonly firstIndex: number;
+
+  constructor(envFns: readonly (() => Env)[], options: SyncVectorEnvOptions = {}) {
+    if (envFns.length === 0) throw new RangeError("SyncVectorEnv needs at least one env");
+    const envs = envFns.map((makeEnv) => makeEnv());
+    const first = envs[0];
+    super(
+      envs.length,
+      first.observationSpace,
+      first.actionSpace,
+      options.autoresetMode ?? AutoresetMode.NEXT_STEP,
+    );
+    this.envs = envs;
+    this.metadata = first.metadata;
+    this.spec = first.spec;
+    for (let i = 1; i < envs.length; i++) {
+      const env = envs[i];
+      if (
+        String(env.observationSpace) !== String(first.observationSpace) ||
+        String(env.actionSpace) !== String(first.actionSpace)
+      ) {
+        throw new TypeError(
+          `SyncVectorEnv: env ${i} has spaces ${env.observationSpace} / ${env.actionSpace}, env 0 has ${first.observationSpace} / ${first.actionSpace}`,
+        );
+      }
+    }
+    const n = this.numEnvs;
+    this.obs = options.buffers?.obs ?? this.makeObsArray(n);
+    this.rewards = options.buffers?.rewards ?? new Float64Array(n);
+    this.terminations = options.buffers?.terminations ?? new Uint8Array(n);
+    this.truncations = options.buffers?.truncations ?? new Uint8Array(n);
+    this.autoresetEnvs = new Uint8Array(n);
+    this.copy = options.copy ?? false;
+    this.firstIndex = options.firstIndex ?? 0;
+    const space = this.singleActionSpace;
+    if (space instanceof Box) this.actionBuffers = envs.map(() => new Float32Array(space.size));
+    else if (space instanceof MultiDiscrete) this.actionBuffers = envs.map(() => new Int32Array(space.size));
+    else if (space instanceof MultiBinary) this.actionBuffers = envs.map(() => new Uint8Array(space.size));
+    else if (!(space instanceof Discrete))
+      throw new TypeError(`SyncVectorEnv: unsupported action space ${space}`);
+  }
+
+  reset(opts: VectorResetOptions = {}): VectorResetResult {
+    const infos: VectorInfo = {};
+    let i = 0;
+    try {
+      for (; i < this.numEnvs; i++) {
+        const [obs, info] = this.envs[i].reset({ seed: this.seedFor(opts.seed, i), options: opts.options });
+        this.writeObs(i, obs);
+        addInfo(infos, info, i, this.numEnvs);
+      }
+    } catch (error) {
+      throw new VectorEnvError(this.firstIndex + i, "reset", error);
+    }
+    this.autoresetEnvs.fill(0);
+    this.rewards.fill(0);
+    this.terminations.fill(0);
+    this.truncations.fill(0);
+    return [this.copy ? this.obs.slice() : this.obs, infos];
+  }
+
+  step(actions: ArrayLike<number>): VectorStepResult {
+    this.checkActions(actions);
+    const infos: VectorInfo = {};
+    const { envs, rewards, terminations, truncations, autoresetEnvs } = this;
+    const sameStep = this.autoresetMode === AutoresetMode.SAME_STEP;
+    let i = 0;
+    let operation = "step";
+    try {
+      for (; i < this.numEnvs; i++) {
+        const env = envs[i];
+        let obs: unknown;
+        let info: Info;
+        if (autoresetEnvs[i] === 1) {
+          operation = "reset";
+          [obs, info] = env.reset();
+          rewards[i] = 0;
+          terminations[i] = 0;
+          truncations[i] = 0;
+          autoresetEnvs[i] = 0;
+        } else {
+          operation = "step";
+          const result = env.step(this.actionFor(actions, i));
+          obs = result[0];
+          rewards[i] = result[1];
+          terminations[i] = result[2] ? 1 : 0;
+          truncations[i] = result[3] ? 1 : 0;
+          info = result[4];
+          if (result[2] || result[3]) {
+            if (sameStep) {
+              this.addFinal(infos, i, obs, info);
+              operation = "reset";
+              [obs, info] = env.reset();
+            } else {
+              autoresetEnvs[i] = 1;
+            }
+          }
+        }
+        this.writeObs(i, obs);
+        addInfo(infos, info, i, this.numEnvs);
+      }
+    } catch (error) {
+      throw new VectorEnvError(this.firstIndex + i, operation, error);
+    }
+    if (this.copy)
+      return [this.obs.slice(), rewards.slice(), terminations.slice(), truncations.slice(), infos];
+    return [this.obs, rewards, terminations, truncations, infos];
+  }
+
+  close(): void {
+    for (const env of this.envs) env.close();
+  }
+
+  private actionFor(actions: ArrayLike<number>, i: number): unknown {
+    const buffers = this.actionBuffers;
+    if (buffers === undefined) return actions[i];
+    const action = buffers[i];
+    const size = action.length;
+    for (let k = 0; k < size; k++) action[k] = actions[i * size + k];
+    return action;
+  }
+
+  private writeObs(i: number, obs: unknown): void {
+    const size = this.observationSize;
+    const out = this.obs;
+    if (typeof obs === "number") {
+      out[i] = obs;
+      return;
+    }
+    const values = obs as ArrayLike<number>;
+    if (values?.length !== size) {
+      throw new RangeError(
+        `${this.envs[i].displayName} returned an observation of ${values?.length} values, its space ${this.singleObservationSpace} has ${size}`,
+      );
+    }
+    const offset = i * size;
+    // For small observations a loop beats TypedArray.set's call overhead.
+    if (size <= 16) for (let k = 0; k < size; k++) out[offset + k] = values[k];
+    else out.set(values, offset);
+  }
+
+  /** SAME_STEP: keeps env i's last observation and info before it is reset. */
+  private addFinal(infos: VectorInfo, i: number, obs: unknown, info: Info): void {
+    let finalObs = infos.finalObs as BatchedObs | undefined;
+    if (finalObs === undefined) {
+      infos.finalObs = finalObs = this.makeObsArray(this.numEnvs);
+      infos._finalObs = new Uint8Array(this.numEnvs);
+      infos.finalInfo = {};
+      infos._finalInfo = new Uint8Array(this.numEnvs);
+    }
+    const size = this.observationSize;
+    if (typeof obs === "number") finalObs[i] = obs;
+    else finalObs.set(obs as ArrayLike<number>, i * size);
+    (infos._finalObs as Uint8Array)[i] = 1;
+    addInfo(infos.finalInfo as VectorInfo, info, i, this.numEnvs);
+    (infos._finalInfo as Uint8Array)[i] = 1;
+  }
+}
