@@ -9,7 +9,7 @@
  * - Terminal: RAM 0x85 reads 255 (the reserve counter wrapped below zero).
  * - ALE presses RIGHT for one frame after every reset to start the game.
  */
-import { Action, type GameConsole, type GameRules } from "./game.js";
+import { Action, decimalScore, type GameConsole, type GameRules } from "./game.js";
 
 const SCORE_LOW = 0x89;
 const SCORE_MIDDLE = 0x8a;
@@ -22,7 +22,7 @@ const DEATH_ANIMATION_DONE = 0x01;
 const NO_SHIPS_LEFT = 0xff;
 const START_LIVES = 3;
 
-export class BeamRider implements GameRules {
+export class BeamRiderRules implements GameRules {
   readonly name = "beam_rider";
   readonly md5 = "79ab4123a83dc11d468fb2108ea09e2e";
   readonly minimalActions = [
@@ -58,10 +58,7 @@ export class BeamRider implements GameRules {
   }
 
   step(console: GameConsole): void {
-    const score =
-      bcd(console.readRam(SCORE_LOW)) +
-      100 * bcd(console.readRam(SCORE_MIDDLE)) +
-      10000 * bcd(console.readRam(SCORE_HIGH));
+    const score = decimalScore(console, SCORE_LOW, SCORE_MIDDLE, SCORE_HIGH);
     this.reward = score - this.score;
     this.score = score;
 
@@ -85,9 +82,4 @@ export class BeamRider implements GameRules {
     this.terminal = state[2] === 1;
     this.livesLeft = state[3];
   }
-}
-
-/** A BCD byte (two decimal digits) as a number. */
-function bcd(byte: number): number {
-  return (byte >> 4) * 10 + (byte & 0xf);
 }

@@ -8,7 +8,7 @@
  * - No lives (ALE reports 0). ALE presses FIRE for one frame after every reset to start the race.
  * - One mode and one difficulty.
  */
-import { Action, type GameConsole, type GameRules } from "./game.js";
+import { Action, decimalScore, type GameConsole, type GameRules } from "./game.js";
 
 const CARS_LEFT_LOW = 0xab;
 const CARS_LEFT_HIGH = 0xac;
@@ -19,7 +19,7 @@ const RACE_OVER_FLAG = 0xff;
 const FIRST_DAY_CARS = 200;
 const LATER_DAY_CARS = 300;
 
-export class Enduro implements GameRules {
+export class EnduroRules implements GameRules {
   readonly name = "enduro";
   readonly md5 = "94b92a882f6dbaa6993a46e2dcc58402";
   readonly minimalActions = [
@@ -53,7 +53,7 @@ export class Enduro implements GameRules {
     const day = console.readRam(DAY);
     let score = 0;
     if (day !== 0) {
-      const carsLeft = bcd(console.readRam(CARS_LEFT_LOW)) + 100 * bcd(console.readRam(CARS_LEFT_HIGH));
+      const carsLeft = decimalScore(console, CARS_LEFT_LOW, CARS_LEFT_HIGH);
       const carsToday = day === 1 ? FIRST_DAY_CARS : LATER_DAY_CARS;
       const earlierDays = day === 1 ? 0 : FIRST_DAY_CARS + (day - 2) * LATER_DAY_CARS;
       score = earlierDays + carsToday - carsLeft;
@@ -75,9 +75,4 @@ export class Enduro implements GameRules {
     [this.reward, this.score] = state;
     this.terminal = state[2] === 1;
   }
-}
-
-/** A BCD byte (two decimal digits) as a number. */
-function bcd(byte: number): number {
-  return (byte >> 4) * 10 + (byte & 0xf);
 }

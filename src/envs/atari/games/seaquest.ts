@@ -8,7 +8,7 @@
  * - Terminal: RAM 0xA3 is non-zero once the game is over.
  * - One mode; difficulties 0 and 1. Every joystick action is in the minimal set.
  */
-import { Action, type GameConsole, type GameRules } from "./game.js";
+import { Action, decimalScore, type GameConsole, type GameRules } from "./game.js";
 
 const SCORE_LOW = 0xba;
 const SCORE_MIDDLE = 0xb9;
@@ -17,7 +17,7 @@ const RESERVE_SUBS = 0xbb;
 const GAME_OVER = 0xa3;
 const START_LIVES = 4;
 
-export class Seaquest implements GameRules {
+export class SeaquestRules implements GameRules {
   readonly name = "seaquest";
   readonly md5 = "240bfbac5163af4df5ae713985386f92";
   readonly minimalActions = [
@@ -62,10 +62,7 @@ export class Seaquest implements GameRules {
   }
 
   step(console: GameConsole): void {
-    const score =
-      bcd(console.readRam(SCORE_LOW)) +
-      100 * bcd(console.readRam(SCORE_MIDDLE)) +
-      10000 * bcd(console.readRam(SCORE_HIGH));
+    const score = decimalScore(console, SCORE_LOW, SCORE_MIDDLE, SCORE_HIGH);
     this.reward = score - this.score;
     this.score = score;
     this.terminal = console.readRam(GAME_OVER) !== 0;
@@ -85,9 +82,4 @@ export class Seaquest implements GameRules {
     this.terminal = state[2] === 1;
     this.livesLeft = state[3];
   }
-}
-
-/** A BCD byte (two decimal digits) as a number. */
-function bcd(byte: number): number {
-  return (byte >> 4) * 10 + (byte & 0xf);
 }

@@ -7,7 +7,7 @@
  * - Terminal: bit 7 of RAM 0x98 (set when the invaders land or the game ends) or no lives left.
  * - Modes 0-15: the mode number sits in RAM 0xDC; SELECT steps through them.
  */
-import { Action, type GameConsole, type GameRules } from "./game.js";
+import { Action, decimalScore, type GameConsole, type GameRules } from "./game.js";
 
 const SCORE_LOW = 0xe8;
 const SCORE_HIGH = 0xe6;
@@ -22,7 +22,7 @@ const MODE_COUNT = 16;
 /** Frames SELECT is held per press while stepping through the modes. */
 const SELECT_FRAMES = 2;
 
-export class SpaceInvaders implements GameRules {
+export class SpaceInvadersRules implements GameRules {
   readonly name = "space_invaders";
   readonly md5 = "72ffbef6504b75e69ee1045af9075f66";
   readonly minimalActions = [
@@ -55,7 +55,7 @@ export class SpaceInvaders implements GameRules {
   }
 
   step(console: GameConsole): void {
-    const score = bcd(console.readRam(SCORE_LOW)) + 100 * bcd(console.readRam(SCORE_HIGH));
+    const score = decimalScore(console, SCORE_LOW, SCORE_HIGH);
     this.reward = score - this.score;
     if (this.reward < 0) this.reward = SCORE_WRAP - this.score + score;
     this.score = score;
@@ -80,9 +80,4 @@ export class SpaceInvaders implements GameRules {
     this.terminal = state[2] === 1;
     this.livesLeft = state[3];
   }
-}
-
-/** A BCD byte (two decimal digits) as a number. */
-function bcd(byte: number): number {
-  return (byte >> 4) * 10 + (byte & 0xf);
 }

@@ -1,7 +1,7 @@
 import type { Env } from "../../core/env.js";
 
 /** The parts of ALE the Atari wrappers read, as ale-py's `env.unwrapped.ale`. */
-export interface AtariConsole {
+export interface AleReadout {
   lives(): number;
   /** The 210 x 160 grayscale screen, written into `out` when given. */
   getScreenGrayscale(out?: Uint8Array): Uint8Array;
@@ -11,7 +11,7 @@ export interface AtariConsole {
 
 /** What the Atari wrappers need from the innermost env (ale-py's `AtariEnv` has the same). */
 export interface AtariGame {
-  readonly ale: AtariConsole;
+  readonly ale: AleReadout;
   /** The ALE action name of each action index, e.g. ["NOOP", "FIRE", "RIGHT", "LEFT"]. */
   getActionMeanings(): string[];
   /** Frames emulated per `step` (a pair draws it uniformly from [low, high) each step). */
