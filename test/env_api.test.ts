@@ -75,6 +75,9 @@ describe("actions outside the action space", () => {
     expect(() => pendulum.step(["1"])).toThrow(
       'Pendulum-v1: action ["1"] holds a value that is not a number; the action space is Box(-2.0, 2.0, (1,), float32).',
     );
+    expect(() => pendulum.step(1.5)).toThrow(
+      "Pendulum-v1: action 1.5 is a number; the action space Box(-2.0, 2.0, (1,), float32) takes an array of 1 (e.g. [1.5]).",
+    );
     expect(() => pendulum.step("fast")).toThrow(
       'Pendulum-v1: action "fast" is not in the action space Box(-2.0, 2.0, (1,), float32).',
     );

@@ -3,8 +3,8 @@
  * env, the space and the value: `step` before `reset`, an action outside the action space, NaN.
  *
  * A `Box` action may lie outside the box's bounds: the envs clip it, as Gymnasium's do, and
- * continuous policies sample from unbounded distributions. It must still have the box's size and
- * hold finite numbers. Every other space's actions must be members of the space.
+ * continuous policies sample from unbounded distributions. It must still be an array of the box's
+ * size holding finite numbers (a bare number is refused: the envs index the action). Every other space's actions must be members of the space.
  */
 import { type ResetOptions, type ResetResult, type StepResult, Wrapper } from "./env.js";
 import { Box, describeValue } from "./spaces.js";
@@ -28,7 +28,6 @@ export class EnvChecker<Obs, Act> extends Wrapper<Obs, Act> {
   private isValidAction(action: unknown): boolean {
     const space = this.actionSpace;
     if (!(space instanceof Box)) return space.contains(action);
-    if (typeof action === "number") return space.size === 1 && Number.isFinite(action);
     if (!(ArrayBuffer.isView(action) || Array.isArray(action))) return false;
     const values = action as ArrayLike<unknown>;
     if (values.length !== space.size) return false;
@@ -44,6 +43,9 @@ export class EnvChecker<Obs, Act> extends Wrapper<Obs, Act> {
     const isArray = ArrayBuffer.isView(action) || Array.isArray(action);
     const values =
       typeof action === "number" ? [action] : isArray ? Array.from(action as ArrayLike<number>) : [];
+    if (space instanceof Box && typeof action === "number") {
+      return `${name}: action ${action} is a number; the action space ${space} takes an array of ${space.size} (e.g. [${action}]).`;
+    }
     if (typeof action === "number" && Number.isNaN(action)) {
       return `${name}: action NaN is not a number; the action space is ${space}.`;
     }
