@@ -136,9 +136,12 @@ export async function startKernelThreads(
         eval: true,
         workerData: { module: share.module, memory: share.memory, control, index },
       });
-      worker.unref();
       return new Promise<Worker>((resolve, reject) => {
-        worker.once("message", () => resolve(worker));
+        worker.once("message", () => {
+          // Idle workers must not keep the process alive (unref only now: until "ready" we await them).
+          worker.unref();
+          resolve(worker);
+        });
         worker.once("error", reject);
       });
     }),
