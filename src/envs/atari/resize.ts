@@ -14,37 +14,41 @@
  * OpenCV does (`(sum + 2) >> 2` for 2x2 blocks, round-half-even of `sum * (1 / area)` otherwise).
  */
 
-/** One term of a 1-D area table: output index `di` takes `alpha` times source index `si`. */
+/**
+ * A 1-D area table: output pixel d takes the source pixels `src[k]` (pre-multiplied by the channel
+ * count) with weights `alpha[k]`, for k in [start[d], start[d + 1]).
+ */
 interface AreaTable {
-  dst: Int32Array;
+  start: Int32Array;
   src: Int32Array;
   alpha: Float32Array;
 }
 
 /** OpenCV's `computeResizeAreaTab`: weights of the source pixels each output pixel covers. */
 function areaTable(srcSize: number, dstSize: number, channels: number, scale: number): AreaTable {
-  const dst: number[] = [];
+  const start = new Int32Array(dstSize + 1);
   const src: number[] = [];
   const alpha: number[] = [];
   // A fraction below this is treated as no overlap (OpenCV's 1e-3).
   const minOverlap = 1e-3;
+  const push = (s: number, weight: number) => {
+    src.push(s * channels);
+    alpha.push(Math.fround(weight));
+  };
   for (let d = 0; d < dstSize; d++) {
-    const start = d * scale;
-    const end = start + scale;
-    const cellWidth = Math.min(scale, srcSize - start);
-    let firstWhole = Math.ceil(start);
-    const lastEdge = Math.min(Math.floor(end), srcSize - 1);
-    firstWhole = Math.min(firstWhole, lastEdge);
-    const push = (s: number, weight: number) => {
-      dst.push(d * channels);
-      src.push(s * channels);
-      alpha.push(Math.fround(weight));
-    };
-    if (firstWhole - start > minOverlap) push(firstWhole - 1, (firstWhole - start) / cellWidth);
+    start[d] = src.length;
+    const cellStart = d * scale;
+    const cellEnd = cellStart + scale;
+    const cellWidth = Math.min(scale, srcSize - cellStart);
+    const lastEdge = Math.min(Math.floor(cellEnd), srcSize - 1);
+    const firstWhole = Math.min(Math.ceil(cellStart), lastEdge);
+    if (firstWhole - cellStart > minOverlap) push(firstWhole - 1, (firstWhole - cellStart) / cellWidth);
     for (let s = firstWhole; s < lastEdge; s++) push(s, 1 / cellWidth);
-    if (end - lastEdge > minOverlap) push(lastEdge, Math.min(end - lastEdge, 1, cellWidth) / cellWidth);
+    if (cellEnd - lastEdge > minOverlap)
+      push(lastEdge, Math.min(cellEnd - lastEdge, 1, cellWidth) / cellWidth);
   }
-  return { dst: Int32Array.from(dst), src: Int32Array.from(src), alpha: Float32Array.from(alpha) };
+  start[dstSize] = src.length;
+  return { start, src: Int32Array.from(src), alpha: Float32Array.from(alpha) };
 }
 
 /** C's `lrintf` for the non-negative values a resize produces, saturated to a byte. */
@@ -114,42 +118,76 @@ export class AreaResize {
     return out;
   }
 
+  /**
+   * OpenCV's `ResizeArea_Invoker`, in its order of float32 operations: each output row is the
+   * beta-weighted sum of the horizontal sums of the source rows it covers. A source row cut by a
+   * cell edge serves two output rows in a row; its horizontal sums are reused, not recomputed.
+   */
   private fractionalArea(src: Uint8Array, out: Uint8Array, xTable: AreaTable, yTable: AreaTable): void {
     const rowWidth = this.dstWidth * this.channels;
     const srcRowWidth = this.srcWidth * this.channels;
-    const channels = this.channels;
-    const { dst: xDst, src: xSrc, alpha: xAlpha } = xTable;
+    const { start, src: rows, alpha: betas } = yTable;
     const rowSum = this.rowSum;
     const columnSum = this.columnSum;
     const fround = Math.fround;
-    columnSum.fill(0);
-    let previousDy = yTable.dst[0];
-    for (let j = 0; j < yTable.dst.length; j++) {
-      const beta = yTable.alpha[j];
-      const dy = yTable.dst[j];
-      const rowStart = yTable.src[j] * srcRowWidth;
-      // Horizontal pass: one source row into float32 sums per output column.
-      rowSum.fill(0);
-      for (let k = 0; k < xDst.length; k++) {
-        const d = xDst[k];
-        const s = rowStart + xSrc[k];
-        const alpha = xAlpha[k];
-        for (let c = 0; c < channels; c++) rowSum[d + c] = rowSum[d + c] + fround(src[s + c] * alpha);
-      }
-      // Vertical pass: a new output row flushes the finished one.
-      if (dy !== previousDy) {
-        const outRow = previousDy * rowWidth;
-        for (let x = 0; x < rowWidth; x++) {
-          out[outRow + x] = roundToByte(columnSum[x]);
-          columnSum[x] = fround(beta * rowSum[x]);
+    let summedRow = -1;
+    for (let dy = 0; dy < this.dstHeight; dy++) {
+      for (let j = start[dy]; j < start[dy + 1]; j++) {
+        if (rows[j] !== summedRow) {
+          summedRow = rows[j];
+          this.sumRow(src, summedRow * srcRowWidth, xTable);
         }
-        previousDy = dy;
-      } else {
-        for (let x = 0; x < rowWidth; x++) columnSum[x] = columnSum[x] + fround(beta * rowSum[x]);
+        const beta = betas[j];
+        if (j === start[dy]) for (let x = 0; x < rowWidth; x++) columnSum[x] = beta * rowSum[x];
+        else for (let x = 0; x < rowWidth; x++) columnSum[x] = columnSum[x] + fround(beta * rowSum[x]);
+      }
+      const outRow = dy * rowWidth;
+      for (let x = 0; x < rowWidth; x++) out[outRow + x] = roundToByte(columnSum[x]);
+    }
+  }
+
+  /** The horizontal pass over one source row into `rowSum` (a Float32Array store rounds each sum). */
+  private sumRow(src: Uint8Array, rowStart: number, xTable: AreaTable): void {
+    const { start, src: columns, alpha } = xTable;
+    const rowSum = this.rowSum;
+    const fround = Math.fround;
+    const channels = this.channels;
+    if (channels === 1) {
+      for (let d = 0; d < this.dstWidth; d++) {
+        let sum = 0;
+        for (let k = start[d]; k < start[d + 1]; k++)
+          sum = fround(sum + fround(src[rowStart + columns[k]] * alpha[k]));
+        rowSum[d] = sum;
+      }
+      return;
+    }
+    if (channels === 3) {
+      for (let d = 0; d < this.dstWidth; d++) {
+        let red = 0;
+        let green = 0;
+        let blue = 0;
+        for (let k = start[d]; k < start[d + 1]; k++) {
+          const p = rowStart + columns[k];
+          const weight = alpha[k];
+          red = fround(red + fround(src[p] * weight));
+          green = fround(green + fround(src[p + 1] * weight));
+          blue = fround(blue + fround(src[p + 2] * weight));
+        }
+        rowSum[3 * d] = red;
+        rowSum[3 * d + 1] = green;
+        rowSum[3 * d + 2] = blue;
+      }
+      return;
+    }
+    for (let d = 0; d < this.dstWidth; d++) {
+      for (let c = 0; c < channels; c++) {
+        let sum = 0;
+        for (let k = start[d]; k < start[d + 1]; k++) {
+          sum = fround(sum + fround(src[rowStart + columns[k] + c] * alpha[k]));
+        }
+        rowSum[d * channels + c] = sum;
       }
     }
-    const outRow = previousDy * rowWidth;
-    for (let x = 0; x < rowWidth; x++) out[outRow + x] = roundToByte(columnSum[x]);
   }
 
   private blockMean(src: Uint8Array, out: Uint8Array): void {
