@@ -2,8 +2,12 @@
  * Animated GIFs from RGB frames with the `gifenc` encoder (browser-safe: no file access). Each
  * frame gets its own 256-color palette, so colors that appear late in an episode survive.
  */
-import gifenc from "gifenc";
+import * as gifencModule from "gifenc";
 import type { RgbFrame } from "../envs/core/env.js";
+
+// Bundlers load gifenc's ES module build (named exports); Node loads its CommonJS build, whose
+// exports object is the default export.
+const gifenc = typeof gifencModule.GIFEncoder === "function" ? gifencModule : gifencModule.default;
 
 const MAX_COLORS = 256;
 

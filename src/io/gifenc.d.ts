@@ -1,6 +1,7 @@
 // Types for the parts of the `gifenc` package that src/io/gif.ts uses (it ships none).
 declare module "gifenc" {
   type Palette = number[][];
+  type Format = "rgb565" | "rgb444" | "rgba4444";
   interface GifStream {
     writeFrame(
       index: Uint8Array,
@@ -11,14 +12,14 @@ declare module "gifenc" {
     finish(): void;
     bytes(): Uint8Array;
   }
-  const gifenc: {
-    GIFEncoder(opts?: { auto?: boolean; initialCapacity?: number }): GifStream;
-    quantize(
-      rgba: Uint8Array,
-      maxColors: number,
-      opts?: { format?: "rgb565" | "rgb444" | "rgba4444" },
-    ): Palette;
-    applyPalette(rgba: Uint8Array, palette: Palette, format?: "rgb565" | "rgb444" | "rgba4444"): Uint8Array;
+  export function GIFEncoder(opts?: { auto?: boolean; initialCapacity?: number }): GifStream;
+  export function quantize(rgba: Uint8Array, maxColors: number, opts?: { format?: Format }): Palette;
+  export function applyPalette(rgba: Uint8Array, palette: Palette, format?: Format): Uint8Array;
+  /** The CommonJS build's exports object (what Node's ESM loader gives as the default). */
+  const commonJsExports: {
+    GIFEncoder: typeof GIFEncoder;
+    quantize: typeof quantize;
+    applyPalette: typeof applyPalette;
   };
-  export default gifenc;
+  export default commonJsExports;
 }

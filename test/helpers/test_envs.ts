@@ -8,6 +8,7 @@
  *   `info` carries `t` after each step and `length` after each reset; `render()` draws a tiny frame.
  * - `Crashing-v0`: Counter-v0 that throws when it is stepped with action 2.
  * - `Pixels-v0`: a uint8 observation of 2x3x3 pixels, every byte equal to t.
+ * - `EchoEnv` (not registered): a Box action in [-1, 1] x [0, 2], observed back as it arrived.
  */
 import {
   Env,
@@ -91,6 +92,20 @@ export class PixelsEnv extends Env<Uint8Array, number> {
   step(_action: number): StepResult<Uint8Array> {
     this.t++;
     return [new Uint8Array(18).fill(this.t), 1, this.t >= 5, false, {}];
+  }
+}
+
+export class EchoEnv extends Env<Float32Array, Float32Array> {
+  observationSpace = new Box(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, [2]);
+  actionSpace = new Box([-1, 0], [1, 2]);
+
+  override reset(opts: ResetOptions = {}): ResetResult<Float32Array> {
+    super.reset(opts);
+    return [new Float32Array(2), {}];
+  }
+
+  step(action: Float32Array): StepResult<Float32Array> {
+    return [Float32Array.from(action), 0, false, false, {}];
   }
 }
 

@@ -58,6 +58,7 @@ interface WorkerHandle {
   firstEnv: number;
   count: number;
   exited: Promise<void>;
+  running: boolean;
 }
 
 const WAIT_SLICE_MS = 100;
@@ -187,10 +188,16 @@ export class AsyncVectorEnv extends VectorEnv {
       // The main thread talks to workers through shared memory only, so an env that is never
       // closed must not keep the process alive.
       worker.unref();
-      const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
       // Errors are reported through the port; this keeps a crash at start-up from being unhandled.
       worker.on("error", () => {});
-      this.workers.push({ worker, port: channel.port1, firstEnv, count, exited });
+      const handle = { worker, port: channel.port1, firstEnv, count, running: true } as WorkerHandle;
+      handle.exited = new Promise<void>((resolve) =>
+        worker.once("exit", () => {
+          handle.running = false;
+          resolve();
+        }),
+      );
+      this.workers.push(handle);
       firstEnv += count;
     }
     this.awaitAll(READY_SEQ, "make", options.startTimeoutMs ?? 60_000);
@@ -235,6 +242,11 @@ export class AsyncVectorEnv extends VectorEnv {
       if (error !== undefined) throw error;
     }
     return this.closing as Promise<void>;
+  }
+
+  /** How many worker threads have not exited yet (0 once `close()` has resolved). */
+  get runningWorkers(): number {
+    return this.workers.filter((w) => w.running).length;
   }
 
   private checkOpen(operation: string): void {
