@@ -66,7 +66,7 @@ export class ContinuousMountainCarEnv extends Env<Float32Array, ArrayLike<number
   private position = 0;
   private velocity = 0;
   private hasState = false;
-  /** Gymnasium stores the state as float32 after a step (reset and `state = ...` give float64). */
+  /** Gymnasium stores the state as float32 after a step; reset gives float64, `state = ...` its dtype. */
   private stateIsFloat32 = false;
 
   constructor(options: ContinuousMountainCarOptions = {}) {
@@ -88,7 +88,8 @@ export class ContinuousMountainCarEnv extends Env<Float32Array, ArrayLike<number
     this.position = state[0];
     this.velocity = state[1];
     this.hasState = true;
-    this.stateIsFloat32 = false;
+    // As in NumPy, the arithmetic follows the dtype of the state given.
+    this.stateIsFloat32 = state instanceof Float32Array;
   }
 
   override reset(opts: ResetOptions = {}): ResetResult<Float32Array> {
