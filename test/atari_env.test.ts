@@ -107,6 +107,10 @@ describe("ROM lookup", () => {
     );
   });
 
+  it("rejects an unknown option, naming the accepted ones", () => {
+    expect(() => make("ALE/Breakout-v5", { obs_type: "ram" })).toThrow(/unknown option "obs_type".*obsType/);
+  });
+
   it("names the supported games when asked for another", () => {
     expect(() => new AtariEnv({ game: "pacman", rom: new Uint8Array(4) })).toThrow(
       /unknown game "pacman".*breakout/,
@@ -197,6 +201,9 @@ describe.skipIf(!romDir)(suiteName, () => {
     const frame = rgb.render() as { width: number; height: number; data: Uint8Array };
     expect([frame.width, frame.height]).toEqual([160, 210]);
     expect(Array.from(frame.data)).toEqual(Array.from(obs));
+    const unrendered = makeAtari("ALE/Pong-v5");
+    unrendered.reset({ seed: 1 });
+    expect(() => unrendered.render()).toThrow(/needs a renderMode/);
     const gray = makeAtari("ALE/Pong-v5", { obsType: "grayscale" });
     const [grayObs] = gray.reset({ seed: 1 });
     expect(Array.from(grayObs)).toEqual(Array.from((gray.unwrapped as AtariEnv).ale.getScreenGrayscale()));

@@ -21,6 +21,7 @@
  * `PPO_TS_ROM_DIR`); the rules of the game come from its ALE name (`game`, e.g. "breakout").
  */
 
+import { checkOptions } from "../classic/utils.js";
 import {
   Env,
   type Info,
@@ -67,6 +68,18 @@ const SCREEN_HEIGHT = 210;
 const SCREEN_WIDTH = 160;
 const RAM_SIZE = 128;
 const OBS_TYPES: readonly AtariObsType[] = ["rgb", "grayscale", "ram"];
+const OPTION_NAMES = [
+  "game",
+  "mode",
+  "difficulty",
+  "obsType",
+  "frameskip",
+  "repeatActionProbability",
+  "fullActionSpace",
+  "maxNumFramesPerEpisode",
+  "rom",
+  "romDir",
+];
 
 export class AtariEnv extends Env<Uint8Array, number> {
   readonly ale = new ALEInterface();
@@ -82,6 +95,7 @@ export class AtariEnv extends Env<Uint8Array, number> {
 
   constructor(options: AtariEnvOptions) {
     super();
+    checkOptions("AtariEnv", options, OPTION_NAMES);
     const {
       game,
       mode,
@@ -197,8 +211,12 @@ export class AtariEnv extends Env<Uint8Array, number> {
     return [this.observation(), reward, terminated, truncated, this.info()];
   }
 
-  override render(): RgbFrame | undefined {
-    if (this.renderMode !== "rgb_array") return undefined;
+  override render(): RgbFrame {
+    if (this.renderMode !== "rgb_array") {
+      throw new Error(
+        `${this.displayName}: render() needs a renderMode; make the env with { renderMode: "rgb_array" }`,
+      );
+    }
     return { width: SCREEN_WIDTH, height: SCREEN_HEIGHT, data: this.ale.getScreenRGB() };
   }
 
