@@ -22,6 +22,7 @@ import {
   sum,
   Tanh,
   Tensor,
+  tanh,
   tensor,
   tidy,
 } from "../src/nn/index.js";
@@ -136,6 +137,23 @@ describe("orthogonal_", () => {
     const a = orthogonal_(Tensor.zeros([8, 8]), 1, new NpRandom(1)).toArray();
     expect(orthogonal_(Tensor.zeros([8, 8]), 1, new NpRandom(1)).toArray()).toEqual(a);
     expect(orthogonal_(Tensor.zeros([8, 8]), 1, new NpRandom(2)).toArray()).not.toEqual(a);
+  });
+});
+
+describe("ops' values", () => {
+  it("tanh is within one float32 ULP of Math.tanh, saturates, and keeps NaN", () => {
+    const values = new Float32Array(20001);
+    for (let i = 0; i < values.length; i++) values[i] = (i - 10000) / 800;
+    values[10000] = 1e-30;
+    const out = tanh(tensor(values)).data;
+    for (let i = 0; i < values.length; i++) {
+      const exact = Math.fround(Math.tanh(values[i]));
+      const ulp = Math.max(Math.abs(Math.fround(exact * (1 + 2 ** -23)) - exact), 2 ** -149);
+      if (Math.abs(out[i] - exact) > ulp) expect.fail(`tanh(${values[i]}) = ${out[i]}, Math.tanh ${exact}`);
+    }
+    expect(
+      Array.from(tanh(tensor([Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN, 0])).data),
+    ).toEqual([1, -1, Number.NaN, 0]);
   });
 });
 
