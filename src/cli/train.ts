@@ -1,0 +1,354 @@
+/**
+ * `ppo-ts train`: trains PPO on a registered env into a run directory:
+ *
+ *   runs/NAME/config.json          the resolved config (defaults, preset, file, flags)
+ *   runs/NAME/metrics.csv          one row per update (global_step, wall_time_s, CleanRL's scalars)
+ *   runs/NAME/events.out.tfevents.* TensorBoard scalars (the same names)
+ *   runs/NAME/checkpoint/          model.safetensors + state.json, replaced atomically
+ *
+ * A checkpoint is written every `checkpointSeconds`, at the end, and on Ctrl-C (SIGINT/SIGTERM),
+ * after which the command exits cleanly. `--resume` continues a run from its last checkpoint with
+ * the same step counter, cutting metrics.csv back to that step.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, extname, join } from "node:path";
+import { SingleBar } from "cli-progress";
+import type { Command } from "commander";
+import { parse as parseYaml } from "yaml";
+import {
+  CONFIG_FILE,
+  checkpointDir,
+  readRunConfig,
+  resumeTrainer,
+  saveTrainerCheckpoint,
+} from "../io/checkpoint.js";
+import { METRIC_COLUMNS, MetricsCsv, type MetricsRow } from "../io/metrics.js";
+import { TensorBoardWriter } from "../io/tensorboard.js";
+import { evaluatePolicy } from "../ppo/evaluate.js";
+import { type PPOConfig, type PPOConfigOverrides, resolveConfig } from "../ppo/index.js";
+import { type IterationMetrics, PPOTrainer } from "../ppo/trainer.js";
+
+export interface TrainOptions {
+  /** Overrides in increasing priority (a config file's, then the flags'). */
+  overrides: PPOConfigOverrides[];
+  runDir?: string;
+  resume?: boolean;
+  /** Draw the progress bar (default: when stderr is a terminal). */
+  progress?: boolean;
+  /** Print the summary (default true). */
+  quiet?: boolean;
+  /** Stop (with a checkpoint) once the env's reward threshold is reached over 100 episodes. */
+  stopAtThreshold?: boolean;
+}
+
+export interface TrainSummary {
+  runDir: string;
+  globalStep: number;
+  wallTimeS: number;
+  sps: number;
+  rollingReturn: number;
+  thresholdReachedStep: number | null;
+  thresholdReachedTimeS: number | null;
+  interrupted: boolean;
+  eval: { meanReturn: number; stdReturn: number; episodes: number } | null;
+}
+
+/** snake_case keys (as CleanRL's argument names) to camelCase, recursively for `policy`. */
+function camelKeys(value: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    const camel = key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    out[camel] =
+      camel === "policy" && v !== null && typeof v === "object" ? camelKeys(v as Record<string, unknown>) : v;
+  }
+  return out;
+}
+
+/** A config file (JSON, or YAML for .yml/.yaml) as overrides. */
+export function readConfigFile(path: string): PPOConfigOverrides {
+  if (!existsSync(path)) throw new Error(`${path}: config file not found`);
+  const text = readFileSync(path, "utf8");
+  let parsed: unknown;
+  try {
+    parsed = [".yml", ".yaml"].includes(extname(path).toLowerCase()) ? parseYaml(text) : JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${path}: cannot parse: ${(error as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new Error(`${path}: expected an object of config fields`);
+  }
+  return camelKeys(parsed as Record<string, unknown>) as PPOConfigOverrides;
+}
+
+function defaultRunDir(config: PPOConfig): string {
+  const id = config.envId.replace(/[^A-Za-z0-9._-]+/g, "_");
+  return join("runs", `${id}__ppo__${config.seed}__${Math.floor(Date.now() / 1000)}`);
+}
+
+function metricsRow(m: IterationMetrics, wallTimeS: number, sps: number): MetricsRow {
+  return {
+    global_step: m.globalStep,
+    wall_time_s: Math.round(wallTimeS * 1000) / 1000,
+    "charts/episodic_return": m.episodicReturn,
+    "charts/episodic_length": m.episodicLength,
+    "charts/learning_rate": m.learningRate,
+    "losses/value_loss": m.stats.valueLoss,
+    "losses/policy_loss": m.stats.policyLoss,
+    "losses/entropy": m.stats.entropy,
+    "losses/old_approx_kl": m.stats.oldApproxKl,
+    "losses/approx_kl": m.stats.approxKl,
+    "losses/clipfrac": m.stats.clipfrac,
+    "losses/explained_variance": m.stats.explainedVariance,
+    "charts/SPS": Math.round(sps),
+  };
+}
+
+const formatNumber = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : "-");
+
+/** Trains as `ppo-ts train` does; resolves when the run ends or is interrupted. */
+export async function runTraining(options: TrainOptions): Promise<TrainSummary> {
+  let config: PPOConfig;
+  let runDir: string;
+  if (options.resume) {
+    if (options.runDir === undefined) throw new Error("--resume needs --run-dir DIR (the run to continue)");
+    runDir = options.runDir;
+    // The run's own config, with the flags given now on top (e.g. a larger --total-timesteps).
+    const saved = readRunConfig(runDir);
+    config = resolveConfig(saved, ...options.overrides);
+    if (checkpointDir(runDir) === null) {
+      throw new Error(`${join(runDir, "checkpoint")}: no checkpoint to resume from`);
+    }
+  } else {
+    config = resolveConfig(...options.overrides);
+    runDir = options.runDir ?? defaultRunDir(config);
+    if (checkpointDir(runDir) !== null || existsSync(join(runDir, "metrics.csv"))) {
+      throw new Error(`${runDir} already holds a run; continue it with --resume or choose another --run-dir`);
+    }
+  }
+  mkdirSync(runDir, { recursive: true });
+  writeFileSync(join(runDir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
+
+  const trainer = new PPOTrainer(config);
+  let previousWallTime = 0;
+  const metrics = new MetricsCsv(join(runDir, "metrics.csv"));
+  try {
+    if (options.resume) {
+      const state = resumeTrainer(runDir, trainer);
+      previousWallTime = state.wallTimeS;
+      metrics.open({ keepUpToStep: state.trainer.globalStep });
+    } else {
+      metrics.open(null);
+    }
+  } catch (error) {
+    await trainer.close();
+    throw error;
+  }
+  const tensorboard = new TensorBoardWriter(runDir);
+
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) process.exit(130); // a second Ctrl-C: leave now
+    interrupted = true;
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  const startStep = trainer.globalStep;
+  const start = performance.now();
+  const elapsed = () => (performance.now() - start) / 1000;
+  let thresholdReachedTimeS: number | null = null;
+  let lastCheckpoint = performance.now();
+  const totalSteps = trainer.numIterations * trainer.batchSize;
+  const progress = options.progress ?? process.stderr.isTTY === true;
+  const bar = progress
+    ? new SingleBar({
+        format:
+          " {bar} {percentage}% | {value}/{total} steps | {sps} SPS | return {ret} (last 100: {rolling}) | ETA {eta_formatted}",
+        hideCursor: true,
+        etaBuffer: 50,
+        fps: 5,
+      })
+    : null;
+  bar?.start(totalSteps, trainer.globalStep, { sps: "-", ret: "-", rolling: "-" });
+  let lastLog = performance.now();
+  let last: IterationMetrics | null = null;
+
+  const checkpoint = () => {
+    saveTrainerCheckpoint(runDir, trainer, previousWallTime + elapsed());
+    lastCheckpoint = performance.now();
+  };
+
+  try {
+    while (!trainer.done && !interrupted) {
+      const m = trainer.iterate();
+      last = m;
+      const wallTimeS = previousWallTime + elapsed();
+      const sps = (trainer.globalStep - startStep) / Math.max(elapsed(), 1e-9);
+      const row = metricsRow(m, wallTimeS, sps);
+      metrics.append(row);
+      for (const name of METRIC_COLUMNS.slice(2)) tensorboard.addScalar(name, row[name], m.globalStep);
+      tensorboard.flush();
+      if (thresholdReachedTimeS === null && trainer.thresholdReachedStep !== null) {
+        thresholdReachedTimeS = wallTimeS;
+      }
+      bar?.update(trainer.globalStep, {
+        sps: Math.round(sps),
+        ret: formatNumber(m.episodicReturn),
+        rolling: formatNumber(m.rollingReturn),
+      });
+      if (!progress && !options.quiet && performance.now() - lastLog > 10_000) {
+        lastLog = performance.now();
+        console.error(
+          `step ${trainer.globalStep}/${totalSteps}  ${Math.round(sps)} SPS  return (last 100) ${formatNumber(m.rollingReturn)}`,
+        );
+      }
+      if (
+        config.checkpointSeconds === 0 ||
+        (performance.now() - lastCheckpoint) / 1000 >= config.checkpointSeconds
+      ) {
+        checkpoint();
+      }
+      if (options.stopAtThreshold && trainer.thresholdReachedStep !== null) break;
+      // Let signal handlers run between updates.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    checkpoint();
+  } finally {
+    bar?.stop();
+    tensorboard.close();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await trainer.close();
+  }
+
+  const wallTimeS = previousWallTime + elapsed();
+  let evalResult: TrainSummary["eval"] = null;
+  if (!interrupted && config.evalEpisodes > 0) {
+    const result = await evaluatePolicy(trainer.policy, {
+      envId: config.envId,
+      envKwargs: config.envKwargs,
+      episodes: config.evalEpisodes,
+      deterministic: true,
+      seed: config.seed + 1_000_000,
+      obsStatistics: trainer.observationStatistics,
+      clipObservation: config.clipObservation,
+    });
+    evalResult = {
+      meanReturn: result.meanReturn,
+      stdReturn: result.stdReturn,
+      episodes: result.returns.length,
+    };
+  }
+  const summary: TrainSummary = {
+    runDir,
+    globalStep: trainer.globalStep,
+    wallTimeS,
+    sps: (trainer.globalStep - startStep) / Math.max(elapsed(), 1e-9),
+    rollingReturn: last?.rollingReturn ?? trainer.rollingReturn(),
+    thresholdReachedStep: trainer.thresholdReachedStep,
+    thresholdReachedTimeS,
+    interrupted,
+    eval: evalResult,
+  };
+  if (!options.quiet) printSummary(summary, config, trainer.rewardThreshold);
+  return summary;
+}
+
+function printSummary(s: TrainSummary, config: PPOConfig, threshold: number | undefined): void {
+  const lines = [
+    s.interrupted
+      ? `Interrupted at step ${s.globalStep}; checkpoint written. Continue with: ppo-ts train --run-dir ${s.runDir} --resume`
+      : `Trained ${config.envId} for ${s.globalStep} steps.`,
+    `  time ${s.wallTimeS.toFixed(1)} s, ${Math.round(s.sps)} steps/s`,
+    `  episodic return, mean of the last 100 episodes: ${formatNumber(s.rollingReturn)}`,
+  ];
+  if (threshold !== undefined) {
+    lines.push(
+      s.thresholdReachedStep === null
+        ? `  reward threshold ${threshold}: not reached`
+        : `  reward threshold ${threshold} reached at step ${s.thresholdReachedStep}${s.thresholdReachedTimeS === null ? "" : ` after ${s.thresholdReachedTimeS.toFixed(1)} s`}`,
+    );
+  }
+  if (s.eval !== null) {
+    lines.push(
+      `  evaluation (${s.eval.episodes} episodes, deterministic): ${s.eval.meanReturn.toFixed(2)} +- ${s.eval.stdReturn.toFixed(2)}`,
+    );
+  }
+  lines.push(
+    `  run directory: ${s.runDir} (${basename(s.runDir)}: config.json, metrics.csv, checkpoint/, TensorBoard events)`,
+  );
+  console.log(lines.join("\n"));
+}
+
+/** Parses `key=value` (value as JSON when it parses, else a string). */
+function parseAssignment(text: string, into: Record<string, unknown>): Record<string, unknown> {
+  const eq = text.indexOf("=");
+  if (eq <= 0) throw new Error(`--set expects key=value, got "${text}"`);
+  const path = text.slice(0, eq).replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+  const raw = text.slice(eq + 1);
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    value = raw;
+  }
+  const [head, ...rest] = path.split(".");
+  if (rest.length === 0) into[head] = value;
+  else into[head] = { ...((into[head] as Record<string, unknown>) ?? {}), [rest.join(".")]: value };
+  return into;
+}
+
+function integer(name: string) {
+  return (text: string): number => {
+    const v = Number(text);
+    if (!Number.isInteger(v)) throw new Error(`${name} must be an integer, got "${text}"`);
+    return v;
+  };
+}
+
+export function registerTrainCommand(program: Command): void {
+  program
+    .command("train")
+    .description("train PPO on an environment (presets per env; see --config and --set)")
+    .option("--env <id>", "environment id (default CartPole-v1)")
+    .option(
+      "--config <file>",
+      "config overrides from a JSON or YAML file (camelCase or CleanRL's snake_case)",
+    )
+    .option("--total-timesteps <n>", "environment steps to train for", integer("--total-timesteps"))
+    .option("--num-envs <n>", "parallel environments", integer("--num-envs"))
+    .option("--seed <n>", "seed of everything random", integer("--seed"))
+    .option("--run-dir <dir>", "where the run's files go (default runs/<env>__ppo__<seed>__<time>)")
+    .option("--resume", "continue the run in --run-dir from its last checkpoint")
+    .option(
+      "--set <key=value...>",
+      "any other config field, e.g. --set learningRate=3e-4 policy.hiddenSizes=[32,32]",
+    )
+    .option("--vec-mode <mode>", "sync (deterministic) or async (worker threads)")
+    .option("--checkpoint-seconds <s>", "seconds between checkpoints (0: every update)", Number)
+    .option(
+      "--stop-at-threshold",
+      "stop once the mean of the last 100 returns reaches the env's reward threshold",
+    )
+    .option("--no-progress", "no progress bar")
+    .action(async (opts: Record<string, unknown>) => {
+      const overrides: PPOConfigOverrides[] = [];
+      if (typeof opts.config === "string") overrides.push(readConfigFile(opts.config));
+      const flags: Record<string, unknown> = {};
+      if (opts.env !== undefined) flags.envId = opts.env;
+      if (opts.totalTimesteps !== undefined) flags.totalTimesteps = opts.totalTimesteps;
+      if (opts.numEnvs !== undefined) flags.numEnvs = opts.numEnvs;
+      if (opts.seed !== undefined) flags.seed = opts.seed;
+      if (opts.vecMode !== undefined) flags.vecMode = opts.vecMode;
+      if (opts.checkpointSeconds !== undefined) flags.checkpointSeconds = opts.checkpointSeconds;
+      for (const assignment of (opts.set as string[] | undefined) ?? []) parseAssignment(assignment, flags);
+      overrides.push(flags as PPOConfigOverrides);
+      await runTraining({
+        overrides,
+        runDir: opts.runDir as string | undefined,
+        resume: opts.resume === true,
+        progress: opts.progress === false ? false : undefined,
+        stopAtThreshold: opts.stopAtThreshold === true,
+      });
+    });
+}

@@ -1,0 +1,114 @@
+/**
+ * Evaluation: run a trained policy for whole episodes in one env and report the returns. The
+ * observations are normalized with the statistics saved at training time (frozen), actions are the
+ * most likely ones (`deterministic`) or sampled, and continuous actions are clipped to the space.
+ */
+import type { Env, RgbFrame } from "../envs/core/env.js";
+import { make } from "../envs/core/registry.js";
+import type { Rng } from "../envs/core/seeding.js";
+import { Box } from "../envs/core/spaces.js";
+import type { RunningMeanStdState } from "../envs/wrappers/running_mean_std.js";
+import type { ActorCritic } from "./policy.js";
+import { CountingRng } from "./serialize.js";
+
+export interface EvaluateOptions {
+  envId: string;
+  envKwargs?: Record<string, unknown>;
+  episodes: number;
+  deterministic: boolean;
+  /** Episode k is reset with `seed + k`. */
+  seed: number;
+  /** Frozen observation statistics and clip (when the run normalized observations). */
+  obsStatistics?: RunningMeanStdState | null;
+  clipObservation?: number;
+  /** Called with every frame (the env renders `rgb_array`) when given. */
+  onFrame?: (frame: RgbFrame, episode: number) => void | Promise<void>;
+  /** Called after every episode. */
+  onEpisode?: (episode: number, episodeReturn: number, length: number) => void;
+  /** Stops early when it returns true (e.g. Ctrl-C in `ppo-ts play`). */
+  shouldStop?: () => boolean;
+}
+
+export interface EvaluateResult {
+  returns: number[];
+  lengths: number[];
+  meanReturn: number;
+  stdReturn: number;
+}
+
+/** mean and population std (as NumPy's `np.std`, which CleanRL's eval reports). */
+export function meanStd(values: readonly number[]): { mean: number; std: number } {
+  const n = values.length;
+  if (n === 0) return { mean: Number.NaN, std: Number.NaN };
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / n;
+  return { mean, std: Math.sqrt(variance) };
+}
+
+export async function evaluatePolicy(policy: ActorCritic, options: EvaluateOptions): Promise<EvaluateResult> {
+  const env: Env = make(options.envId, {
+    ...options.envKwargs,
+    renderMode: options.onFrame ? "rgb_array" : undefined,
+  });
+  const size = policy.obsSize;
+  const obs =
+    env.observationSpace instanceof Box && env.observationSpace.dtype === "uint8"
+      ? new Uint8Array(size)
+      : new Float32Array(size);
+  const action = new Float32Array(policy.actionDim);
+  const envAction = new Float32Array(policy.actionDim);
+  const logProb = new Float32Array(1);
+  const value = new Float32Array(1);
+  const rng: Rng | null = options.deterministic ? null : new CountingRng(options.seed);
+  const stats = options.obsStatistics ?? null;
+  const clip = options.clipObservation ?? Number.POSITIVE_INFINITY;
+  const actionSpace = env.actionSpace;
+  const write = (raw: unknown) => {
+    const values = raw as ArrayLike<number>;
+    for (let k = 0; k < size; k++) {
+      if (stats === null) obs[k] = values[k];
+      else {
+        const z = (values[k] - stats.mean[k]) / Math.sqrt(stats.var[k] + 1e-8);
+        obs[k] = Math.min(Math.max(z, -clip), clip);
+      }
+    }
+  };
+
+  const returns: number[] = [];
+  const lengths: number[] = [];
+  try {
+    for (let episode = 0; episode < options.episodes; episode++) {
+      if (options.shouldStop?.()) break;
+      const [first] = env.reset({ seed: options.seed + episode });
+      write(first);
+      let episodeReturn = 0;
+      let length = 0;
+      for (;;) {
+        if (options.onFrame) await options.onFrame(env.render() as RgbFrame, episode);
+        if (options.shouldStop?.()) break;
+        policy.act(obs, 1, rng, action, logProb, value);
+        let result: ReturnType<Env["step"]>;
+        if (actionSpace instanceof Box) {
+          for (let k = 0; k < action.length; k++)
+            envAction[k] = Math.min(Math.max(action[k], actionSpace.low[k]), actionSpace.high[k]);
+          result = env.step(envAction);
+        } else {
+          result = env.step(action[0]);
+        }
+        const [next, reward, terminated, truncated] = result;
+        episodeReturn += reward;
+        length++;
+        write(next);
+        if (terminated || truncated) break;
+      }
+      if (options.shouldStop?.()) break;
+      returns.push(episodeReturn);
+      lengths.push(length);
+      options.onEpisode?.(episode, episodeReturn, length);
+    }
+  } finally {
+    env.close();
+  }
+  const { mean, std } = meanStd(returns);
+  return { returns, lengths, meanReturn: mean, stdReturn: std };
+}

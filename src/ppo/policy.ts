@@ -1,0 +1,235 @@
+/**
+ * The actor-critic networks PPO trains, initialized as CleanRL's `layer_init`: orthogonal weights
+ * with gain sqrt(2) in hidden layers, 0.01 on the policy head (near-uniform initial policy) and 1 on
+ * the value head, zero biases.
+ *
+ * - MLP, separate (CleanRL `ppo.py`, SB3's default): `critic` = obs -> hidden... -> 1 and `actor` =
+ *   obs -> hidden... -> logits (or the Gaussian mean).
+ * - MLP or Nature CNN with a shared trunk (CleanRL `ppo_atari.py`): `network` = obs -> features,
+ *   then the heads `actor` (features -> logits) and `critic` (features -> 1).
+ *
+ * Discrete actions: Categorical over the logits. Continuous: a diagonal Gaussian with the mean from
+ * the actor and a state-independent learnable `actor_logstd` (CleanRL's), starting at `logStdInit`.
+ * Pixel observations (uint8) are divided by 255 on the way in.
+ */
+import type { Rng } from "../envs/core/seeding.js";
+import {
+  Categorical,
+  Conv2d,
+  constant_,
+  Flatten,
+  Linear,
+  Module,
+  Normal,
+  noGrad,
+  orthogonal_,
+  parameter,
+  ReLU,
+  Sequential,
+  Tanh,
+  Tensor,
+  tidy,
+} from "../nn/index.js";
+import type { ObsArray } from "./buffer.js";
+import type { PolicyConfig } from "./config.js";
+
+/** What the policy must know about the env's spaces. */
+export interface PolicySpec {
+  /** The observation shape ([n] for vectors, [c, h, w] for stacked frames). */
+  obsShape: readonly number[];
+  /** Discrete: the number of actions; continuous: the action dimension. */
+  actionSize: number;
+  continuous: boolean;
+}
+
+/** `layer_init`: orthogonal weight with `gain`, constant bias. */
+function layerInit<L extends Linear | Conv2d>(layer: L, gain: number, rng: Rng, biasConst = 0): L {
+  orthogonal_(layer.weight, gain, rng);
+  if (layer.bias !== null) constant_(layer.bias, biasConst);
+  return layer;
+}
+
+const HIDDEN_GAIN = Math.SQRT2;
+const POLICY_GAIN = 0.01;
+const VALUE_GAIN = 1;
+
+/** obs -> hidden layers with the activation after each; `out` is the last width. */
+function mlpBody(inputSize: number, hidden: readonly number[], config: PolicyConfig, rng: Rng) {
+  const layers: (Linear | Tanh | ReLU)[] = [];
+  let width = inputSize;
+  for (const h of hidden) {
+    layers.push(layerInit(new Linear(width, h, { rng }), HIDDEN_GAIN, rng));
+    layers.push(config.activation === "tanh" ? new Tanh() : new ReLU());
+    width = h;
+  }
+  return { layers, width };
+}
+
+/** CleanRL's Atari trunk (Mnih et al. 2015): 3 convolutions and a 512-unit layer, all ReLU. */
+function natureCnn(obsShape: readonly number[], rng: Rng): { network: Sequential; width: number } {
+  const [channels, height, width] = obsShape;
+  const size = (n: number, k: number, s: number) => Math.floor((n - k) / s) + 1;
+  const h = size(size(size(height, 8, 4), 4, 2), 3, 1);
+  const w = size(size(size(width, 8, 4), 4, 2), 3, 1);
+  const network = new Sequential(
+    layerInit(new Conv2d(channels, 32, 8, { stride: 4, rng }), HIDDEN_GAIN, rng),
+    new ReLU(),
+    layerInit(new Conv2d(32, 64, 4, { stride: 2, rng }), HIDDEN_GAIN, rng),
+    new ReLU(),
+    layerInit(new Conv2d(64, 64, 3, { stride: 1, rng }), HIDDEN_GAIN, rng),
+    new ReLU(),
+    new Flatten(),
+    layerInit(new Linear(64 * h * w, 512, { rng }), HIDDEN_GAIN, rng),
+    new ReLU(),
+  );
+  return { network, width: 512 };
+}
+
+/** The result of evaluating stored actions under the current policy (tensors in the graph). */
+export interface ActionEvaluation {
+  logProb: Tensor;
+  entropy: Tensor;
+  value: Tensor;
+}
+
+export class ActorCritic extends Module {
+  /** The shared trunk, or null for separate actor and critic networks. */
+  readonly network: Sequential | null;
+  readonly actor: Sequential;
+  readonly critic: Sequential;
+  /** Continuous actions: the log standard deviation, shape (1, actionSize). */
+  readonly actor_logstd: Tensor | null;
+  readonly obsSize: number;
+  /** Values stored per action: 1 (the index) for discrete, the dimension for continuous. */
+  readonly actionDim: number;
+
+  constructor(
+    readonly spec: PolicySpec,
+    readonly config: PolicyConfig,
+    rng: Rng,
+  ) {
+    super();
+    this.obsSize = spec.obsShape.reduce((a, b) => a * b, 1);
+    this.actionDim = spec.continuous ? spec.actionSize : 1;
+    const head = (width: number, out: number, gain: number) =>
+      layerInit(new Linear(width, out, { rng }), gain, rng);
+    if (config.kind === "nature-cnn") {
+      const { network, width } = natureCnn(spec.obsShape, rng);
+      this.network = network;
+      this.actor = new Sequential(head(width, spec.actionSize, POLICY_GAIN));
+      this.critic = new Sequential(head(width, 1, VALUE_GAIN));
+    } else if (config.sharedTrunk) {
+      const body = mlpBody(this.obsSize, config.hiddenSizes, config, rng);
+      this.network = new Sequential(...body.layers);
+      this.actor = new Sequential(head(body.width, spec.actionSize, POLICY_GAIN));
+      this.critic = new Sequential(head(body.width, 1, VALUE_GAIN));
+    } else {
+      this.network = null;
+      const criticBody = mlpBody(this.obsSize, config.hiddenSizes, config, rng);
+      this.critic = new Sequential(...criticBody.layers, head(criticBody.width, 1, VALUE_GAIN));
+      const actorBody = mlpBody(this.obsSize, config.hiddenSizes, config, rng);
+      this.actor = new Sequential(...actorBody.layers, head(actorBody.width, spec.actionSize, POLICY_GAIN));
+    }
+    this.actor_logstd = spec.continuous
+      ? constant_(parameter([1, spec.actionSize]), config.logStdInit)
+      : null;
+  }
+
+  /** Parameters the actor learning rate applies to (the shared trunk counts as the actor's). */
+  actorParameters(): Tensor[] {
+    const params = [...(this.network?.parameters() ?? []), ...this.actor.parameters()];
+    if (this.actor_logstd !== null) params.push(this.actor_logstd);
+    return params;
+  }
+
+  criticParameters(): Tensor[] {
+    return this.critic.parameters();
+  }
+
+  /** Logits (or Gaussian mean) and values for a batch of inputs. */
+  private heads(x: Tensor): { actorOut: Tensor; value: Tensor } {
+    const features = this.network === null ? x : this.network.forward(x);
+    return { actorOut: this.actor.forward(features), value: this.critic.forward(features) };
+  }
+
+  private distribution(actorOut: Tensor): Categorical | Normal {
+    return this.actor_logstd === null ? new Categorical(actorOut) : new Normal(actorOut, this.actor_logstd);
+  }
+
+  /**
+   * The rollout step (no graph): for `count` observations, samples actions (or takes the most likely
+   * ones when `rng` is null) and writes them with their log-probabilities and values.
+   */
+  act(
+    obs: ObsArray,
+    count: number,
+    rng: Rng | null,
+    actions: Float32Array,
+    logProbs: Float32Array,
+    values: Float32Array,
+  ): void {
+    tidy(() =>
+      noGrad(() => {
+        const { actorOut, value } = this.heads(this.input(obs, count));
+        const dist = this.distribution(actorOut);
+        const action = rng === null ? dist.mode() : dist.sample(rng);
+        const logProb = dist.logProb(action);
+        actions.set(action.data.subarray(0, count * this.actionDim));
+        logProbs.set(logProb.data.subarray(0, count));
+        values.set(value.data.subarray(0, count));
+      }),
+    );
+  }
+
+  /** V(s) for `count` observations, written to `values` (no graph). */
+  predictValues(obs: ObsArray, count: number, values: Float32Array): void {
+    tidy(() =>
+      noGrad(() => {
+        const x = this.input(obs, count);
+        const features = this.network === null ? x : this.network.forward(x);
+        values.set(this.critic.forward(features).data.subarray(0, count));
+      }),
+    );
+  }
+
+  /**
+   * CleanRL's `get_action_and_value(b_obs[mb_inds], b_actions[mb_inds])`: log-probabilities and
+   * entropies of the stored actions and the values, for the rows `indices` of the batch.
+   */
+  evaluateActions(batch: { obs: ObsArray; actions: Float32Array }, indices: Int32Array): ActionEvaluation {
+    const count = indices.length;
+    const x = this.input(batch.obs, count, indices);
+    const { actorOut, value } = this.heads(x);
+    const dist = this.distribution(actorOut);
+    let logProb: Tensor;
+    if (dist instanceof Categorical) {
+      const actions = Tensor.zeros([count]);
+      for (let i = 0; i < count; i++) actions.data[i] = batch.actions[indices[i]];
+      logProb = dist.logProb(actions);
+    } else {
+      const dim = this.actionDim;
+      const actions = Tensor.zeros([count, dim]);
+      for (let i = 0; i < count; i++) {
+        const row = indices[i] * dim;
+        for (let k = 0; k < dim; k++) actions.data[i * dim + k] = batch.actions[row + k];
+      }
+      logProb = dist.logProb(actions);
+    }
+    return { logProb, entropy: dist.entropy(), value: value.reshape([count]) };
+  }
+
+  /** The input tensor: rows of `obs` (all `count` of them, or those at `indices`), pixels / 255. */
+  private input(obs: ObsArray, count: number, indices?: Int32Array): Tensor {
+    const size = this.obsSize;
+    const x = Tensor.zeros([count, ...this.spec.obsShape]);
+    const data = x.data;
+    const scale = obs instanceof Uint8Array ? 1 / 255 : 1;
+    for (let r = 0; r < count; r++) {
+      const from = (indices === undefined ? r : indices[r]) * size;
+      const to = r * size;
+      if (scale === 1) for (let k = 0; k < size; k++) data[to + k] = obs[from + k];
+      else for (let k = 0; k < size; k++) data[to + k] = obs[from + k] * scale;
+    }
+    return x;
+  }
+}

@@ -1,0 +1,492 @@
+/**
+ * The PPO training loop, CleanRL's `ppo.py` main loop as a class: each `iterate()` anneals the
+ * learning rate, collects `numSteps` steps from `numEnvs` vector envs into the rollout buffer,
+ * computes GAE and runs `ppoUpdate`. Browser-safe: the run directory, metrics file, checkpoints and
+ * progress bar are the CLI's (src/cli/train.ts); this class gives and takes its state as data.
+ *
+ * Beyond CleanRL's ppo.py:
+ * - time-limit truncation bootstraps from V(final observation) (`bootstrapTruncated`, see config);
+ * - observation and reward normalization (ppo_continuous_action.py's wrappers) run here over the
+ *   whole batch with one set of statistics (as Gymnasium's vector wrappers and SB3's VecNormalize),
+ *   so that they can be checkpointed and used for evaluation;
+ * - episode returns are tracked here from the raw rewards, unless the env stack reports its own
+ *   (`info.episode`, e.g. Atari's full-game returns under the life-loss wrapper).
+ */
+
+import { envSpec } from "../envs/core/registry.js";
+import { npRandom } from "../envs/core/seeding.js";
+import { Box } from "../envs/core/spaces.js";
+import type { VectorEnv, VectorInfo } from "../envs/vector/index.js";
+import { AutoresetMode, makeVec } from "../envs/vector/index.js";
+import { RunningMeanStd, type RunningMeanStdState } from "../envs/wrappers/running_mean_std.js";
+import { Adam, loadSafetensors, saveSafetensors } from "../nn/index.js";
+import { RolloutBuffer } from "./buffer.js";
+import { batchSizes, type PPOConfig, validateConfig } from "./config.js";
+import { ActorCritic } from "./policy.js";
+import { adamFromJson, adamToJson, CountingRng, type RngState, type SavedAdamState } from "./serialize.js";
+import { describeActionSpace, describeObservationSpace, policySpecFor } from "./spaces.js";
+import { ppoUpdate, type UpdateStats } from "./update.js";
+
+/** Episodes in the rolling mean ("recent episodic return", the reward-threshold check). */
+export const ROLLING_EPISODES = 100;
+const NORMALIZATION_EPSILON = 1e-8;
+
+/** One row of metrics per iteration (CleanRL's scalars). */
+export interface IterationMetrics {
+  iteration: number;
+  globalStep: number;
+  /** Mean return and length of the episodes that ended in this iteration (NaN if none). */
+  episodicReturn: number;
+  episodicLength: number;
+  episodesEnded: number;
+  /** Mean return of the last `ROLLING_EPISODES` episodes (NaN before the first). */
+  rollingReturn: number;
+  learningRate: number;
+  stats: UpdateStats;
+}
+
+/** Everything besides the weights that a resumed run needs, as JSON-ready data. */
+export interface TrainerState {
+  format: "ppo-ts-trainer";
+  version: 1;
+  envId: string;
+  policy: PPOConfig["policy"];
+  obsShape: number[];
+  actionSize: number;
+  continuous: boolean;
+  globalStep: number;
+  iteration: number;
+  optimizers: SavedAdamState[];
+  rng: { sample: RngState; shuffle: RngState };
+  obsRms: RunningMeanStdState | null;
+  returnRms: RunningMeanStdState | null;
+  recentReturns: number[];
+  episodes: number;
+  thresholdReachedStep: number | null;
+}
+
+export interface TrainerOptions {
+  /** Async mode: modules each worker imports first (e.g. registration of custom envs). */
+  imports?: (string | URL)[];
+}
+
+export class PPOTrainer {
+  readonly envs: VectorEnv;
+  readonly policy: ActorCritic;
+  /** One optimizer over all parameters, or actor and critic apart when their learning rates differ. */
+  readonly optimizers: Adam[];
+  readonly buffer: RolloutBuffer;
+  readonly batchSize: number;
+  readonly minibatchSize: number;
+  readonly numIterations: number;
+  /** The env's reward threshold (Gymnasium's "solved"), if registered. */
+  readonly rewardThreshold: number | undefined;
+  globalStep = 0;
+  iteration = 0;
+  /** The first global step where the rolling mean reached the reward threshold. */
+  thresholdReachedStep: number | null = null;
+  episodes = 0;
+  readonly recentReturns: number[] = [];
+
+  private sampleRng: CountingRng;
+  private shuffleRng: CountingRng;
+  private readonly obsRms: RunningMeanStd | null;
+  private readonly returnRms: RunningMeanStd | null;
+  /** Per env: the discounted return that reward scaling divides by the std of. */
+  private readonly discountedReturns: Float64Array;
+  private readonly nextObs: Float32Array | Uint8Array;
+  private readonly finalObs: Float32Array;
+  private readonly envActions: Float32Array;
+  private readonly lastValues: Float32Array;
+  private readonly truncatedValue = new Float32Array(1);
+  private readonly batchIndices: Int32Array;
+  private readonly episodeReturns: Float64Array;
+  private readonly episodeLengths: Float64Array;
+  private readonly actionLow: Float32Array | null;
+  private readonly actionHigh: Float32Array | null;
+  private envReportsEpisodes = false;
+
+  constructor(
+    readonly config: PPOConfig,
+    options: TrainerOptions = {},
+  ) {
+    const envs = makeVec(config.envId, config.numEnvs, {
+      ...config.envKwargs,
+      mode: config.vecMode,
+      autoresetMode: AutoresetMode.SAME_STEP,
+      imports: options.imports,
+    });
+    try {
+      validateConfig(config, {
+        observation: describeObservationSpace(envs.singleObservationSpace),
+        action: describeActionSpace(envs.singleActionSpace),
+      });
+    } catch (error) {
+      void envs.close();
+      throw error;
+    }
+    this.envs = envs;
+    const { batchSize, minibatchSize, numIterations } = batchSizes(config);
+    this.batchSize = batchSize;
+    this.minibatchSize = minibatchSize;
+    this.numIterations = numIterations;
+    this.rewardThreshold = envSpec(config.envId).rewardThreshold;
+
+    // Three streams from the seed: initialization, action sampling, minibatch shuffling.
+    this.policy = new ActorCritic(
+      policySpecFor(envs.singleObservationSpace, envs.singleActionSpace),
+      config.policy,
+      npRandom(3 * config.seed),
+    );
+    this.sampleRng = new CountingRng(3 * config.seed + 1);
+    this.shuffleRng = new CountingRng(3 * config.seed + 2);
+    const adam = (params: ReturnType<ActorCritic["parameters"]>, lr: number) =>
+      new Adam(params, { lr, eps: 1e-5 });
+    const separateRates = config.actorLearningRate !== null || config.criticLearningRate !== null;
+    this.optimizers = separateRates
+      ? [
+          adam(this.policy.actorParameters(), config.actorLearningRate ?? config.learningRate),
+          adam(this.policy.criticParameters(), config.criticLearningRate ?? config.learningRate),
+        ]
+      : [adam(this.policy.parameters(), config.learningRate)];
+
+    const obsSize = this.policy.obsSize;
+    const pixels = describeObservationSpace(envs.singleObservationSpace).kind === "image";
+    this.buffer = new RolloutBuffer(
+      config.numSteps,
+      config.numEnvs,
+      obsSize,
+      this.policy.actionDim,
+      pixels ? "uint8" : "float32",
+    );
+    this.nextObs = pixels
+      ? new Uint8Array(config.numEnvs * obsSize)
+      : new Float32Array(config.numEnvs * obsSize);
+    this.finalObs = new Float32Array(obsSize);
+    this.envActions = new Float32Array(config.numEnvs * this.policy.actionDim);
+    this.lastValues = new Float32Array(config.numEnvs);
+    this.batchIndices = new Int32Array(batchSize);
+    this.episodeReturns = new Float64Array(config.numEnvs);
+    this.episodeLengths = new Float64Array(config.numEnvs);
+    this.obsRms = config.normalizeObservation && !pixels ? new RunningMeanStd(obsSize) : null;
+    this.returnRms = config.normalizeReward ? new RunningMeanStd(1) : null;
+    this.discountedReturns = new Float64Array(config.numEnvs);
+    const actionSpace = envs.singleActionSpace;
+    this.actionLow = actionSpace instanceof Box ? actionSpace.low : null;
+    this.actionHigh = actionSpace instanceof Box ? actionSpace.high : null;
+
+    this.resetEnvs(config.seed);
+  }
+
+  /** Resets every env (env i with `seed + i`, as CleanRL) and takes the first observations. */
+  private resetEnvs(seed: number): void {
+    const [obs] = this.envs.reset({ seed });
+    this.observe(obs as Float32Array | Uint8Array);
+    this.episodeReturns.fill(0);
+    this.episodeLengths.fill(0);
+    this.discountedReturns.fill(0);
+  }
+
+  /** Copies the envs' observations into `nextObs`, normalized when configured. */
+  private observe(obs: Float32Array | Uint8Array): void {
+    const obsRms = this.obsRms;
+    if (obsRms !== null) obsRms.update(obs, this.config.numEnvs);
+    this.normalizeInto(obs, 0, this.nextObs, 0, this.config.numEnvs);
+  }
+
+  /** (obs - mean) / sqrt(var + eps), clipped to +-clipObservation; a copy without normalization. */
+  private normalizeInto(
+    from: Float32Array | Uint8Array,
+    fromRow: number,
+    to: Float32Array | Uint8Array,
+    toRow: number,
+    rows: number,
+  ): void {
+    const size = this.policy.obsSize;
+    const obsRms = this.obsRms;
+    if (obsRms === null) {
+      to.set(from.subarray(fromRow * size, (fromRow + rows) * size), toRow * size);
+      return;
+    }
+    const clip = this.config.clipObservation;
+    const { mean, var: variance } = obsRms;
+    for (let r = 0; r < rows; r++) {
+      for (let k = 0; k < size; k++) {
+        const z = (from[(fromRow + r) * size + k] - mean[k]) / Math.sqrt(variance[k] + NORMALIZATION_EPSILON);
+        to[(toRow + r) * size + k] = z < -clip ? -clip : Math.min(z, clip);
+      }
+    }
+  }
+
+  /** The learning rate of this iteration: linearly annealed from the configured one to 0. */
+  private annealLearningRates(): number {
+    const config = this.config;
+    const frac = config.annealLr ? 1 - this.iteration / this.numIterations : 1;
+    const rates =
+      this.optimizers.length === 2
+        ? [config.actorLearningRate ?? config.learningRate, config.criticLearningRate ?? config.learningRate]
+        : [config.learningRate];
+    for (let k = 0; k < this.optimizers.length; k++) this.optimizers[k].lr = frac * rates[k];
+    return this.optimizers[0].lr;
+  }
+
+  get done(): boolean {
+    return this.iteration >= this.numIterations;
+  }
+
+  /** One iteration: rollout, advantages, update. */
+  iterate(): IterationMetrics {
+    const { config, policy, buffer, envs } = this;
+    const numEnvs = config.numEnvs;
+    const obsSize = policy.obsSize;
+    const actionDim = policy.actionDim;
+    const learningRate = this.annealLearningRates();
+    let episodesEnded = 0;
+    let returnSum = 0;
+    let lengthSum = 0;
+
+    for (let step = 0; step < config.numSteps; step++) {
+      this.globalStep += numEnvs;
+      const obs = buffer.obsAt(step);
+      obs.set(this.nextObs);
+      const base = step * numEnvs;
+      const actions = buffer.actionsAt(step);
+      policy.act(
+        obs,
+        numEnvs,
+        this.sampleRng,
+        actions,
+        buffer.logProbs.subarray(base, base + numEnvs),
+        buffer.values.subarray(base, base + numEnvs),
+      );
+
+      // The env gets the action clipped to its bounds; the buffer keeps the sampled one.
+      let envActions: Float32Array = actions;
+      if (this.actionLow !== null && this.actionHigh !== null) {
+        envActions = this.envActions;
+        for (let i = 0; i < actions.length; i++) {
+          const k = i % actionDim;
+          const a = actions[i];
+          envActions[i] = a < this.actionLow[k] ? this.actionLow[k] : Math.min(a, this.actionHigh[k]);
+        }
+      }
+
+      const [nextObs, rewards, terminations, truncations, infos] = envs.step(envActions);
+
+      for (let i = 0; i < numEnvs; i++) {
+        const reward = rewards[i];
+        const terminated = terminations[i];
+        const truncated = truncations[i];
+        buffer.terminations[base + i] = terminated;
+        buffer.truncations[base + i] = truncated;
+        this.episodeReturns[i] += reward;
+        this.episodeLengths[i] += 1;
+        buffer.rewards[base + i] = this.scaleReward(i, reward, terminated === 1);
+        if (terminated === 1 || truncated === 1) {
+          const ended = this.episodeEnded(i, infos);
+          if (ended !== null) {
+            episodesEnded++;
+            returnSum += ended.r;
+            lengthSum += ended.l;
+          }
+        }
+      }
+      this.observe(nextObs as Float32Array | Uint8Array);
+
+      // V(final observation) of truncated episodes, for bootstrapping (see computeGae).
+      if (config.bootstrapTruncated) {
+        const finalObs = infos.finalObs as Float32Array | Uint8Array | undefined;
+        for (let i = 0; i < numEnvs; i++) {
+          if (truncations[i] === 1 && terminations[i] === 0 && finalObs !== undefined) {
+            this.normalizeInto(finalObs, i, this.finalObs, 0, 1);
+            policy.predictValues(this.finalObs.subarray(0, obsSize), 1, this.truncatedValue);
+            buffer.finalValues[base + i] = this.truncatedValue[0];
+          }
+        }
+      }
+    }
+
+    policy.predictValues(this.nextObs, numEnvs, this.lastValues);
+    buffer.computeReturnsAndAdvantages(
+      this.lastValues,
+      config.gamma,
+      config.gaeLambda,
+      config.bootstrapTruncated,
+    );
+    const stats = ppoUpdate(policy, this.optimizers, buffer, config, this.shuffleRng, this.batchIndices);
+    this.iteration++;
+
+    const rollingReturn = this.rollingReturn();
+    if (
+      this.thresholdReachedStep === null &&
+      this.rewardThreshold !== undefined &&
+      this.recentReturns.length >= ROLLING_EPISODES &&
+      rollingReturn >= this.rewardThreshold
+    ) {
+      this.thresholdReachedStep = this.globalStep;
+    }
+    return {
+      iteration: this.iteration,
+      globalStep: this.globalStep,
+      episodicReturn: episodesEnded > 0 ? returnSum / episodesEnded : Number.NaN,
+      episodicLength: episodesEnded > 0 ? lengthSum / episodesEnded : Number.NaN,
+      episodesEnded,
+      rollingReturn,
+      learningRate,
+      stats,
+    };
+  }
+
+  /**
+   * Reward scaling as Gymnasium's NormalizeReward: divide by the std of the discounted return
+   * (which restarts at termination), then clip to +-clipReward.
+   */
+  private scaleReward(env: number, reward: number, terminated: boolean): number {
+    const returnRms = this.returnRms;
+    if (returnRms === null) return reward;
+    const discounted = this.discountedReturns[env] * this.config.gamma * (terminated ? 0 : 1) + reward;
+    this.discountedReturns[env] = discounted;
+    this.discountedReturn[0] = discounted;
+    returnRms.update(this.discountedReturn, 1);
+    const scaled = reward / Math.sqrt(returnRms.var[0] + NORMALIZATION_EPSILON);
+    const clip = this.config.clipReward;
+    return scaled < -clip ? -clip : Math.min(scaled, clip);
+  }
+
+  private readonly discountedReturn = new Float64Array(1);
+
+  /** Records env i's finished episode; returns its statistics, or null while a game goes on. */
+  private episodeEnded(i: number, infos: VectorInfo): { r: number; l: number } | null {
+    const finalInfo = infos.finalInfo as VectorInfo | undefined;
+    const reported = finalInfo?.episode as { r: Float64Array; l: Float64Array } | undefined;
+    const mask = finalInfo?._episode as Uint8Array | undefined;
+    if (reported !== undefined) this.envReportsEpisodes = true;
+    let ended: { r: number; l: number } | null = null;
+    if (this.envReportsEpisodes) {
+      if (reported !== undefined && mask?.[i] === 1) ended = { r: reported.r[i], l: reported.l[i] };
+    } else {
+      ended = { r: this.episodeReturns[i], l: this.episodeLengths[i] };
+    }
+    this.episodeReturns[i] = 0;
+    this.episodeLengths[i] = 0;
+    if (ended !== null) {
+      this.episodes++;
+      this.recentReturns.push(ended.r);
+      if (this.recentReturns.length > ROLLING_EPISODES) this.recentReturns.shift();
+    }
+    return ended;
+  }
+
+  /** Mean return of the last `ROLLING_EPISODES` episodes (fewer at the start; NaN before any). */
+  rollingReturn(): number {
+    const n = this.recentReturns.length;
+    if (n === 0) return Number.NaN;
+    let sum = 0;
+    for (const r of this.recentReturns) sum += r;
+    return sum / n;
+  }
+
+  /** The observation statistics evaluation must normalize with (null without normalization). */
+  get observationStatistics(): RunningMeanStdState | null {
+    return this.obsRms?.getState() ?? null;
+  }
+
+  /** The weights as safetensors bytes, with the env and step in the metadata. */
+  modelBytes(): Uint8Array {
+    return saveSafetensors(this.policy.stateDict(), {
+      format: "ppo-ts",
+      env_id: this.config.envId,
+      global_step: String(this.globalStep),
+    });
+  }
+
+  state(): TrainerState {
+    const spec = this.policy.spec;
+    return {
+      format: "ppo-ts-trainer",
+      version: 1,
+      envId: this.config.envId,
+      policy: this.config.policy,
+      obsShape: [...spec.obsShape],
+      actionSize: spec.actionSize,
+      continuous: spec.continuous,
+      globalStep: this.globalStep,
+      iteration: this.iteration,
+      optimizers: this.optimizers.map((o) => adamToJson(o.stateDict())),
+      rng: { sample: this.sampleRng.state(), shuffle: this.shuffleRng.state() },
+      obsRms: this.obsRms?.getState() ?? null,
+      returnRms: this.returnRms?.getState() ?? null,
+      recentReturns: [...this.recentReturns],
+      episodes: this.episodes,
+      thresholdReachedStep: this.thresholdReachedStep,
+    };
+  }
+
+  /**
+   * Restores a checkpoint (`modelBytes()` and `state()` of a run of the same env and network).
+   * Throws naming `source` and what does not match. The envs restart from a seed derived from the
+   * step counter: episodes in progress at the checkpoint are not resumed.
+   */
+  restore(model: Uint8Array, state: TrainerState, source = "checkpoint"): void {
+    checkCompatible(state, this, source);
+    let tensors: ReturnType<typeof loadSafetensors>["tensors"];
+    try {
+      tensors = loadSafetensors(model).tensors;
+    } catch (error) {
+      throw new Error(`${source}: the model file is not readable safetensors: ${(error as Error).message}`);
+    }
+    try {
+      this.policy.loadStateDict(tensors);
+    } catch (error) {
+      throw new Error(`${source}: the weights do not fit this network: ${(error as Error).message}`);
+    }
+    if (state.optimizers.length !== this.optimizers.length) {
+      throw new Error(
+        `${source}: ${state.optimizers.length} optimizer state(s), this config has ${this.optimizers.length} (actor/critic learning rates differ?)`,
+      );
+    }
+    state.optimizers.forEach((saved, k) => {
+      try {
+        this.optimizers[k].loadStateDict(adamFromJson(saved));
+      } catch (error) {
+        throw new Error(`${source}: optimizer state does not fit: ${(error as Error).message}`);
+      }
+    });
+    this.sampleRng = CountingRng.restore(state.rng.sample);
+    this.shuffleRng = CountingRng.restore(state.rng.shuffle);
+    if (this.obsRms !== null && state.obsRms !== null) this.obsRms.setState(state.obsRms);
+    if (this.returnRms !== null && state.returnRms !== null) this.returnRms.setState(state.returnRms);
+    this.globalStep = state.globalStep;
+    this.iteration = state.iteration;
+    this.recentReturns.splice(0, this.recentReturns.length, ...state.recentReturns);
+    this.episodes = state.episodes;
+    this.thresholdReachedStep = state.thresholdReachedStep;
+    this.resetEnvs(this.config.seed + state.globalStep);
+  }
+
+  async close(): Promise<void> {
+    await this.envs.close();
+  }
+}
+
+/** Checks that a saved state belongs to a run of the same env and network as `trainer`. */
+function checkCompatible(state: TrainerState, trainer: PPOTrainer, source: string): void {
+  if (state?.format !== "ppo-ts-trainer") {
+    throw new Error(`${source}: not a ppo-ts trainer state (format ${JSON.stringify(state?.format)})`);
+  }
+  const problems: string[] = [];
+  const config = trainer.config;
+  const spec = trainer.policy.spec;
+  if (state.envId !== config.envId)
+    problems.push(`it was trained on ${state.envId}, this run is ${config.envId}`);
+  const saved = JSON.stringify(state.policy);
+  const current = JSON.stringify(config.policy);
+  if (saved !== current) problems.push(`its policy network is ${saved}, this run's is ${current}`);
+  if (JSON.stringify(state.obsShape) !== JSON.stringify(spec.obsShape))
+    problems.push(`observation shape [${state.obsShape}] vs [${spec.obsShape}]`);
+  if (state.actionSize !== spec.actionSize || state.continuous !== spec.continuous)
+    problems.push(
+      `${state.continuous ? "continuous" : "discrete"} actions of size ${state.actionSize} vs ${spec.continuous ? "continuous" : "discrete"} of size ${spec.actionSize}`,
+    );
+  if (problems.length > 0) throw new Error(`${source} does not match this run: ${problems.join("; ")}`);
+}

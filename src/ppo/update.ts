@@ -1,0 +1,207 @@
+/**
+ * The PPO update (Schulman et al. 2017, "Proximal Policy Optimization Algorithms"), as CleanRL's
+ * `ppo.py` writes it: several epochs of shuffled minibatches over one rollout, each minibatch
+ *
+ *   ratio    = exp(log pi(a|s) - log pi_old(a|s))
+ *   L^CLIP   = mean(max(-A * ratio, -A * clip(ratio, 1 - eps, 1 + eps)))     (A normalized per minibatch)
+ *   L^VF     = 0.5 * mean(max((V - R)^2, (V_old + clip(V - V_old, -eps, eps) - R)^2))   (or unclipped)
+ *   S        = mean(entropy)
+ *   loss     = L^CLIP - c_ent * S + c_vf * L^VF
+ *
+ * then one Adam step after clipping the global gradient norm. The trainer and `PPOAgent` both call
+ * `ppoUpdate`; nothing else in ppo-ts updates a policy.
+ */
+
+import type { Rng } from "../envs/core/seeding.js";
+import { type Adam, clipGradNorm, Tensor, tidy } from "../nn/index.js";
+import type { RolloutBuffer } from "./buffer.js";
+import type { ActorCritic } from "./policy.js";
+
+export interface UpdateHyperparameters {
+  updateEpochs: number;
+  numMinibatches: number;
+  normAdv: boolean;
+  clipCoef: number;
+  clipVloss: boolean;
+  entCoef: number;
+  vfCoef: number;
+  maxGradNorm: number;
+  targetKl: number | null;
+}
+
+/** What one update reports, CleanRL's `losses/*` (means over the minibatches it ran). */
+export interface UpdateStats {
+  policyLoss: number;
+  valueLoss: number;
+  entropy: number;
+  oldApproxKl: number;
+  approxKl: number;
+  clipfrac: number;
+  explainedVariance: number;
+  /** Epochs run (fewer than `updateEpochs` when `targetKl` stopped the update early). */
+  epochs: number;
+  gradientSteps: number;
+}
+
+/** Fisher-Yates shuffle in place (as `np.random.shuffle`, with our seeded generator). */
+export function shuffle(indices: Int32Array, rng: Rng): void {
+  for (let i = indices.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.random() * (i + 1));
+    const swap = indices[i];
+    indices[i] = indices[j];
+    indices[j] = swap;
+  }
+}
+
+/** Advantages of one minibatch, normalized to mean 0 and (unbiased) std 1, as CleanRL. */
+function minibatchAdvantages(
+  advantages: Float32Array,
+  indices: Int32Array,
+  normalize: boolean,
+  out: Float32Array,
+): void {
+  const n = indices.length;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += out[i] = advantages[indices[i]];
+  mean /= n;
+  if (!normalize) return;
+  let variance = 0;
+  for (let i = 0; i < n; i++) variance += (out[i] - mean) ** 2;
+  const std = Math.sqrt(variance / (n - 1));
+  for (let i = 0; i < n; i++) out[i] = (out[i] - mean) / (std + 1e-8);
+}
+
+/** 1 - Var(returns - values) / Var(returns): how much of the return the value function explains. */
+export function explainedVariance(values: Float32Array, returns: Float32Array): number {
+  const n = values.length;
+  let meanY = 0;
+  let meanDiff = 0;
+  for (let i = 0; i < n; i++) {
+    meanY += returns[i];
+    meanDiff += returns[i] - values[i];
+  }
+  meanY /= n;
+  meanDiff /= n;
+  let varY = 0;
+  let varDiff = 0;
+  for (let i = 0; i < n; i++) {
+    varY += (returns[i] - meanY) ** 2;
+    varDiff += (returns[i] - values[i] - meanDiff) ** 2;
+  }
+  return varY === 0 ? Number.NaN : 1 - varDiff / varY;
+}
+
+/**
+ * Runs the PPO update on a full rollout buffer whose advantages and returns are computed. The
+ * optimizers' learning rates are set by the caller (annealing); `bInds` is scratch of `buffer.size`
+ * indices (CleanRL's `b_inds`), allocated once by the caller.
+ */
+export function ppoUpdate(
+  policy: ActorCritic,
+  optimizers: Adam[],
+  buffer: RolloutBuffer,
+  hp: UpdateHyperparameters,
+  rng: Rng,
+  bInds: Int32Array,
+): UpdateStats {
+  const batchSize = buffer.size;
+  const minibatchSize = batchSize / hp.numMinibatches;
+  for (let i = 0; i < batchSize; i++) bInds[i] = i;
+  const parameters = policy.parameters();
+
+  let policyLossSum = 0;
+  let valueLossSum = 0;
+  let entropySum = 0;
+  let oldApproxKlSum = 0;
+  let approxKlSum = 0;
+  let clipfracSum = 0;
+  let gradientSteps = 0;
+  let approxKl = 0;
+  let epochs = 0;
+
+  for (let epoch = 0; epoch < hp.updateEpochs; epoch++) {
+    epochs++;
+    shuffle(bInds, rng);
+    for (let start = 0; start < batchSize; start += minibatchSize) {
+      const mbInds = bInds.subarray(start, start + minibatchSize);
+      tidy(() => {
+        const { logProb: newLogProb, entropy, value: newValue } = policy.evaluateActions(buffer, mbInds);
+        const bLogProbs = gatherTensor(buffer.logProbs, mbInds);
+        const logRatio = newLogProb.sub(bLogProbs);
+        const ratio = logRatio.exp();
+
+        // Debug statistics, outside the graph: approx_kl is the (ratio - 1) - log ratio estimator
+        // (http://joschu.net/blog/kl-approx.html), clipfrac the share of clipped ratios.
+        let oldApproxKl = 0;
+        let klSum = 0;
+        let clipped = 0;
+        for (let i = 0; i < minibatchSize; i++) {
+          const lr = logRatio.data[i];
+          const r = ratio.data[i];
+          oldApproxKl -= lr;
+          klSum += r - 1 - lr;
+          if (Math.abs(r - 1) > hp.clipCoef) clipped++;
+        }
+        approxKl = klSum / minibatchSize;
+        oldApproxKlSum += oldApproxKl / minibatchSize;
+        approxKlSum += approxKl;
+        clipfracSum += clipped / minibatchSize;
+
+        const mbAdvantages = Tensor.zeros([minibatchSize]);
+        minibatchAdvantages(buffer.advantages, mbInds, hp.normAdv, mbAdvantages.data);
+
+        // Policy loss: the clipped surrogate objective, negated for gradient descent.
+        const pgLoss1 = mbAdvantages.neg().mul(ratio);
+        const pgLoss2 = mbAdvantages.neg().mul(ratio.clamp(1 - hp.clipCoef, 1 + hp.clipCoef));
+        const pgLoss = pgLoss1.maximum(pgLoss2).mean();
+
+        // Value loss, clipped around the rollout's values (as PPO2) unless clipVloss is off.
+        const bReturns = gatherTensor(buffer.returns, mbInds);
+        const vLossUnclipped = newValue.sub(bReturns).square();
+        let vLoss: Tensor;
+        if (hp.clipVloss) {
+          const bValues = gatherTensor(buffer.values, mbInds);
+          const vClipped = bValues.add(newValue.sub(bValues).clamp(-hp.clipCoef, hp.clipCoef));
+          const vLossClipped = vClipped.sub(bReturns).square();
+          vLoss = vLossUnclipped.maximum(vLossClipped).mean().mul(0.5);
+        } else {
+          vLoss = vLossUnclipped.mean().mul(0.5);
+        }
+
+        const entropyLoss = entropy.mean();
+        const loss = pgLoss.sub(entropyLoss.mul(hp.entCoef)).add(vLoss.mul(hp.vfCoef));
+
+        for (const optimizer of optimizers) optimizer.zeroGrad();
+        loss.backward();
+        clipGradNorm(parameters, hp.maxGradNorm);
+        for (const optimizer of optimizers) optimizer.step();
+
+        policyLossSum += pgLoss.item();
+        valueLossSum += vLoss.item();
+        entropySum += entropyLoss.item();
+        gradientSteps++;
+      });
+    }
+    if (hp.targetKl !== null && approxKl > hp.targetKl) break;
+  }
+
+  return {
+    policyLoss: policyLossSum / gradientSteps,
+    valueLoss: valueLossSum / gradientSteps,
+    entropy: entropySum / gradientSteps,
+    oldApproxKl: oldApproxKlSum / gradientSteps,
+    approxKl: approxKlSum / gradientSteps,
+    clipfrac: clipfracSum / gradientSteps,
+    explainedVariance: explainedVariance(buffer.values, buffer.returns),
+    epochs,
+    gradientSteps,
+  };
+}
+
+/** The values of `source` at `indices`, as a tensor outside the graph (freed by the enclosing tidy). */
+function gatherTensor(source: Float32Array, indices: Int32Array): Tensor {
+  const out = Tensor.zeros([indices.length]);
+  const data = out.data;
+  for (let i = 0; i < indices.length; i++) data[i] = source[indices[i]];
+  return out;
+}
