@@ -3,6 +3,7 @@
 import { Command } from "commander";
 import { registerEnvsCommand } from "./envs.js";
 import { registerPlotCommand } from "./plot.js";
+import { registerTrainCommand } from "./train.js";
 
 const program = new Command();
 program
@@ -10,6 +11,7 @@ program
   .description("Reinforcement learning in TypeScript: PPO and Gymnasium-compatible environments.")
   .version("0.1.0");
 registerEnvsCommand(program);
+registerTrainCommand(program);
 registerPlotCommand(program);
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(`ppo-ts: ${error instanceof Error ? error.message : String(error)}`);
