@@ -168,9 +168,10 @@ describe("graph and storage", () => {
 
   it("tidy frees what it made except what it returns, and reuses the storage", () => {
     const w = tensor([1, 2, 3], [3], true);
+    const c = tensor([1, 2, 3], [3]);
     let inner: Tensor | undefined;
     const kept = tidy(() => {
-      inner = mul(w, 2);
+      inner = mul(c, 2);
       const view = add(inner, 1).reshape([3, 1]);
       return { view, values: [sum(inner)] };
     });
@@ -178,7 +179,7 @@ describe("graph and storage", () => {
     expect(() => inner?.item()).toThrow(/freed/);
     expect(kept.view.toArray()).toEqual(Float32Array.from([3, 5, 7]));
     expect(kept.values[0].item()).toBe(12);
-    expect(w.disposed).toBe(false);
+    expect(c.disposed).toBe(false);
     // The same step twice lands on the same storage.
     const step = () =>
       tidy(() => {
@@ -198,6 +199,19 @@ describe("graph and storage", () => {
       return mul(w, 1).data;
     });
     expect(again.buffer === storage?.buffer && again.byteOffset === storage?.byteOffset).toBe(true);
+  });
+
+  it("keeps the graph behind a returned tensor, so that backward works after tidy", () => {
+    const w = tensor([1, 2, 3], [3], true);
+    let hidden: Tensor | undefined;
+    const loss = tidy(() => {
+      hidden = tanh(mul(w, 0.5));
+      return sum(mul(hidden, hidden));
+    });
+    expect(hidden?.disposed).toBe(false);
+    loss.backward();
+    const expected = [1, 2, 3].map((x) => 2 * Math.tanh(x / 2) * (1 - Math.tanh(x / 2) ** 2) * 0.5);
+    for (let i = 0; i < 3; i++) expect(w.grad?.data[i]).toBeCloseTo(expected[i], 6);
   });
 
   it("frees everything when the function throws", () => {

@@ -57,7 +57,9 @@ function finalizerFor(backend: KernelBackend): FinalizationRegistry<Float32Array
 
 /**
  * Runs `fn` and frees every tensor made during it, except those in its result (a tensor, or an
- * array or plain object whose values are tensors), which move to the enclosing scope.
+ * array or plain object whose values are tensors), which move to the enclosing scope together
+ * with what they need (the graph behind a result that requires a gradient, so that `backward()`
+ * still works outside).
  */
 export function tidy<T>(fn: () => T): T {
   const scope: Tensor[] = [];
@@ -83,8 +85,7 @@ export function tidy<T>(fn: () => T): T {
 
 function collectTensors(value: unknown, into: Set<Tensor>): void {
   if (value instanceof Tensor) {
-    // A view needs the tensor that owns its storage.
-    for (let t: Tensor | null = value; t !== null; t = t.base) into.add(t);
+    keepWithDependencies(value, into);
   } else if (Array.isArray(value)) {
     for (const item of value) collectTensors(item, into);
   } else if (
@@ -93,6 +94,21 @@ function collectTensors(value: unknown, into: Set<Tensor>): void {
     Object.getPrototypeOf(value) === Object.prototype
   ) {
     for (const item of Object.values(value)) collectTensors(item, into);
+  }
+}
+
+/**
+ * Adds a surviving tensor and what it needs: the tensor owning its storage if it is a view, and,
+ * while its graph is recorded, the tensors its backward will read.
+ */
+function keepWithDependencies(tensor: Tensor, into: Set<Tensor>): void {
+  const pending = [tensor];
+  while (pending.length > 0) {
+    const t = pending.pop() as Tensor;
+    if (into.has(t)) continue;
+    into.add(t);
+    if (t.base !== null) pending.push(t.base);
+    if (t.inputs !== null) pending.push(...t.inputs);
   }
 }
 
