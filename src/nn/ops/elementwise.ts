@@ -302,7 +302,7 @@ const TANH_SATURATION = 10;
  * [7/6] Pade approximant from Lambert's continued fraction tanh v = v / (1 + v^2 / (3 + v^2 /
  * (5 + ...))) at v = x / 2, doubled by tanh 2v = 2t / (1 + t^2), all in one division.
  */
-function tanhFloat32(x: number): number {
+export function tanhFloat32(x: number): number {
   const v = 0.5 * Math.min(Math.max(x, -TANH_SATURATION), TANH_SATURATION);
   const s = v * v;
   const p = 135135 + s * (17325 + s * (378 + s));
