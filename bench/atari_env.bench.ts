@@ -85,10 +85,18 @@ export async function run(_args: BenchArgs): Promise<Record<string, unknown>> {
     ],
   ];
   const results: Record<string, unknown> = { game: "breakout", secondsPerCase: SECONDS_PER_CASE };
+  const frameRates: Record<string, number> = {};
   for (const [name, build] of cases) {
     measure(build(), SECONDS_PER_CASE / 5);
-    results[name] = measure(build(), SECONDS_PER_CASE);
-    console.log(name, results[name]);
+    const result = measure(build(), SECONDS_PER_CASE);
+    results[name] = result;
+    frameRates[name] = result.framesPerCpuSecond;
+    console.log(name, result);
   }
+  // Emulated frames per CPU-second relative to the bare env: what the preprocessing costs.
+  results.framesRelativeToBareEnv = {
+    cleanrl_stack: Number((frameRates.cleanrl_stack / frameRates.noframeskip_rgb).toFixed(3)),
+    atari_preprocessing: Number((frameRates.atari_preprocessing / frameRates.noframeskip_rgb).toFixed(3)),
+  };
   return results;
 }

@@ -30,7 +30,7 @@ import { Action, type GameConsole, type GameRules } from "./games/game.js";
 import { GAMES, gameByMd5 } from "./games/index.js";
 import { md5Hex } from "./md5.js";
 import { MT19937 } from "./mt19937.js";
-import { PALETTE_GRAY, PALETTE_RGB } from "./palette.js";
+import { PALETTE_GRAY, PALETTE_GRAY_PAIRS, PALETTE_RGB } from "./palette.js";
 
 export const SCREEN_WIDTH = 160;
 export const SCREEN_HEIGHT = 210;
@@ -319,7 +319,14 @@ export class ALEInterface {
   getScreenGrayscale(out: Uint8Array = new Uint8Array(SCREEN_WIDTH * SCREEN_HEIGHT)): Uint8Array {
     checkSize(out, SCREEN_WIDTH * SCREEN_HEIGHT, "getScreenGrayscale");
     const frame = this.requireConsole().tia.frameBuffer;
-    for (let i = 0; i < SCREEN_WIDTH * SCREEN_HEIGHT; i++) out[i] = PALETTE_GRAY[frame[i]];
+    if (out.byteOffset % 2 === 0) {
+      // Two pixels per lookup (both buffers read as little-endian 16-bit words).
+      const pairs = new Uint16Array(frame.buffer, frame.byteOffset, (SCREEN_WIDTH * SCREEN_HEIGHT) / 2);
+      const outPairs = new Uint16Array(out.buffer, out.byteOffset, (SCREEN_WIDTH * SCREEN_HEIGHT) / 2);
+      for (let i = 0; i < pairs.length; i++) outPairs[i] = PALETTE_GRAY_PAIRS[pairs[i]];
+    } else {
+      for (let i = 0; i < SCREEN_WIDTH * SCREEN_HEIGHT; i++) out[i] = PALETTE_GRAY[frame[i]];
+    }
     return out;
   }
 

@@ -77,9 +77,9 @@ export class AtariConsole {
     readonly properties: ConsoleProperties,
     rng: MT19937,
   ) {
-    this.cpu = new Cpu6507(this);
     this.riot = new Riot(this, rng);
     this.ram = this.riot.ram;
+    this.cpu = new Cpu6507(this, cartridge, this.ram);
     this.tia = new Tia(this, {
       yStart: properties.yStart,
       height: properties.height,

@@ -8,8 +8,15 @@
  * decimal mode follows its table-based BCD arithmetic too. The jam opcodes halt the CPU.
  */
 
-/** What the CPU needs from the bus: one cycle per access, and a way to be told to stop. */
+/**
+ * What the CPU needs from the bus: one cycle per access. Besides `peek`/`poke`, which decode the
+ * address, the CPU reads cartridge ROM and zero-page RAM directly (most accesses are instruction
+ * fetches and zero-page variables), keeping the bus's cycle count and data-bus latch as `peek` would.
+ */
 export interface CpuBus {
+  cycles: number;
+  dataBus: number;
+  lastAccessWasRead: boolean;
   peek(address: number): number;
   poke(address: number, value: number): void;
 }
@@ -29,6 +36,8 @@ for (let t = 0; t < 256; t++) {
   BCD[t] = (t >> 4) * 10 + (t & 0x0f);
   BCD[256 + t] = ((((t % 100) / 10) | 0) << 4) | (t % 10);
 }
+
+import type { Cartridge } from "./cartridge.js";
 
 export class Cpu6507 {
   a = 0;
@@ -50,7 +59,11 @@ export class Cpu6507 {
   /** Address of a read-modify-write instruction's operand. */
   private rmwAddress = 0;
 
-  constructor(private readonly bus: CpuBus) {}
+  constructor(
+    private readonly bus: CpuBus,
+    private readonly cartridge: Cartridge,
+    private readonly ram: Uint8Array,
+  ) {}
 
   /** Power-on / RESET: registers as Stella sets them, PC from the vector (no cycles counted). */
   reset(resetVector: number): void {
@@ -97,10 +110,21 @@ export class Cpu6507 {
 
   // ---- addressing modes (each access is one cycle) ----
 
+  /** The byte at PC, PC + 1: straight from ROM unless it is a bank-switching hotspot. */
   private imm(): number {
-    const v = this.bus.peek(this.pc);
-    this.pc = (this.pc + 1) & 0xffff;
-    return v;
+    const pc = this.pc;
+    this.pc = (pc + 1) & 0xffff;
+    const cartridge = this.cartridge;
+    const offset = pc & 0xfff;
+    if (pc & 0x1000 && offset < cartridge.firstHotspot) {
+      const bus = this.bus;
+      bus.cycles++;
+      const v = cartridge.rom[cartridge.bankOffset + (offset & cartridge.addressMask)];
+      bus.dataBus = v;
+      bus.lastAccessWasRead = true;
+      return v;
+    }
+    return this.bus.peek(pc);
   }
   private addrZp(): number {
     return this.imm();
@@ -141,7 +165,16 @@ export class Cpu6507 {
     return ((high | low) + this.y) & 0xffff;
   }
   private readZp(): number {
-    return this.bus.peek(this.imm());
+    const address = this.imm();
+    if (address & 0x80) {
+      const bus = this.bus;
+      bus.cycles++;
+      const v = this.ram[address & 0x7f];
+      bus.dataBus = v;
+      bus.lastAccessWasRead = true;
+      return v;
+    }
+    return this.bus.peek(address);
   }
   private readZpx(): number {
     return this.bus.peek(this.addrZpx());

@@ -39,3 +39,12 @@ for (let value = 0; value < 256; value++) {
     PALETTE_GRAY[value] = value < 255 ? NTSC_RGB[(value + 1) >> 1] & 0xff : 0;
   }
 }
+
+/**
+ * Grayscale of two adjacent frame-buffer bytes at once, indexed by them read as one little-endian
+ * 16-bit word (halves the table lookups of a screen conversion).
+ */
+export const PALETTE_GRAY_PAIRS = new Uint16Array(65536);
+for (let pair = 0; pair < 65536; pair++) {
+  PALETTE_GRAY_PAIRS[pair] = PALETTE_GRAY[pair & 0xff] | (PALETTE_GRAY[pair >> 8] << 8);
+}

@@ -52,8 +52,9 @@ const PRIORITY_BIT = 0x80;
 
 // ---- mask tables (built once) ----
 
-/** Ball: [align 4][size 4][320]. */
-const BALL_MASK = new Uint8Array(4 * 4 * 320);
+/** Ball: [align 4][size 4][320], then 320 zeros for a disabled ball. */
+const BALL_MASK = new Uint8Array(4 * 4 * 320 + 320);
+const BALL_DISABLED = 4 * 4 * 320;
 /** Missiles: [align 4][copies mode 8][size 4][320], then 320 zeros for a disabled missile. */
 const MISSILE_MASK = new Uint8Array(4 * 8 * 4 * 320 + 320);
 const MISSILE_DISABLED = 4 * 8 * 4 * 320;
@@ -258,6 +259,16 @@ for (const [register, delay] of [
   WRITE_DELAY[register] = delay;
 }
 const PLAYFIELD_DELAY = [4, 5, 2, 3];
+/**
+ * Registers whose writes can change what is drawn (or end the frame, VSYNC), so the picture must be
+ * brought up to date first. WSYNC, RSYNC, audio, HMxx and HMCLR cannot: skipping the update there
+ * draws the same pixels, later.
+ */
+const AFFECTS_PICTURE = new Uint8Array(64).fill(1);
+for (const register of [0x02, 0x03, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x20, 0x21, 0x22, 0x23, 0x24, 0x2b]) {
+  AFFECTS_PICTURE[register] = 0;
+}
+for (let register = 0x2d; register < 64; register++) AFFECTS_PICTURE[register] = 0;
 
 /** Paddle resistance meaning "no paddle on this pin" (always reads low) and "always charged". */
 export const MAXIMUM_RESISTANCE = 0x7fffffff;
@@ -267,6 +278,9 @@ export class Tia {
   /** Palette indices (even numbers 0-254), two buffers swapped at each frame start. */
   frameBuffer = new Uint8Array(WIDTH * FRAME_BUFFER_LINES);
   private previousFrameBuffer = new Uint8Array(WIDTH * FRAME_BUFFER_LINES);
+  /** The same buffers seen as 32-bit words, for 4-pixel writes. */
+  private frameBuffer32 = new Uint32Array(this.frameBuffer.buffer);
+  private previousFrameBuffer32 = new Uint32Array(this.previousFrameBuffer.buffer);
   /** Whether segments are drawn into the frame buffer (collisions are computed regardless). */
   drawPixels = true;
 
@@ -440,6 +454,9 @@ export class Tia {
     const swap = this.frameBuffer;
     this.frameBuffer = this.previousFrameBuffer;
     this.previousFrameBuffer = swap;
+    const swap32 = this.frameBuffer32;
+    this.frameBuffer32 = this.previousFrameBuffer32;
+    this.previousFrameBuffer32 = swap32;
     // Objects keep their horizontal phase: the new frame starts where the line currently is.
     const clocks = (this.bus.cycles * 3 - this.clockWhenFrameStarted) % CLOCKS_PER_LINE;
     this.bus.rebaseCycles();
@@ -524,7 +541,11 @@ export class Tia {
     }
   }
 
-  /** Draws `count` pixels of the current line from pixel `hpos`. */
+  /**
+   * Draws `count` pixels of the current line from pixel `hpos`. Playfield and background are filled
+   * in one quick pass; then only the pixels where a player, missile or the ball can be (their copies'
+   * spans) go through the full per-pixel priority and collision logic. Elsewhere nothing can collide.
+   */
   private drawSegment(count: number, hpos: number): void {
     const fb = this.frameBuffer;
     const start = this.framePointer;
@@ -541,35 +562,107 @@ export class Tia {
       if (draw) fb.fill(colour[0], start, end);
       return;
     }
+    if (draw) {
+      const bk = colour[0];
+      const pf = this.pf;
+      if (pf === 0) {
+        fb.fill(bk, start, end);
+      } else {
+        const pfMask = this.pfMask;
+        const extra = this.priorityAndScore;
+        // Score mode (without priority) paints the playfield in the players' colours.
+        const scoreMode = (extra & (SCORE_BIT | PRIORITY_BIT)) === SCORE_BIT;
+        const left = scoreMode ? colour[2] : colour[1];
+        const right = scoreMode ? colour[3] : colour[1];
+        // Playfield bits are 4 pixels wide, aligned on 4 (as rows are): whole words where possible.
+        let i = start;
+        let x = hpos;
+        for (; i < end && (x & 3) !== 0; i++, x++)
+          fb[i] = pf & PLAYFIELD_MASK[pfMask + x] ? (x < 80 ? left : right) : bk;
+        const fb32 = this.frameBuffer32;
+        const bk4 = bk * 0x01010101;
+        const left4 = left * 0x01010101;
+        const right4 = right * 0x01010101;
+        for (; i + 4 <= end; i += 4, x += 4) {
+          fb32[i >> 2] = pf & PLAYFIELD_MASK[pfMask + x] ? (x < 80 ? left4 : right4) : bk4;
+        }
+        for (; i < end; i++, x++) fb[i] = pf & PLAYFIELD_MASK[pfMask + x] ? (x < 80 ? left : right) : bk;
+      }
+    }
+    const movable = enabled & ~PF_BIT;
+    // Nothing but the playfield, or a single object with nothing to draw: no collision possible.
+    if (movable === 0 || (!draw && (enabled & (enabled - 1)) === 0)) return;
+    this.segmentOrigin = start - hpos;
+    const last = hpos + count;
+    if (movable & P0_BIT) this.playerSpans(this.posP0, this.nusiz0, hpos, last);
+    if (movable & P1_BIT) this.playerSpans(this.posP1, this.nusiz1, hpos, last);
+    if (movable & M0_BIT) {
+      const width = this.m0CosmicArkMotion
+        ? Math.max(2, 1 << ((this.nusiz0 >> 4) & 3))
+        : 1 << ((this.nusiz0 >> 4) & 3);
+      this.missileSpans(this.posM0, this.nusiz0, width, hpos, last);
+    }
+    if (movable & M1_BIT)
+      this.missileSpans(this.posM1, this.nusiz1, 1 << ((this.nusiz1 >> 4) & 3), hpos, last);
+    if (movable & BL_BIT) this.span(this.posBL, 1 << ((this.ctrlpf >> 4) & 3), hpos, last);
+  }
+
+  /** Frame-buffer index of pixel 0 of the segment being drawn. */
+  private segmentOrigin = 0;
+
+  private playerSpans(position: number, nusiz: number, from: number, to: number): void {
+    const mode = nusiz & 7;
+    // Double and quad width players start one pixel late.
+    const width = mode === 5 ? 17 : mode === 7 ? 33 : 8;
+    const copies = COPIES[mode];
+    for (let c = 0; c < copies.length; c++) this.span(position + copies[c], width, from, to);
+  }
+
+  private missileSpans(position: number, nusiz: number, width: number, from: number, to: number): void {
+    const copies = COPIES[nusiz & 7];
+    for (let c = 0; c < copies.length; c++) this.span(position + copies[c], width, from, to);
+  }
+
+  /** The full pixel logic over [first, first + width) (wrapping at 160), clipped to [from, to). */
+  private span(first: number, width: number, from: number, to: number): void {
+    if (first >= 160) first -= 160;
+    const stop = first + width;
+    if (stop > 160) {
+      this.drawPixelsFull(Math.max(first, from), Math.min(160, to));
+      this.drawPixelsFull(from, Math.min(stop - 160, to));
+    } else {
+      this.drawPixelsFull(Math.max(first, from), Math.min(stop, to));
+    }
+  }
+
+  /** Priority, colour and collisions pixel by pixel over [from, to) of the current segment. */
+  private drawPixelsFull(from: number, to: number): void {
+    if (from >= to) return;
+    const enabled = this.enabledObjects;
     const pf = this.pf;
     const pfMask = this.pfMask;
-    if (enabled === PF_BIT && (this.priorityAndScore & SCORE_BIT) === 0) {
-      if (!draw) return;
-      const bk = colour[0];
-      const pfc = colour[1];
-      for (let i = start, x = hpos; i < end; i++, x++) fb[i] = pf & PLAYFIELD_MASK[pfMask + x] ? pfc : bk;
-      return;
-    }
-    // One object alone cannot collide; without drawing there is nothing to do.
-    if (!draw && (enabled & (enabled - 1)) === 0) return;
     const grp0 = this.currentGRP0;
     const grp1 = this.currentGRP1;
     const p0 = this.p0Mask;
     const p1 = this.p1Mask;
     const m0 = enabled & M0_BIT ? this.m0Mask : MISSILE_DISABLED;
     const m1 = enabled & M1_BIT ? this.m1Mask : MISSILE_DISABLED;
-    const bl = enabled & BL_BIT ? this.blMask : -1;
+    const bl = enabled & BL_BIT ? this.blMask : BALL_DISABLED;
     const extra = this.priorityAndScore;
+    const colour = this.colour;
+    const fb = this.frameBuffer;
+    const draw = this.drawPixels;
+    const origin = this.segmentOrigin;
     let collision = this.collision;
-    for (let i = start, x = hpos; i < end; i++, x++) {
+    for (let x = from; x < to; x++) {
       let objects = pf & PLAYFIELD_MASK[pfMask + x] ? PF_BIT : 0;
-      if (bl >= 0 && BALL_MASK[bl + x]) objects |= BL_BIT;
+      if (BALL_MASK[bl + x]) objects |= BL_BIT;
       if (grp1 & PLAYER_MASK[p1 + x]) objects |= P1_BIT;
       if (MISSILE_MASK[m1 + x]) objects |= M1_BIT;
       if (grp0 & PLAYER_MASK[p0 + x]) objects |= P0_BIT;
       if (MISSILE_MASK[m0 + x]) objects |= M0_BIT;
       collision |= COLLISIONS[objects];
-      if (draw) fb[i] = colour[PRIORITY[(x < 80 ? 0 : 256) + (objects | extra)]];
+      if (draw) fb[origin + x] = colour[PRIORITY[(x < 80 ? 0 : 256) + (objects | extra)]];
     }
     this.collision = collision;
   }
@@ -620,13 +713,15 @@ export class Tia {
   poke(address: number, value: number): void {
     const register = address & 0x3f;
     const clock = this.bus.cycles * 3;
-    let delay = WRITE_DELAY[register];
-    if (delay < 0)
-      delay = PLAYFIELD_DELAY[(((clock - this.clockWhenFrameStarted) % CLOCKS_PER_LINE) / 3) & 3];
-    this.updateFrame(clock + delay);
+    const frameClock = clock - this.clockWhenFrameStarted;
+    if (AFFECTS_PICTURE[register]) {
+      let delay = WRITE_DELAY[register];
+      if (delay < 0) delay = PLAYFIELD_DELAY[((frameClock % CLOCKS_PER_LINE) / 3) & 3];
+      this.updateFrame(clock + delay);
+    }
 
     // No VSYNC in time: end the frame anyway.
-    if (Math.floor((clock - this.clockWhenFrameStarted) / CLOCKS_PER_LINE) > MAX_SCANLINES) {
+    if (frameClock >= (MAX_SCANLINES + 1) * CLOCKS_PER_LINE) {
       this.cpu.stopRequested = true;
       this.partialFrame = false;
     }
