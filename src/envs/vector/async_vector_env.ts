@@ -11,6 +11,7 @@
 import type * as WorkerThreads from "node:worker_threads";
 import { type MakeOptions, make } from "../core/registry.js";
 import {
+  type CallRequest,
   COMMAND,
   COMMAND_SEQ,
   CONTROL_SLOTS,
@@ -18,6 +19,7 @@ import {
   DONE_SEQ,
   READY_SEQ,
   type RemoteError,
+  type SetAttrRequest,
   STATUS,
   Status,
   type WorkerData,
@@ -59,6 +61,13 @@ interface WorkerHandle {
   count: number;
   exited: Promise<void>;
   running: boolean;
+}
+
+/** What a worker posts besides the shared arrays. */
+interface Reply {
+  infos?: VectorInfo;
+  results?: unknown[];
+  error?: RemoteError;
 }
 
 const WAIT_SLICE_MS = 100;
@@ -214,7 +223,7 @@ export class AsyncVectorEnv extends VectorEnv {
             : Array.from({ length: count }, (_, j) => this.seedFor(opts.seed, firstEnv + j) as number);
       port.postMessage({ seed, options: opts.options });
     }
-    const infos = this.command(Command.RESET, "reset");
+    const infos = this.mergeInfos(this.command(Command.RESET, "reset"));
     return [this.copy ? this.obs.slice() : this.obs, infos];
   }
 
@@ -223,7 +232,7 @@ export class AsyncVectorEnv extends VectorEnv {
     this.checkActions(actions);
     const shared = this.actions;
     for (let k = 0; k < shared.length; k++) shared[k] = actions[k];
-    const infos = this.command(Command.STEP, "step");
+    const infos = this.mergeInfos(this.command(Command.STEP, "step"));
     const { obs, rewards, terminations, truncations } = this;
     if (this.copy) return [obs.slice(), rewards.slice(), terminations.slice(), truncations.slice(), infos];
     return [obs, rewards, terminations, truncations, infos];
@@ -244,6 +253,21 @@ export class AsyncVectorEnv extends VectorEnv {
     return this.closing as Promise<void>;
   }
 
+  call(name: string, ...args: unknown[]): unknown[] {
+    this.checkOpen("call");
+    for (const { port } of this.workers) port.postMessage({ name, args } satisfies CallRequest);
+    return this.command(Command.CALL, "call").flatMap((reply) => reply?.results ?? []);
+  }
+
+  setAttr(name: string, values: readonly unknown[]): void {
+    this.checkOpen("setAttr");
+    this.checkValues(name, values);
+    for (const { port, firstEnv, count } of this.workers) {
+      port.postMessage({ name, values: values.slice(firstEnv, firstEnv + count) } satisfies SetAttrRequest);
+    }
+    this.command(Command.SET_ATTR, "setAttr");
+  }
+
   /** How many worker threads have not exited yet (0 once `close()` has resolved). */
   get runningWorkers(): number {
     return this.workers.filter((w) => w.running).length;
@@ -253,8 +277,12 @@ export class AsyncVectorEnv extends VectorEnv {
     if (this.closing !== undefined) throw new Error(`${this.displayName}: ${operation}() after close()`);
   }
 
-  /** Sends `command` to every worker, waits for all, and merges their infos. */
-  private command(command: number, operation: string, timeoutMs = Number.POSITIVE_INFINITY): VectorInfo {
+  /** Sends `command` to every worker and waits for all; returns each worker's reply message. */
+  private command(
+    command: number,
+    operation: string,
+    timeoutMs = Number.POSITIVE_INFINITY,
+  ): (Reply | undefined)[] {
     const seq = ++this.seq;
     const control = this.control;
     for (let w = 0; w < this.workers.length; w++) {
@@ -266,10 +294,10 @@ export class AsyncVectorEnv extends VectorEnv {
     return this.awaitAll(seq, operation, timeoutMs);
   }
 
-  private awaitAll(seq: number, operation: string, timeoutMs: number): VectorInfo {
+  private awaitAll(seq: number, operation: string, timeoutMs: number): (Reply | undefined)[] {
     const control = this.control;
     const deadline = performance.now() + timeoutMs;
-    const infos: VectorInfo = {};
+    const replies: (Reply | undefined)[] = [];
     let failure: RemoteError | undefined;
     for (let w = 0; w < this.workers.length; w++) {
       const index = w * CONTROL_SLOTS + DONE_SEQ;
@@ -285,19 +313,20 @@ export class AsyncVectorEnv extends VectorEnv {
         Atomics.wait(control, index, done, WAIT_SLICE_MS);
       }
       const status = Atomics.load(control, w * CONTROL_SLOTS + STATUS);
-      if (status === Status.OK) continue;
-      const { port, firstEnv, count } = this.workers[w];
-      const message = workerThreads().receiveMessageOnPort(port)?.message as
-        | { infos?: VectorInfo; error?: RemoteError }
-        | undefined;
-      if (status === Status.INFO && message?.infos)
-        mergeInfo(infos, message.infos, firstEnv, count, this.numEnvs);
-      else
+      if (status === Status.OK) {
+        replies.push(undefined);
+        continue;
+      }
+      const { port, firstEnv } = this.workers[w];
+      const message = workerThreads().receiveMessageOnPort(port)?.message as Reply | undefined;
+      replies.push(message);
+      if (status === Status.ERROR || message === undefined) {
         failure ??= message?.error ?? {
           envIndex: firstEnv,
           operation,
           message: "the worker failed without a message",
         };
+      }
     }
     if (failure !== undefined) {
       this.terminate();
@@ -305,6 +334,16 @@ export class AsyncVectorEnv extends VectorEnv {
       if (failure.stack !== undefined) cause.stack = failure.stack;
       throw new VectorEnvError(failure.envIndex, failure.operation, cause);
     }
+    return replies;
+  }
+
+  /** The batched infos of all envs from the workers' replies. */
+  private mergeInfos(replies: (Reply | undefined)[]): VectorInfo {
+    const infos: VectorInfo = {};
+    replies.forEach((reply, w) => {
+      if (reply?.infos)
+        mergeInfo(infos, reply.infos, this.workers[w].firstEnv, this.workers[w].count, this.numEnvs);
+    });
     return infos;
   }
 

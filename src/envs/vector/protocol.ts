@@ -16,9 +16,12 @@ export const COMMAND = 1;
 export const DONE_SEQ = 2;
 export const STATUS = 3;
 
-export const Command = { STEP: 1, RESET: 2, CLOSE: 3 } as const;
-/** OK: nothing to read; INFO: a `{ infos }` message waits on the port; ERROR: an `{ error }` message. */
-export const Status = { OK: 1, INFO: 2, ERROR: 3 } as const;
+export const Command = { STEP: 1, RESET: 2, CLOSE: 3, CALL: 4, SET_ATTR: 5 } as const;
+/**
+ * OK: nothing to read; REPLY: a `{ infos }` (step, reset) or `{ results }` (call) message waits
+ * on the port; ERROR: an `{ error }` message.
+ */
+export const Status = { OK: 1, REPLY: 2, ERROR: 3 } as const;
 
 /** The sequence number of the worker's start-up (its envs are made); commands count on from it. */
 export const READY_SEQ = 1;
@@ -42,6 +45,16 @@ export interface WorkerData {
   actionSize: number;
   /** The worker's end of its MessageChannel. */
   port: MessagePort;
+}
+
+/** The messages of a CALL and a SET_ATTR command (`values` are this worker's envs'). */
+export interface CallRequest {
+  name: string;
+  args: unknown[];
+}
+export interface SetAttrRequest {
+  name: string;
+  values: unknown[];
 }
 
 export interface RemoteError {

@@ -4,6 +4,8 @@ import {
   AutoresetMode,
   addInfo,
   type BatchedObs,
+  callEnvAttr,
+  setEnvAttr,
   VectorEnv,
   VectorEnvError,
   type VectorInfo,
@@ -148,6 +150,25 @@ export class SyncVectorEnv extends VectorEnv {
 
   close(): void {
     for (const env of this.envs) env.close();
+  }
+
+  call(name: string, ...args: unknown[]): unknown[] {
+    return this.envs.map((env, i) => this.guard(i, "call", () => callEnvAttr(env, name, args)));
+  }
+
+  setAttr(name: string, values: readonly unknown[]): void {
+    this.checkValues(name, values);
+    this.envs.forEach((env, i) => {
+      this.guard(i, "setAttr", () => setEnvAttr(env, name, values[i]));
+    });
+  }
+
+  private guard<T>(i: number, operation: string, run: () => T): T {
+    try {
+      return run();
+    } catch (error) {
+      throw new VectorEnvError(this.firstIndex + i, operation, error);
+    }
   }
 
   private actionFor(actions: ArrayLike<number>, i: number): unknown {

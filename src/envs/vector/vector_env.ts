@@ -17,7 +17,7 @@
  * numbers, a Uint8Array for booleans, a nested record for objects, else an array) with the mask
  * `infos._k[i] = 1`.
  */
-import type { EnvMetadata, EnvSpec, Info } from "../core/env.js";
+import type { Env, EnvMetadata, EnvSpec, Info } from "../core/env.js";
 import { Box, Discrete, type Space } from "../core/spaces.js";
 import { batchSpace } from "./batch_space.js";
 
@@ -91,6 +91,16 @@ export abstract class VectorEnv {
 
   abstract close(): void | Promise<void>;
 
+  /**
+   * For every env: the attribute `name` of the outermost wrapper that has it (as Gymnasium's
+   * `call` / `get_wrapper_attr`), called with `args` if it is a method. In AsyncVectorEnv the
+   * arguments and results are structured-cloned, so prefer plain data (e.g. `"obsRmsState"`).
+   */
+  abstract call(name: string, ...args: unknown[]): unknown[];
+
+  /** Sets `name` to `values[i]` in env i, on every wrapper of its chain that has `name`. */
+  abstract setAttr(name: string, values: readonly unknown[]): void;
+
   /** A short name for messages: the registered id, else the class name. */
   get displayName(): string {
     return `${this.constructor.name}(${this.spec?.id ?? "?"}, ${this.numEnvs})`;
@@ -106,6 +116,14 @@ export abstract class VectorEnv {
     if (actions?.length !== expected) {
       throw new RangeError(
         `${this.displayName}: step() needs ${expected} action values (${this.numEnvs} envs x ${this.actionSize}), got ${actions?.length}`,
+      );
+    }
+  }
+
+  protected checkValues(name: string, values: readonly unknown[]): void {
+    if (!Array.isArray(values) || values.length !== this.numEnvs) {
+      throw new RangeError(
+        `${this.displayName}: setAttr("${name}") needs one value per env (${this.numEnvs})`,
       );
     }
   }
@@ -149,6 +167,30 @@ export function makeBatchedObs(
   const length = count * space.size;
   if (buffer === undefined) return new ObsArray(length);
   return new ObsArray(buffer, firstEnv * space.size * ObsArray.BYTES_PER_ELEMENT, length);
+}
+
+type Chain = Record<string, unknown> & { env?: Chain; displayName?: string };
+
+/** `call(name, ...args)` on one env: the outermost wrapper that has `name` answers. */
+export function callEnvAttr(env: Env, name: string, args: readonly unknown[]): unknown {
+  for (let link = env as unknown as Chain | undefined; link !== undefined; link = link.env) {
+    if (!(name in link)) continue;
+    const value = link[name];
+    return typeof value === "function" ? value.apply(link, args) : value;
+  }
+  throw new Error(`${env.displayName} has no attribute "${name}" in any of its wrappers`);
+}
+
+/** `setAttr` on one env: every wrapper of the chain that has `name` gets `value`. */
+export function setEnvAttr(env: Env, name: string, value: unknown): void {
+  let found = false;
+  for (let link = env as unknown as Chain | undefined; link !== undefined; link = link.env) {
+    if (name in link) {
+      link[name] = value;
+      found = true;
+    }
+  }
+  if (!found) throw new Error(`${env.displayName} has no attribute "${name}" in any of its wrappers`);
 }
 
 function isRecord(value: unknown): value is Info {

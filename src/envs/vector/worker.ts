@@ -5,6 +5,7 @@
  */
 import { receiveMessageOnPort, workerData } from "node:worker_threads";
 import {
+  type CallRequest,
   COMMAND,
   COMMAND_SEQ,
   CONTROL_SLOTS,
@@ -12,6 +13,7 @@ import {
   DONE_SEQ,
   READY_SEQ,
   type RemoteError,
+  type SetAttrRequest,
   STATUS,
   Status,
   type WorkerData,
@@ -44,6 +46,20 @@ function fail(seq: number, error: unknown, envIndex: number, operation: string):
   };
   port.postMessage({ error: remote });
   signal(seq, Status.ERROR);
+}
+
+const COMMAND_NAMES: Record<number, string> = {
+  [Command.STEP]: "step",
+  [Command.RESET]: "reset",
+  [Command.CALL]: "call",
+  [Command.SET_ATTR]: "setAttr",
+};
+
+/** The message the main thread posted before this command (reset options, call arguments). */
+function nextMessage<T>(): T {
+  const received = receiveMessageOnPort(port);
+  if (received === undefined) throw new Error("worker: the command came without its message");
+  return received.message as T;
 }
 
 function hasKeys(record: object): boolean {
@@ -104,21 +120,26 @@ function serve(vec: SyncVectorEnv): void {
       return;
     }
     try {
-      let infos: Record<string, unknown>;
-      if (command === Command.STEP) {
-        infos = vec.step(actions)[4];
+      if (command === Command.STEP || command === Command.RESET) {
+        const infos =
+          command === Command.STEP ? vec.step(actions)[4] : vec.reset(nextMessage<VectorResetOptions>())[1];
+        if (hasKeys(infos)) {
+          port.postMessage({ infos });
+          signal(seq, Status.REPLY);
+        } else {
+          signal(seq, Status.OK);
+        }
+      } else if (command === Command.CALL) {
+        const { name, args } = nextMessage<CallRequest>();
+        port.postMessage({ results: vec.call(name, ...args) });
+        signal(seq, Status.REPLY);
       } else {
-        const opts = receiveMessageOnPort(port)?.message as VectorResetOptions;
-        infos = vec.reset(opts)[1];
-      }
-      if (hasKeys(infos)) {
-        port.postMessage({ infos });
-        signal(seq, Status.INFO);
-      } else {
+        const { name, values } = nextMessage<SetAttrRequest>();
+        vec.setAttr(name, values);
         signal(seq, Status.OK);
       }
     } catch (error) {
-      fail(seq, error, data.firstEnv, command === Command.STEP ? "step" : "reset");
+      fail(seq, error, data.firstEnv, COMMAND_NAMES[command] ?? "command");
     }
   }
 }
