@@ -1,7 +1,8 @@
 /**
  * The plain TypeScript kernels: the reference the WebAssembly kernels are tested against, and the
  * fallback where WebAssembly is unavailable. Loops are ordered so that the innermost one walks
- * memory contiguously; the convolution is im2col followed by the GEMM.
+ * memory contiguously, blocked by four so that each value loaded serves four products; the
+ * convolution is im2col followed by the GEMM.
  */
 import { type AdamHyper, type Conv2dShape, convOutputSize, type KernelBackend } from "./backend.js";
 
@@ -35,53 +36,116 @@ function gemm(
   c: Float32Array,
   accumulate: boolean,
 ): void {
-  if (!accumulate) c.fill(0, 0, m * n);
-  if (!transA && !transB) {
-    // C[i, j] += A[i, p] B[p, j]: rows of B stream into rows of C.
-    for (let i = 0; i < m; i++) {
-      const cRow = i * n;
-      const aRow = i * k;
-      for (let p = 0; p < k; p++) {
-        const aip = a[aRow + p];
-        if (aip === 0) continue;
-        const bRow = p * n;
-        for (let j = 0; j < n; j++) c[cRow + j] += aip * b[bRow + j];
-      }
-    }
-  } else if (!transA && transB) {
-    // C[i, j] += dot(A[i, :], B[j, :]): both rows contiguous.
-    for (let i = 0; i < m; i++) {
-      const aRow = i * k;
-      const cRow = i * n;
-      for (let j = 0; j < n; j++) {
-        const bRow = j * k;
-        let sum = 0;
-        for (let p = 0; p < k; p++) sum += a[aRow + p] * b[bRow + p];
-        c[cRow + j] += sum;
-      }
-    }
-  } else if (transA && !transB) {
-    // C[i, j] += A[p, i] B[p, j]: A stored k x m; an outer product per p.
-    for (let p = 0; p < k; p++) {
-      const aRow = p * m;
-      const bRow = p * n;
-      for (let i = 0; i < m; i++) {
-        const api = a[aRow + i];
-        if (api === 0) continue;
-        const cRow = i * n;
-        for (let j = 0; j < n; j++) c[cRow + j] += api * b[bRow + j];
-      }
-    }
+  // Element (i, p) of op(A) sits at i * rowStride + p * colStride.
+  const rowStride = transA ? 1 : k;
+  const colStride = transA ? m : 1;
+  if (transB) {
+    gemmDots(m, n, k, a, rowStride, colStride, b, c, accumulate);
   } else {
-    // C[i, j] += A[p, i] B[j, p]: A stored k x m, B stored n x k.
-    for (let i = 0; i < m; i++) {
-      const cRow = i * n;
+    if (!accumulate) c.fill(0, 0, m * n);
+    gemmOuter(m, n, k, a, rowStride, colStride, b, c);
+  }
+}
+
+/**
+ * C += op(A) B with B stored k x n: rows of B stream into rows of C, four rows of C at a time so
+ * that each element of B loaded serves four products.
+ */
+function gemmOuter(
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  rowStride: number,
+  colStride: number,
+  b: Float32Array,
+  c: Float32Array,
+): void {
+  let i = 0;
+  for (; i + 4 <= m; i += 4) {
+    const c0 = i * n;
+    const c1 = c0 + n;
+    const c2 = c1 + n;
+    const c3 = c2 + n;
+    const r0 = i * rowStride;
+    for (let p = 0; p < k; p++) {
+      const at = r0 + p * colStride;
+      const a0 = a[at];
+      const a1 = a[at + rowStride];
+      const a2 = a[at + 2 * rowStride];
+      const a3 = a[at + 3 * rowStride];
+      const bRow = p * n;
       for (let j = 0; j < n; j++) {
-        const bRow = j * k;
-        let sum = 0;
-        for (let p = 0; p < k; p++) sum += a[p * m + i] * b[bRow + p];
-        c[cRow + j] += sum;
+        const bj = b[bRow + j];
+        c[c0 + j] += a0 * bj;
+        c[c1 + j] += a1 * bj;
+        c[c2 + j] += a2 * bj;
+        c[c3 + j] += a3 * bj;
       }
+    }
+  }
+  for (; i < m; i++) {
+    const cRow = i * n;
+    for (let p = 0; p < k; p++) {
+      const aip = a[i * rowStride + p * colStride];
+      const bRow = p * n;
+      for (let j = 0; j < n; j++) c[cRow + j] += aip * b[bRow + j];
+    }
+  }
+}
+
+/**
+ * C = (accumulate ? C : 0) + op(A) B^T with B stored n x k: dot products of a row of op(A) with
+ * rows of B, four at a time so that each element of A loaded serves four.
+ */
+function gemmDots(
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  rowStride: number,
+  colStride: number,
+  b: Float32Array,
+  c: Float32Array,
+  accumulate: boolean,
+): void {
+  for (let i = 0; i < m; i++) {
+    const aRow = i * rowStride;
+    const cRow = i * n;
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const b0 = j * k;
+      const b1 = b0 + k;
+      const b2 = b1 + k;
+      const b3 = b2 + k;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let p = 0; p < k; p++) {
+        const x = a[aRow + p * colStride];
+        s0 += x * b[b0 + p];
+        s1 += x * b[b1 + p];
+        s2 += x * b[b2 + p];
+        s3 += x * b[b3 + p];
+      }
+      if (accumulate) {
+        c[cRow + j] += s0;
+        c[cRow + j + 1] += s1;
+        c[cRow + j + 2] += s2;
+        c[cRow + j + 3] += s3;
+      } else {
+        c[cRow + j] = s0;
+        c[cRow + j + 1] = s1;
+        c[cRow + j + 2] = s2;
+        c[cRow + j + 3] = s3;
+      }
+    }
+    for (; j < n; j++) {
+      const bRow = j * k;
+      let sum = 0;
+      for (let p = 0; p < k; p++) sum += a[aRow + p * colStride] * b[bRow + p];
+      c[cRow + j] = accumulate ? c[cRow + j] + sum : sum;
     }
   }
 }

@@ -108,6 +108,8 @@ class NodeKernelThreads implements KernelThreadPool {
   async close(): Promise<void> {
     await Promise.all(
       this.threads.map((worker, i) => {
+        // Referenced again, so that the process waits for the exit it awaits.
+        worker.ref();
         const exited = new Promise((resolve) => worker.once("exit", resolve));
         Atomics.store(this.ints[i], REQUEST, STOP);
         Atomics.notify(this.ints[i], REQUEST);

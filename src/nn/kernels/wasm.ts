@@ -187,7 +187,7 @@ export class WasmBackend implements KernelBackend {
     const bytes = Math.max(ALIGN, roundUp(length * 4, ALIGN));
     const address = this.allocBytes(bytes);
     this.f32.fill(0, address >> 2, (address >> 2) + length);
-    return new Float32Array(this.memory.buffer, address, length);
+    return new Float32Array(this.f32.buffer, address, length);
   }
 
   free(storage: Float32Array): void {
@@ -484,7 +484,7 @@ export class WasmBackend implements KernelBackend {
       descriptor: this.allocBytes(roundUp(DESCRIPTOR_SLOTS * 4, ALIGN)),
       packA: this.allocBytes(MC * KC * 4),
       packB: this.allocBytes(KC * NC * 4),
-      tile: this.allocBytes(MR * NR * 4),
+      tile: this.allocBytes(2 * MR * NR * 4),
       partial: 0,
       partialLength: 0,
     };
@@ -544,7 +544,7 @@ export class WasmBackend implements KernelBackend {
     }
     const address = this.top;
     const end = address + bytes;
-    if (end > this.memory.buffer.byteLength) this.grow(end);
+    if (end > this.f32.byteLength) this.grow(end);
     this.top = end;
     this.live.set(address, bytes);
     return address;
@@ -568,9 +568,10 @@ export class WasmBackend implements KernelBackend {
     if (have + pages < Math.ceil(end / PAGE))
       throw new RangeError("WebAssembly kernel memory exhausted (4 GiB)");
     this.memory.grow(pages);
-    this.f32 = new Float32Array(this.memory.buffer);
-    this.i32 = new Int32Array(this.memory.buffer);
-    this.buffers.add(this.memory.buffer);
+    const buffer = this.memory.buffer;
+    this.f32 = new Float32Array(buffer);
+    this.i32 = new Int32Array(buffer);
+    this.buffers.add(buffer);
   }
 }
 

@@ -48,14 +48,15 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   const out = Tensor.result([...x.shape.slice(0, -1), outFeatures], inputs);
   const backend = out.backend;
   const y = out.data;
-  backend.gemm(false, true, rows, outFeatures, inFeatures, x.data, weight.data, y, false);
+  // The bias is copied into every row first and the product added onto it.
   if (bias !== null) {
     const bd = bias.data;
     for (let r = 0; r < rows; r++) {
       const row = r * outFeatures;
-      for (let j = 0; j < outFeatures; j++) y[row + j] += bd[j];
+      for (let j = 0; j < outFeatures; j++) y[row + j] = bd[j];
     }
   }
+  backend.gemm(false, true, rows, outFeatures, inFeatures, x.data, weight.data, y, bias !== null);
   if (out.requiresGrad) {
     out.backwardFn = (g) => {
       // dx = dy W, dW = dy^T x, db = column sums of dy.

@@ -37,7 +37,7 @@ export const D_ROW_BIAS: i32 = 19; // pointer or 0: bias[i] added to row i
 export const D_COL_BIAS: i32 = 20; // pointer or 0: bias[j] added to column j
 export const D_PACK_A: i32 = 21; // scratch of MC * KC floats
 export const D_PACK_B: i32 = 22; // scratch of KC * NC floats
-export const D_TILE: i32 = 23; // scratch of MR * NR floats
+export const D_TILE: i32 = 23; // scratch of 2 * MR * NR floats
 export const DESCRIPTOR_SLOTS: i32 = 24;
 
 @inline function slot(d: usize, i: i32): i32 {
@@ -47,6 +47,16 @@ export const DESCRIPTOR_SLOTS: i32 = 24;
 @inline function element(base: usize, mode: i32, p1: i32, p2: i32, r: i32, q: i32): f32 {
   if (mode == STRIDED) return load<f32>(base + ((<usize>(r * p1 + q * p2)) << 2));
   return load<f32>(base + ((<usize>(load<i32>(<usize>p1 + (<usize>r << 2)) + load<i32>(<usize>p2 + (<usize>q << 2)))) << 2));
+}
+
+/** Whether the four i32 offsets at `at` are consecutive (a vector of 4 floats can be moved at once). */
+@inline function runOf4(at: usize): bool {
+  const first = load<i32>(at);
+  return load<i32>(at, 4) == first + 1 && load<i32>(at, 8) == first + 2 && load<i32>(at, 12) == first + 3;
+}
+
+@inline function tableAddress(base: usize, rowOffsets: usize, r: i32, colOffsets: usize, q: i32): usize {
+  return base + (<usize>(load<i32>(rowOffsets + (<usize>r << 2)) + load<i32>(colOffsets + (<usize>q << 2))) << 2);
 }
 
 @inline function transpose4(
@@ -97,6 +107,30 @@ function packA(dst: usize, d: usize, i0: i32, p0: i32, mc: i32, kc: i32): void {
         store<f32>(o, load<f32>(s + 2 * stride), 8);
         store<f32>(o, load<f32>(s + 3 * stride), 12);
       }
+    } else if (rows == MR && mode == TABLE) {
+      // Implicit matrix (a convolution's output gradient): four steps at once where the column
+      // offsets run consecutively (within one image), else one element at a time.
+      const ro = <usize>p1;
+      const co = <usize>p2;
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const o = panel + (<usize>p << 4);
+        if (runOf4(co + (<usize>(p0 + p) << 2))) {
+          transpose4(o, 16,
+            v128.load(tableAddress(base, ro, i, co, p0 + p)), v128.load(tableAddress(base, ro, i + 1, co, p0 + p)),
+            v128.load(tableAddress(base, ro, i + 2, co, p0 + p)), v128.load(tableAddress(base, ro, i + 3, co, p0 + p)));
+        } else {
+          for (let q = 0; q < 4; q++) {
+            for (let r = 0; r < MR; r++) {
+              store<f32>(o + (<usize>(q * MR + r) << 2), load<f32>(tableAddress(base, ro, i + r, co, p0 + p + q)));
+            }
+          }
+        }
+      }
+      for (; p < kc; p++) {
+        const o = panel + (<usize>(p * MR) << 2);
+        for (let r = 0; r < MR; r++) store<f32>(o + (<usize>r << 2), load<f32>(tableAddress(base, ro, i + r, co, p0 + p)));
+      }
     } else {
       for (let p = 0; p < kc; p++) {
         const o = panel + (<usize>(p * MR) << 2);
@@ -146,23 +180,45 @@ function packB(dst: usize, d: usize, p0: i32, j0: i32, kc: i32, nc: i32): void {
         for (let c = 0; c < NR; c++) store<f32>(o + (<usize>c << 2), load<f32>(s + <usize>c * stride));
       }
     } else if (cols == NR && mode == TABLE) {
-      // Implicit matrix (im2col): the eight column offsets stay in locals while p walks the rows.
+      // Implicit matrix (im2col of an image batch, or an output gradient). Where each half of the
+      // eight column offsets is consecutive, a step is two vector loads; else where the row offsets
+      // run in fours (kernel rows of width 4 or 8), four steps are eight vector loads and two
+      // transposes; else a gather of eight elements per step.
       const co = <usize>p2 + (<usize>j << 2);
       const c0 = load<i32>(co), c1 = load<i32>(co, 4), c2 = load<i32>(co, 8), c3 = load<i32>(co, 12);
       const c4 = load<i32>(co, 16), c5 = load<i32>(co, 20), c6 = load<i32>(co, 24), c7 = load<i32>(co, 28);
-      let ro = <usize>p1 + (<usize>p0 << 2);
-      for (let p = 0; p < kc; p++) {
-        const s = base + (<usize>load<i32>(ro) << 2);
-        const o = panel + (<usize>p << 5);
-        store<f32>(o, load<f32>(s + (<usize>c0 << 2)));
-        store<f32>(o, load<f32>(s + (<usize>c1 << 2)), 4);
-        store<f32>(o, load<f32>(s + (<usize>c2 << 2)), 8);
-        store<f32>(o, load<f32>(s + (<usize>c3 << 2)), 12);
-        store<f32>(o, load<f32>(s + (<usize>c4 << 2)), 16);
-        store<f32>(o, load<f32>(s + (<usize>c5 << 2)), 20);
-        store<f32>(o, load<f32>(s + (<usize>c6 << 2)), 24);
-        store<f32>(o, load<f32>(s + (<usize>c7 << 2)), 28);
-        ro += 4;
+      const ro = <usize>p1 + (<usize>p0 << 2);
+      if (runOf4(co) && runOf4(co + 16)) {
+        for (let p = 0; p < kc; p++) {
+          const s = base + (<usize>load<i32>(ro + (<usize>p << 2)) << 2);
+          const o = panel + (<usize>p << 5);
+          v128.store(o, v128.load(s + (<usize>c0 << 2)));
+          v128.store(o, v128.load(s + (<usize>c4 << 2)), 16);
+        }
+      } else {
+        let p = 0;
+        for (; p < kc; p++) {
+          const at = ro + (<usize>p << 2);
+          const o = panel + (<usize>p << 5);
+          if ((p & 3) == 0 && p + 4 <= kc && runOf4(at)) {
+            const s = base + (<usize>load<i32>(at) << 2);
+            transpose4(o, 32, v128.load(s + (<usize>c0 << 2)), v128.load(s + (<usize>c1 << 2)),
+              v128.load(s + (<usize>c2 << 2)), v128.load(s + (<usize>c3 << 2)));
+            transpose4(o + 16, 32, v128.load(s + (<usize>c4 << 2)), v128.load(s + (<usize>c5 << 2)),
+              v128.load(s + (<usize>c6 << 2)), v128.load(s + (<usize>c7 << 2)));
+            p += 3;
+            continue;
+          }
+          const s = base + (<usize>load<i32>(at) << 2);
+          store<f32>(o, load<f32>(s + (<usize>c0 << 2)));
+          store<f32>(o, load<f32>(s + (<usize>c1 << 2)), 4);
+          store<f32>(o, load<f32>(s + (<usize>c2 << 2)), 8);
+          store<f32>(o, load<f32>(s + (<usize>c3 << 2)), 12);
+          store<f32>(o, load<f32>(s + (<usize>c4 << 2)), 16);
+          store<f32>(o, load<f32>(s + (<usize>c5 << 2)), 20);
+          store<f32>(o, load<f32>(s + (<usize>c6 << 2)), 24);
+          store<f32>(o, load<f32>(s + (<usize>c7 << 2)), 28);
+        }
       }
     } else {
       for (let p = 0; p < kc; p++) {
@@ -222,7 +278,12 @@ function microkernel(
   v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
 }
 
-/** Writes the valid rows x cols of a tile computed into scratch (edges, or C given through tables). */
+/**
+ * Writes the valid rows x cols of a tile computed into scratch (at the edges, and where C is given
+ * through tables): adds the bias, then stores or adds into C. Full tiles through tables move vectors
+ * where offsets run consecutively: along a row (an output row of a convolution), or down the four
+ * rows (col2im onto kernel rows of width 4 or 8).
+ */
 function storeTile(
   tile: usize, d: usize, i: i32, j: i32, rows: i32, cols: i32, accumulate: bool, rowBias: usize, colBias: usize,
 ): void {
@@ -230,14 +291,63 @@ function storeTile(
   const base = <usize>slot(d, D_C + 1);
   const p1 = slot(d, D_C + 2);
   const p2 = slot(d, D_C + 3);
+  if (rowBias != 0) {
+    for (let r = 0; r < rows; r++) {
+      const b = load<f32>(rowBias + (<usize>r << 2));
+      for (let c = 0; c < cols; c++) {
+        const at = tile + (<usize>(r * NR + c) << 2);
+        store<f32>(at, load<f32>(at) + b);
+      }
+    }
+  }
+  if (colBias != 0) {
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        const at = tile + (<usize>(r * NR + c) << 2);
+        store<f32>(at, load<f32>(at) + load<f32>(colBias + (<usize>c << 2)));
+      }
+    }
+  }
+  if (mode == TABLE && rows == MR && cols == NR) {
+    const ro = <usize>p1 + (<usize>i << 2);
+    const co = <usize>p2 + (<usize>j << 2);
+    if (runOf4(co) && runOf4(co + 16)) {
+      const c0 = load<i32>(co), c4 = load<i32>(co, 16);
+      for (let r = 0; r < MR; r++) {
+        const rowAddress = base + (<usize>load<i32>(ro + (<usize>r << 2)) << 2);
+        const a0 = rowAddress + (<usize>c0 << 2);
+        const a1 = rowAddress + (<usize>c4 << 2);
+        let v0 = v128.load(tile + (<usize>(r * NR) << 2));
+        let v1 = v128.load(tile + (<usize>(r * NR) << 2), 16);
+        if (accumulate) {
+          v0 = f32x4.add(v0, v128.load(a0));
+          v1 = f32x4.add(v1, v128.load(a1));
+        }
+        v128.store(a0, v0);
+        v128.store(a1, v1);
+      }
+      return;
+    }
+    if (runOf4(ro)) {
+      // Transpose the tile into its columns, each four consecutive floats of C.
+      const rowAddress = base + (<usize>load<i32>(ro) << 2);
+      transpose4(tile + 128, 16, v128.load(tile), v128.load(tile, 32), v128.load(tile, 64), v128.load(tile, 96));
+      transpose4(tile + 192, 16, v128.load(tile, 16), v128.load(tile, 48), v128.load(tile, 80), v128.load(tile, 112));
+      for (let c = 0; c < NR; c++) {
+        const at = rowAddress + (<usize>load<i32>(co + (<usize>c << 2)) << 2);
+        let v = v128.load(tile + 128 + (<usize>c << 4));
+        if (accumulate) v = f32x4.add(v, v128.load(at));
+        v128.store(at, v);
+      }
+      return;
+    }
+  }
   for (let r = 0; r < rows; r++) {
-    const rb: f32 = rowBias != 0 ? load<f32>(rowBias + (<usize>r << 2)) : 0;
     let rowAddress: usize;
     if (mode == STRIDED) rowAddress = base + (<usize>((i + r) * p1 + j * p2) << 2);
     else rowAddress = base + (<usize>load<i32>(<usize>p1 + (<usize>(i + r) << 2)) << 2);
     for (let c = 0; c < cols; c++) {
-      let v = load<f32>(tile + (<usize>(r * NR + c) << 2)) + rb;
-      if (colBias != 0) v += load<f32>(colBias + (<usize>c << 2));
+      let v = load<f32>(tile + (<usize>(r * NR + c) << 2));
       let address: usize;
       if (mode == STRIDED) address = rowAddress + (<usize>(c * p2) << 2);
       else address = rowAddress + (<usize>load<i32>(<usize>p2 + (<usize>(j + c) << 2)) << 2);
