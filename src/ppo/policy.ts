@@ -18,6 +18,7 @@ import {
   Conv2d,
   constant_,
   Flatten,
+  getBackend,
   Linear,
   Module,
   Normal,
@@ -26,10 +27,12 @@ import {
   parameter,
   ReLU,
   Sequential,
+  standardNormal,
   Tanh,
   Tensor,
   tidy,
 } from "../nn/index.js";
+import { tanhFloat32 } from "../nn/ops/elementwise.js";
 import type { ObsArray } from "./buffer.js";
 import type { PolicyConfig } from "./config.js";
 
@@ -85,6 +88,76 @@ function natureCnn(obsShape: readonly number[], rng: Rng): { network: Sequential
   return { network, width: 512 };
 }
 
+/**
+ * The forward pass of a Sequential MLP without the autograd graph, for rollouts: each Linear is one
+ * call of the backend's GEMM into rows preallocated from the backend, the activation is applied in
+ * place. Acting runs once per vector step, so this path allocates nothing and skips the tensor
+ * bookkeeping that training needs; `evaluateActions` (training) runs the same layers as tensor ops,
+ * and a test checks that both give the same numbers.
+ */
+/** A local binding: calls through a module namespace can cost a getter each under some loaders. */
+const tanhInPlace = (x: Float32Array, n: number): void => {
+  const tanh = tanhFloat32;
+  for (let i = 0; i < n; i++) x[i] = tanh(x[i]);
+};
+
+class GraphFreeMlp {
+  private readonly layers: (Linear | Tanh | ReLU)[];
+  private readonly outputs: Float32Array[] = [];
+  private input: Float32Array = new Float32Array(0);
+  private capacity = 0;
+
+  constructor(
+    network: Sequential,
+    readonly inputSize: number,
+  ) {
+    this.layers = network.layers as (Linear | Tanh | ReLU)[];
+  }
+
+  private allocate(rows: number): void {
+    const backend = getBackend();
+    this.capacity = rows;
+    this.input = backend.alloc(rows * this.inputSize);
+    this.outputs.length = 0;
+    for (const layer of this.layers)
+      if (layer instanceof Linear) this.outputs.push(backend.alloc(rows * layer.outFeatures));
+  }
+
+  /** The rows the next `run` reads: write `rows * inputSize` values here. */
+  inputRows(rows: number): Float32Array {
+    if (rows > this.capacity) this.allocate(rows);
+    return this.input;
+  }
+
+  /** Runs the layers on the first `rows` input rows; returns the output rows (valid until the next run). */
+  run(rows: number): Float32Array {
+    const backend = getBackend();
+    let x = this.input;
+    let width = this.inputSize;
+    let k = 0;
+    for (const layer of this.layers) {
+      if (layer instanceof Linear) {
+        const y = this.outputs[k++];
+        const out = layer.outFeatures;
+        backend.gemm(false, true, rows, out, width, x, layer.weight.data, y, false);
+        const bias = layer.bias?.data;
+        if (bias !== undefined) {
+          for (let r = 0; r < rows; r++) for (let j = 0; j < out; j++) y[r * out + j] += bias[j];
+        }
+        x = y;
+        width = out;
+      } else if (layer instanceof Tanh) {
+        tanhInPlace(x, rows * width);
+      } else {
+        for (let i = 0; i < rows * width; i++) if (x[i] < 0) x[i] = 0;
+      }
+    }
+    return x;
+  }
+}
+
+const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
+
 /** The result of evaluating stored actions under the current policy (tensors in the graph). */
 export interface ActionEvaluation {
   logProb: Tensor;
@@ -102,6 +175,9 @@ export class ActorCritic extends Module {
   readonly obsSize: number;
   /** Values stored per action: 1 (the index) for discrete, the dimension for continuous. */
   readonly actionDim: number;
+  /** Graph-free actor and critic for rollouts (separate MLPs only; null otherwise). */
+  private readonly actorInference: GraphFreeMlp | null;
+  private readonly criticInference: GraphFreeMlp | null;
 
   constructor(
     readonly spec: PolicySpec,
@@ -133,6 +209,9 @@ export class ActorCritic extends Module {
     this.actor_logstd = spec.continuous
       ? constant_(parameter([1, spec.actionSize]), config.logStdInit)
       : null;
+    const graphFree = this.network === null;
+    this.actorInference = graphFree ? new GraphFreeMlp(this.actor, this.obsSize) : null;
+    this.criticInference = graphFree ? new GraphFreeMlp(this.critic, this.obsSize) : null;
   }
 
   /** Parameters the actor learning rate applies to (the shared trunk counts as the actor's). */
@@ -168,6 +247,10 @@ export class ActorCritic extends Module {
     logProbs: Float32Array,
     values: Float32Array,
   ): void {
+    if (this.actorInference !== null && this.criticInference !== null) {
+      this.actGraphFree(obs, count, rng, actions, logProbs, values);
+      return;
+    }
     tidy(() =>
       noGrad(() => {
         const { actorOut, value } = this.heads(this.input(obs, count));
@@ -181,8 +264,79 @@ export class ActorCritic extends Module {
     );
   }
 
+  /**
+   * `act` for separate MLPs: the same computation as Categorical / Normal over the network outputs
+   * (inverse-CDF sampling with one uniform per row, log-softmax; mean + std * z, summed log-density).
+   */
+  private actGraphFree(
+    obs: ObsArray,
+    count: number,
+    rng: Rng | null,
+    actions: Float32Array,
+    logProbs: Float32Array,
+    values: Float32Array,
+  ): void {
+    const actor = this.actorInference!;
+    const critic = this.criticInference!;
+    const n = count * this.obsSize;
+    const actorIn = actor.inputRows(count);
+    const criticIn = critic.inputRows(count);
+    for (let i = 0; i < n; i++) actorIn[i] = criticIn[i] = obs[i];
+    const out = actor.run(count);
+    const v = critic.run(count);
+    for (let r = 0; r < count; r++) values[r] = v[r];
+    const size = this.spec.actionSize;
+    const logStd = this.actor_logstd?.data;
+    if (logStd === undefined) {
+      for (let r = 0; r < count; r++) {
+        const row = r * size;
+        let max = Number.NEGATIVE_INFINITY;
+        for (let k = 0; k < size; k++) max = Math.max(max, out[row + k]);
+        let sumExp = 0;
+        for (let k = 0; k < size; k++) sumExp += Math.exp(out[row + k] - max);
+        const logZ = max + Math.log(sumExp);
+        let chosen = 0;
+        if (rng === null) {
+          for (let k = 1; k < size; k++) if (out[row + k] > out[row + chosen]) chosen = k;
+        } else {
+          const u = rng.random();
+          let cumulative = 0;
+          chosen = -1;
+          for (let k = 0; k < size; k++) {
+            const p = Math.exp(out[row + k] - logZ);
+            if (p > 0) chosen = k;
+            cumulative += p;
+            if (u < cumulative && p > 0) break;
+          }
+        }
+        actions[r] = chosen;
+        logProbs[r] = out[row + chosen] - logZ;
+      }
+    } else {
+      for (let r = 0; r < count; r++) {
+        let logProb = 0;
+        for (let k = 0; k < size; k++) {
+          const i = r * size + k;
+          const z = rng === null ? 0 : standardNormal(rng);
+          actions[i] = out[i] + Math.exp(logStd[k]) * z;
+          // log N(a; mu, sigma) with (a - mu) / sigma = z (as float32, as the stored action).
+          const zStored = (actions[i] - out[i]) / Math.exp(logStd[k]);
+          logProb += -0.5 * zStored * zStored - logStd[k] - HALF_LOG_2PI;
+        }
+        logProbs[r] = logProb;
+      }
+    }
+  }
+
   /** V(s) for `count` observations, written to `values` (no graph). */
   predictValues(obs: ObsArray, count: number, values: Float32Array): void {
+    if (this.criticInference !== null) {
+      const input = this.criticInference.inputRows(count);
+      for (let i = 0; i < count * this.obsSize; i++) input[i] = obs[i];
+      const v = this.criticInference.run(count);
+      for (let r = 0; r < count; r++) values[r] = v[r];
+      return;
+    }
     tidy(() =>
       noGrad(() => {
         const x = this.input(obs, count);
