@@ -185,6 +185,14 @@ describe("spaces", () => {
       expect(multiBinary.contains(bad)).toBe(false);
   });
 
+  it("prints float32 bounds as NumPy does (shortest round-tripping decimal)", () => {
+    expect(String(make("CartPole-v1").observationSpace)).toBe(
+      "Box([-4.8 -inf -0.41887903 -inf], [4.8 inf 0.41887903 inf], (4,), float32)",
+    );
+    expect(String(new Box(-0.07, 0.6, [2]))).toBe("Box(-0.07, 0.6, (2,), float32)");
+    expect(String(new Discrete(3, 1))).toBe("Discrete(3, start=1)");
+  });
+
   it("bad space definitions are refused with the offending value", () => {
     expect(() => new Discrete(0)).toThrow("Discrete: n must be a positive integer, got 0");
     expect(() => new Box([1, 0], [0, 1])).toThrow("Box: low[0]=1 must not exceed high[0]=0");

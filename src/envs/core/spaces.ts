@@ -70,10 +70,16 @@ export class Discrete extends Space<number> {
   }
 }
 
+/** A float32 bound as NumPy prints it: the shortest decimal that rounds back to the same float32. */
 function formatBound(v: number): string {
   if (v === Number.POSITIVE_INFINITY) return "inf";
   if (v === Number.NEGATIVE_INFINITY) return "-inf";
-  return Number.isInteger(v) ? v.toFixed(1) : String(Math.fround(v));
+  if (Number.isInteger(v)) return v.toFixed(1);
+  for (let digits = 1; digits < 9; digits++) {
+    const shortest = Number(v.toPrecision(digits));
+    if (Math.fround(shortest) === v) return String(shortest);
+  }
+  return String(v);
 }
 
 /** A box in R^n (float32) or a pixel array (uint8), bounded elementwise by `low` and `high`. */
