@@ -2,6 +2,8 @@
 /** The `ppo-ts` command. */
 import { Command } from "commander";
 import { registerEnvsCommand } from "./envs.js";
+import { registerEvalCommand } from "./eval.js";
+import { registerPlayCommand } from "./play.js";
 import { registerPlotCommand } from "./plot.js";
 import { registerTrainCommand } from "./train.js";
 
@@ -12,6 +14,8 @@ program
   .version("0.1.0");
 registerEnvsCommand(program);
 registerTrainCommand(program);
+registerEvalCommand(program);
+registerPlayCommand(program);
 registerPlotCommand(program);
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(`ppo-ts: ${error instanceof Error ? error.message : String(error)}`);

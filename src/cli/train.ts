@@ -27,6 +27,7 @@ import { TensorBoardWriter } from "../io/tensorboard.js";
 import { evaluatePolicy } from "../ppo/evaluate.js";
 import { type PPOConfig, type PPOConfigOverrides, resolveConfig } from "../ppo/index.js";
 import { type IterationMetrics, PPOTrainer } from "../ppo/trainer.js";
+import { integerFlag, numberFlag } from "./flags.js";
 
 export interface TrainOptions {
   /** Overrides in increasing priority (a config file's, then the flags'). */
@@ -298,14 +299,6 @@ function parseAssignment(text: string, into: Record<string, unknown>): Record<st
   return into;
 }
 
-function integer(name: string) {
-  return (text: string): number => {
-    const v = Number(text);
-    if (!Number.isInteger(v)) throw new Error(`${name} must be an integer, got "${text}"`);
-    return v;
-  };
-}
-
 export function registerTrainCommand(program: Command): void {
   program
     .command("train")
@@ -315,9 +308,9 @@ export function registerTrainCommand(program: Command): void {
       "--config <file>",
       "config overrides from a JSON or YAML file (camelCase or CleanRL's snake_case)",
     )
-    .option("--total-timesteps <n>", "environment steps to train for", integer("--total-timesteps"))
-    .option("--num-envs <n>", "parallel environments", integer("--num-envs"))
-    .option("--seed <n>", "seed of everything random", integer("--seed"))
+    .option("--total-timesteps <n>", "environment steps to train for", integerFlag("--total-timesteps"))
+    .option("--num-envs <n>", "parallel environments", integerFlag("--num-envs"))
+    .option("--seed <n>", "seed of everything random", integerFlag("--seed"))
     .option("--run-dir <dir>", "where the run's files go (default runs/<env>__ppo__<seed>__<time>)")
     .option("--resume", "continue the run in --run-dir from its last checkpoint")
     .option(
@@ -325,7 +318,11 @@ export function registerTrainCommand(program: Command): void {
       "any other config field, e.g. --set learningRate=3e-4 policy.hiddenSizes=[32,32]",
     )
     .option("--vec-mode <mode>", "sync (deterministic) or async (worker threads)")
-    .option("--checkpoint-seconds <s>", "seconds between checkpoints (0: every update)", Number)
+    .option(
+      "--checkpoint-seconds <s>",
+      "seconds between checkpoints (0: every update)",
+      numberFlag("--checkpoint-seconds"),
+    )
     .option(
       "--stop-at-threshold",
       "stop once the mean of the last 100 returns reaches the env's reward threshold",

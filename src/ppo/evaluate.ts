@@ -21,8 +21,10 @@ export interface EvaluateOptions {
   /** Frozen observation statistics and clip (when the run normalized observations). */
   obsStatistics?: RunningMeanStdState | null;
   clipObservation?: number;
-  /** Called with every frame (the env renders `rgb_array`) when given. */
-  onFrame?: (frame: RgbFrame, episode: number) => void | Promise<void>;
+  /** Called with every frame (the env renders `rgb_array`) and its frame rate, when given. */
+  onFrame?: (frame: RgbFrame, episode: number, renderFps: number) => void | Promise<void>;
+  /** The first episodes `onFrame` gets frames of (default all); later ones are not rendered. */
+  renderEpisodes?: number;
   /** Called after every episode. */
   onEpisode?: (episode: number, episodeReturn: number, length: number) => void;
   /** Stops early when it returns true (e.g. Ctrl-C in `ppo-ts play`). */
@@ -63,6 +65,7 @@ export async function evaluatePolicy(policy: ActorCritic, options: EvaluateOptio
   const stats = options.obsStatistics ?? null;
   const clip = options.clipObservation ?? Number.POSITIVE_INFINITY;
   const actionSpace = env.actionSpace;
+  const renderEpisodes = options.renderEpisodes ?? options.episodes;
   const write = (raw: unknown) => {
     const values = raw as ArrayLike<number>;
     for (let k = 0; k < size; k++) {
@@ -84,7 +87,8 @@ export async function evaluatePolicy(policy: ActorCritic, options: EvaluateOptio
       let episodeReturn = 0;
       let length = 0;
       for (;;) {
-        if (options.onFrame) await options.onFrame(env.render() as RgbFrame, episode);
+        if (options.onFrame && episode < renderEpisodes)
+          await options.onFrame(env.render() as RgbFrame, episode, env.metadata.renderFps);
         if (options.shouldStop?.()) break;
         policy.act(obs, 1, rng, action, logProb, value);
         let result: ReturnType<Env["step"]>;

@@ -1,0 +1,80 @@
+/**
+ * `ppo-ts eval --run DIR`: the trained policy of a run (its latest checkpoint) for whole episodes;
+ * prints the mean and std of the return, or `{"mean_return", "std_return", "episodes"}` with
+ * `--json`. `--video FILE.gif` records the first episode.
+ */
+import { writeFileSync } from "node:fs";
+import type { Command } from "commander";
+import type { RgbFrame } from "../envs/core/env.js";
+import { loadRun } from "../io/checkpoint.js";
+import { GifWriter } from "../io/gif.js";
+import { evaluatePolicy } from "../ppo/evaluate.js";
+import { checkVideoPath, deterministicFlag, integerFlag } from "./flags.js";
+
+/** Collects frames into a GIF at the env's render rate. */
+export class GifRecorder {
+  private writer: GifWriter | null = null;
+
+  add(frame: RgbFrame, renderFps: number): void {
+    this.writer ??= new GifWriter(renderFps);
+    this.writer.addFrame(frame);
+  }
+
+  write(path: string): void {
+    if (this.writer === null) throw new Error(`${path}: no frames were rendered`);
+    writeFileSync(path, this.writer.finish());
+  }
+}
+
+interface EvalFlags {
+  run: string;
+  episodes: number;
+  deterministic?: boolean;
+  stochastic?: boolean;
+  video?: string;
+  json?: boolean;
+  seed: number;
+}
+
+export function registerEvalCommand(program: Command): void {
+  program
+    .command("eval")
+    .description("evaluate a trained run: mean and std of the episodic return")
+    .requiredOption("--run <dir>", "the run directory (uses its latest checkpoint)")
+    .option("--episodes <n>", "episodes to run", integerFlag("--episodes", 1), 10)
+    .option("--deterministic", "take the most likely action (the default)")
+    .option("--stochastic", "sample actions from the policy")
+    .option("--video <file.gif>", "record the first episode as an animated GIF")
+    .option("--json", 'print {"mean_return", "std_return", "episodes"} as JSON')
+    .option("--seed <n>", "episode k is reset with seed + k", integerFlag("--seed", 0), 0)
+    .action(async (opts: EvalFlags) => {
+      const deterministic = deterministicFlag(opts);
+      checkVideoPath(opts.video);
+      const run = loadRun(opts.run);
+      const recorder = opts.video === undefined ? null : new GifRecorder();
+      const result = await evaluatePolicy(run.policy, {
+        envId: run.config.envId,
+        envKwargs: run.config.envKwargs,
+        episodes: opts.episodes,
+        deterministic,
+        seed: opts.seed,
+        obsStatistics: run.obsStatistics,
+        clipObservation: run.config.clipObservation,
+        onFrame:
+          recorder === null ? undefined : (frame, _episode, renderFps) => recorder.add(frame, renderFps),
+        renderEpisodes: 1,
+      });
+      if (recorder !== null && opts.video !== undefined) recorder.write(opts.video);
+      const episodes = result.returns.length;
+      if (opts.json) {
+        console.log(
+          JSON.stringify({ mean_return: result.meanReturn, std_return: result.stdReturn, episodes }),
+        );
+        return;
+      }
+      console.log(
+        `${run.config.envId}, step ${run.globalStep}: return ${result.meanReturn.toFixed(2)} +- ${result.stdReturn.toFixed(2)} over ${episodes} episodes (${deterministic ? "deterministic" : "stochastic"})`,
+      );
+      if (opts.video !== undefined) console.log(`wrote ${opts.video}`);
+    });
+}

@@ -1,0 +1,34 @@
+/** Flag parsers shared by the commands; each error names the flag and the value given. */
+
+/** A commander parser for an integer (at least `min` when given). */
+export function integerFlag(flag: string, min = Number.NEGATIVE_INFINITY) {
+  return (text: string): number => {
+    const v = Number(text);
+    if (text.trim() === "" || !Number.isInteger(v))
+      throw new Error(`${flag} must be an integer, got "${text}"`);
+    if (v < min) throw new Error(`${flag} must be at least ${min}, got ${v}`);
+    return v;
+  };
+}
+
+/** A commander parser for a finite number. */
+export function numberFlag(flag: string) {
+  return (text: string): number => {
+    const v = Number(text);
+    if (text.trim() === "" || !Number.isFinite(v)) throw new Error(`${flag} must be a number, got "${text}"`);
+    return v;
+  };
+}
+
+/** `--deterministic` (the default) or `--stochastic`, refusing both. */
+export function deterministicFlag(opts: { deterministic?: boolean; stochastic?: boolean }): boolean {
+  if (opts.deterministic && opts.stochastic)
+    throw new Error("choose one of --deterministic and --stochastic");
+  return opts.stochastic !== true;
+}
+
+/** `--video FILE`: only GIF is written. */
+export function checkVideoPath(path: string | undefined): void {
+  if (path !== undefined && !path.toLowerCase().endsWith(".gif"))
+    throw new Error(`--video must name a .gif file, got ${path}`);
+}
