@@ -47,7 +47,7 @@ export interface PPOAgentOptions {
   /** Passes over the buffer per update (10). */
   epochs?: number;
   continuous?: boolean;
-  /** Continuous: bounds the sampled action is clipped to in `getAction`'s `envAction`. */
+  /** Continuous: the bounds `clipAction` clips a sampled action to before it goes to the env. */
   actionLow?: number | ArrayLike<number>;
   actionHigh?: number | ArrayLike<number>;
   /** Clipped value loss (CleanRL's default, true). */

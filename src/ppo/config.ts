@@ -5,14 +5,14 @@
  * training starts and names every field that is wrong and why.
  */
 
-export type Activation = "tanh" | "relu";
+export type PolicyActivation = "tanh" | "relu";
 
 /** The policy network: an MLP (separate actor and critic, or one shared trunk) or the Nature CNN. */
 export interface PolicyConfig {
   kind: "mlp" | "nature-cnn";
   /** Hidden layer widths of the MLP (each of actor and critic, or the shared trunk). */
   hiddenSizes: number[];
-  activation: Activation;
+  activation: PolicyActivation;
   /** One trunk feeding both heads (as CleanRL's Atari agent) instead of two separate networks. */
   sharedTrunk: boolean;
   /** Initial value of the state-independent log standard deviation (continuous actions). */

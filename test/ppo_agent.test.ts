@@ -1,0 +1,129 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { make } from "../src/envs/index.js";
+import { PPOAgent } from "../src/ppo/index.js";
+
+type Step = [Float32Array, number, boolean, boolean, unknown];
+
+/** Mean return of deterministic episodes reset with seeds 1000, 1001, ... */
+function evaluate(agent: PPOAgent, episodes: number): number {
+  const env = make("CartPole-v1");
+  let total = 0;
+  for (let e = 0; e < episodes; e++) {
+    let [state] = env.reset({ seed: 1000 + e }) as [Float32Array, unknown];
+    for (;;) {
+      const { action } = agent.getAction(state, { deterministic: true });
+      const [next, reward, terminated, truncated] = env.step(action) as Step;
+      total += reward;
+      state = next;
+      if (terminated || truncated) break;
+    }
+  }
+  env.close();
+  return total / episodes;
+}
+
+describe("PPOAgent", () => {
+  it("learns CartPole-v1 in a hand-written loop", async () => {
+    const env = make("CartPole-v1");
+    const agent = new PPOAgent({
+      stateDim: 4,
+      actionDim: 2,
+      lr: 1e-3,
+      gamma: 0.99,
+      lam: 0.95,
+      clipRatio: 0.2,
+      valueCoef: 0.5,
+      entropyCoef: 0,
+      maxGradNorm: 0.5,
+      hiddenDim: 64,
+      bufferSize: 512,
+      batchSize: 64,
+      epochs: 10,
+      seed: 1,
+    });
+    let [state] = env.reset({ seed: 1 }) as [Float32Array, unknown];
+    let episodeReturn = 0;
+    const returns: number[] = [];
+    let updates = 0;
+    for (let step = 0; step < 25_000; step++) {
+      const { action, logProb, value } = agent.getAction(state);
+      const [next, reward, terminated, truncated] = env.step(action) as Step;
+      agent.storeExperience(state, action, reward, value, logProb, terminated || truncated);
+      episodeReturn += reward;
+      if (terminated || truncated) {
+        returns.push(episodeReturn);
+        episodeReturn = 0;
+        [state] = env.reset() as [Float32Array, unknown];
+      } else state = next;
+      if (agent.memory.isFull()) {
+        const losses = agent.update(state);
+        expect(Number.isFinite(losses.policyLoss) && Number.isFinite(losses.valueLoss)).toBe(true);
+        expect(agent.memory.isFull()).toBe(false);
+        updates++;
+      }
+    }
+    env.close();
+    expect(updates).toBe(Math.floor(25_000 / 512));
+    // The untrained (near-uniform) policy's episodes average about 22; the time limit is 500.
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(mean(returns.slice(0, 20))).toBeLessThan(50);
+    expect(mean(returns.slice(-20))).toBeGreaterThan(200);
+    const trained = evaluate(agent, 5);
+    expect(trained).toBeGreaterThan(300);
+
+    // save/load: a fresh agent acts as the trained one.
+    const dir = mkdtempSync(join(tmpdir(), "ppo-agent-"));
+    const path = join(dir, "agent.safetensors");
+    await agent.save(path);
+    const restored = new PPOAgent({ stateDim: 4, actionDim: 2, bufferSize: 512, batchSize: 64, seed: 99 });
+    await restored.load(path);
+    expect(evaluate(restored, 5)).toBe(trained);
+    const probe = Float32Array.of(0.01, -0.2, 0.03, 0.3);
+    expect(restored.getAction(probe, { deterministic: true })).toEqual(
+      agent.getAction(probe, { deterministic: true }),
+    );
+
+    const other = new PPOAgent({ stateDim: 4, actionDim: 3 });
+    await expect(other.load(path)).rejects.toThrow(
+      `${path}: saved agent has actionDim=2, this agent actionDim=3`,
+    );
+    const corrupt = join(dir, "corrupt.safetensors");
+    writeFileSync(corrupt, "not a model");
+    await expect(other.load(corrupt)).rejects.toThrow(`${corrupt}: not a readable agent file`);
+  });
+
+  it("stores continuous actions as sampled and clips them only for the env", () => {
+    const agent = new PPOAgent({
+      stateDim: 2,
+      actionDim: 1,
+      continuous: true,
+      actionLow: -0.1,
+      actionHigh: 0.1,
+      bufferSize: 8,
+      batchSize: 4,
+    });
+    const state = [0.5, -0.5];
+    const sampled = Array.from({ length: 8 }, () => agent.getAction(state).action as Float32Array);
+    // std 1 around a mean near 0: most samples leave [-0.1, 0.1].
+    expect(sampled.filter((a) => Math.abs(a[0]) > 0.1).length).toBeGreaterThan(3);
+    sampled.forEach((action, t) => {
+      expect(agent.clipAction(action)[0]).toBe(Math.fround(Math.min(Math.max(action[0], -0.1), 0.1)));
+      agent.storeExperience(state, action, 1, 0, 0, false);
+      expect(agent.memory.buffer.actions[t]).toBe(action[0]);
+    });
+    expect(agent.memory.isFull()).toBe(true);
+    expect(() => agent.storeExperience(state, sampled[0], 1, 0, 0, false)).toThrow("memory is full");
+  });
+
+  it("names the option that is wrong", () => {
+    expect(() => new PPOAgent({ stateDim: 4, actionDim: 2, bufferSize: 100, batchSize: 64 })).toThrow(
+      "batchSize: bufferSize 100 is not divisible by batchSize 64",
+    );
+    expect(() => new PPOAgent({ stateDim: 4, actionDim: 2, lr: -1 })).toThrow(
+      "lr: must be a finite number > 0",
+    );
+  });
+});
