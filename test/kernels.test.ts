@@ -84,6 +84,76 @@ function checkGemms(wasm: KernelBackend, seed: number, shapes: [number, number, 
   }
 }
 
+function checkGemmBias(wasm: KernelBackend, seed: number): void {
+  const random = generator(seed);
+  for (const [m, n, k] of [
+    [13, 29, 31],
+    [64, 64, 4],
+    [5, 3, 0],
+  ]) {
+    for (const accumulate of [false, true]) {
+      const a = filled(referenceBackend, m * k, random);
+      const b = filled(referenceBackend, n * k, random);
+      const bias = filled(referenceBackend, n, random);
+      const c0 = filled(referenceBackend, m * n, random);
+      const expected = Float32Array.from(c0);
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          let sum = accumulate ? c0[i * n + j] + bias[j] : bias[j];
+          for (let p = 0; p < k; p++) sum += a[i * k + p] * b[j * k + p];
+          expected[i * n + j] = sum;
+        }
+      }
+      for (const backend of [referenceBackend, wasm]) {
+        const c = copyInto(backend, c0);
+        const inputs = [a, b, bias].map((x) => copyInto(backend, x));
+        backend.gemm(false, true, m, n, k, inputs[0], inputs[1], c, accumulate, inputs[2]);
+        const label = `${backend.name} ${m}x${n}x${k} bias accumulate=${accumulate}`;
+        expect(relativeError(c, expected), label).toBeLessThan(1e-5);
+      }
+    }
+  }
+}
+
+/** The elementwise kernels around the GEMMs: activations, bias gradients, clipping's norm and scale. */
+function checkElementwise(wasm: KernelBackend, seed: number, length: number): void {
+  const random = generator(seed);
+  const x = filled(referenceBackend, length, () => random() * 24);
+  x[0] = 0;
+  x[1] = 40;
+  x[2] = -40;
+  const gradY = filled(referenceBackend, length, random);
+  const gradX0 = filled(referenceBackend, length, random);
+  for (const kind of ["tanh", "relu"] as const) {
+    const expected = new Float32Array(length);
+    referenceBackend.activation(kind, x, expected);
+    const y = wasm.alloc(length);
+    wasm.activation(kind, copyInto(wasm, x), y);
+    // Both take the same steps in double precision: the same float32, bit for bit.
+    expect(Array.from(y), kind).toEqual(Array.from(expected));
+    const expectedGrad = Float32Array.from(gradX0);
+    referenceBackend.activationBackward(kind, expected, gradY, expectedGrad);
+    const grad = copyInto(wasm, gradX0);
+    wasm.activationBackward(kind, y, copyInto(wasm, gradY), grad);
+    expect(relativeError(grad, expectedGrad), `${kind} backward`).toBeLessThan(1e-6);
+  }
+  const cols = 7;
+  const rows = Math.floor(length / cols);
+  const sums0 = filled(referenceBackend, cols, random);
+  const expectedSums = Float32Array.from(sums0);
+  referenceBackend.addColumnSums(x, rows, cols, expectedSums);
+  const sums = copyInto(wasm, sums0);
+  wasm.addColumnSums(copyInto(wasm, x), rows, cols, sums);
+  expect(relativeError(sums, expectedSums)).toBeLessThan(1e-5);
+  const squares = referenceBackend.sumOfSquares(x);
+  expect(Math.abs(wasm.sumOfSquares(copyInto(wasm, x)) - squares) / squares).toBeLessThan(1e-12);
+  const expectedScaled = Float32Array.from(x);
+  referenceBackend.scale(expectedScaled, 0.3);
+  const scaled = copyInto(wasm, x);
+  wasm.scale(scaled, 0.3);
+  expect(Array.from(scaled)).toEqual(Array.from(expectedScaled));
+}
+
 function checkConvs(wasm: KernelBackend, seed: number, shapes: Conv2dShape[]): void {
   const random = generator(seed);
   for (const shape of shapes) {
@@ -182,6 +252,11 @@ describe("WebAssembly kernels agree with the TypeScript reference", () => {
 
   it("adam, with and without weight decay", () => checkAdam(wasm, 3, 1003));
 
+  it("gemm with a bias added to every row", () => checkGemmBias(wasm, 10));
+
+  it("activations (tanh bit for bit), bias gradients, sum of squares and scale", () =>
+    checkElementwise(wasm, 11, 1003));
+
   it("alloc hands out zeroed views that survive memory growth and are reused after free", () => {
     const small = wasm.alloc(17);
     small.set([1, 2, 3]);
@@ -210,6 +285,8 @@ describe("WebAssembly kernels over a private (unshared) memory", () => {
     checkGemms(wasm, 4, gemmShapes.slice(0, 4));
     checkConvs(wasm, 5, convShapes.slice(0, 2));
     checkAdam(wasm, 6, 37);
+    checkGemmBias(wasm, 12);
+    checkElementwise(wasm, 13, 37);
   });
 });
 

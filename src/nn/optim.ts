@@ -123,12 +123,12 @@ export class Adam {
  * `torch.nn.utils.clip_grad_norm_`; returns the norm before clipping.
  */
 export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number): number {
-  const grads: Float32Array[] = [];
-  for (const p of params) if (p.grad !== null) grads.push(p.grad.data);
+  const withGrad: Tensor[] = [];
+  for (const p of params) if (p.grad !== null) withGrad.push(p);
   let squares = 0;
-  for (const g of grads) for (let i = 0; i < g.length; i++) squares += g[i] * g[i];
+  for (const p of withGrad) squares += p.backend.sumOfSquares((p.grad as Tensor).data);
   const totalNorm = Math.sqrt(squares);
   const scale = maxNorm / (totalNorm + 1e-6);
-  if (scale < 1) for (const g of grads) for (let i = 0; i < g.length; i++) g[i] *= scale;
+  if (scale < 1) for (const p of withGrad) p.backend.scale((p.grad as Tensor).data, scale);
   return totalNorm;
 }

@@ -13,8 +13,9 @@ export interface KernelBackend {
   free(storage: Float32Array): void;
 
   /**
-   * C (m x n) = op(A) op(B) + (accumulate ? C : 0), where op(A) is m x k and op(B) is k x n;
-   * with transA, A is stored k x m; with transB, B is stored n x k.
+   * C (m x n) = op(A) op(B) + (accumulate ? C : 0) + bias, where op(A) is m x k and op(B) is k x n;
+   * with transA, A is stored k x m; with transB, B is stored n x k. `bias` (n values, optional) is
+   * added to every row: a linear layer's bias, fused into the product.
    */
   gemm(
     transA: boolean,
@@ -26,7 +27,23 @@ export interface KernelBackend {
     b: Float32Array,
     c: Float32Array,
     accumulate: boolean,
+    bias?: Float32Array | null,
   ): void;
+
+  /** y = f(x) elementwise over x's length; tanh is `tanhFloat32`'s, bit for bit. */
+  activation(kind: Activation, x: Float32Array, y: Float32Array): void;
+
+  /** gradX += gradY f'(x), from the activation's output y = f(x) (both tanh' and relu' are functions of it). */
+  activationBackward(kind: Activation, y: Float32Array, gradY: Float32Array, gradX: Float32Array): void;
+
+  /** out[j] += sum over rows of x (rows x cols): the gradient of a bias added to every row. */
+  addColumnSums(x: Float32Array, rows: number, cols: number, out: Float32Array): void;
+
+  /** The sum of the squares of x's values, in double precision. */
+  sumOfSquares(x: Float32Array): number;
+
+  /** x *= factor, in place. */
+  scale(x: Float32Array, factor: number): void;
 
   /**
    * NCHW convolution without padding: output (n, outC, outH, outW) = input (n, inC, h, w) * weight
@@ -54,6 +71,9 @@ export interface KernelBackend {
   /** One Adam step in place, PyTorch's formula; `step` counts from 1. */
   adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, hyper: AdamHyper): void;
 }
+
+/** The activations with a kernel of their own. */
+export type Activation = "tanh" | "relu";
 
 export interface Conv2dShape {
   batch: number;

@@ -6,9 +6,9 @@ import type { KernelBackend } from "./backend.js";
 import { referenceBackend } from "./reference.js";
 import { createWasmBackend, type WasmBackend } from "./wasm.js";
 
-export type { AdamHyper, Conv2dShape, KernelBackend } from "./backend.js";
+export type { Activation, AdamHyper, Conv2dShape, KernelBackend } from "./backend.js";
 export { convOutputSize } from "./backend.js";
-export { referenceBackend } from "./reference.js";
+export { referenceBackend, tanhFloat32 } from "./reference.js";
 export type { KernelThreadPool } from "./wasm.js";
 export { createWasmBackend, loadWasmBackend, WasmBackend } from "./wasm.js";
 

@@ -13,7 +13,13 @@
  * images through offset tables, adds the bias in its register tile, and col2im is the GEMM's store
  * through the same tables.
  */
-import { type AdamHyper, type Conv2dShape, convOutputSize, type KernelBackend } from "./backend.js";
+import {
+  type Activation,
+  type AdamHyper,
+  type Conv2dShape,
+  convOutputSize,
+  type KernelBackend,
+} from "./backend.js";
 import { sharedWasmBase64, unsharedWasmBase64 } from "./build/kernels_wasm.js";
 
 // Blocking of the AssemblyScript GEMM (assembly/gemm.ts); the scratch sizes follow from it.
@@ -69,6 +75,13 @@ export interface WasmExports {
   ): void;
   biasGrad(gradOutput: number, gradBias: number, batch: number, channels: number, positions: number): void;
   addInto(dst: number, src: number, n: number): void;
+  tanh(x: number, y: number, n: number): void;
+  tanhBackward(y: number, gradY: number, gradX: number, n: number): void;
+  relu(x: number, y: number, n: number): void;
+  reluBackward(y: number, gradY: number, gradX: number, n: number): void;
+  addColumnSums(x: number, rows: number, cols: number, out: number): void;
+  sumOfSquares(x: number, n: number): number;
+  scale(x: number, n: number, factor: number): void;
 }
 
 /** One call of a kernel export, as a worker runs it. */
@@ -207,11 +220,13 @@ export class WasmBackend implements KernelBackend {
     b: Float32Array,
     c: Float32Array,
     accumulate: boolean,
+    bias: Float32Array | null = null,
   ): void {
     if (m === 0 || n === 0) return;
-    this.beginCall(c.length + a.length + b.length);
+    this.beginCall(c.length + a.length + b.length + (bias?.length ?? 0));
     const pa = this.input(a, m * k);
     const pb = this.input(b, k * n);
+    const pBias = bias === null ? 0 : this.input(bias, n);
     const pc = this.output(c, m * n, accumulate);
     const threads = this.threadsFor(2 * m * n * k);
     const descriptors: number[] = [];
@@ -226,7 +241,7 @@ export class WasmBackend implements KernelBackend {
       const cols = alongN ? hi - lo : n;
       const i0 = alongN ? 0 : lo;
       const j0 = alongN ? lo : 0;
-      this.describe(d, rows, cols, k, accumulate, 0, 0, this.workspaces[t]);
+      this.describe(d, rows, cols, k, accumulate, 0, pBias === 0 ? 0 : pBias + j0 * 4, this.workspaces[t]);
       const aRowStride = transA ? 1 : k;
       const aColStride = transA ? m : 1;
       const bRowStride = transB ? 1 : n;
@@ -238,6 +253,48 @@ export class WasmBackend implements KernelBackend {
     }
     this.runGemms(descriptors);
     this.finishOutput(c, pc, m * n);
+  }
+
+  activation(kind: Activation, x: Float32Array, y: Float32Array): void {
+    const n = x.length;
+    this.beginCall(2 * n);
+    const px = this.input(x, n);
+    const py = this.output(y, n, false);
+    if (kind === "tanh") this.kernels.tanh(px, py, n);
+    else this.kernels.relu(px, py, n);
+    this.finishOutput(y, py, n);
+  }
+
+  activationBackward(kind: Activation, y: Float32Array, gradY: Float32Array, gradX: Float32Array): void {
+    const n = y.length;
+    this.beginCall(3 * n);
+    const py = this.input(y, n);
+    const pg = this.input(gradY, n);
+    const pgx = this.output(gradX, n, true);
+    if (kind === "tanh") this.kernels.tanhBackward(py, pg, pgx, n);
+    else this.kernels.reluBackward(py, pg, pgx, n);
+    this.finishOutput(gradX, pgx, n);
+  }
+
+  addColumnSums(x: Float32Array, rows: number, cols: number, out: Float32Array): void {
+    this.beginCall(rows * cols + cols);
+    const px = this.input(x, rows * cols);
+    const pOut = this.output(out, cols, true);
+    this.kernels.addColumnSums(px, rows, cols, pOut);
+    this.finishOutput(out, pOut, cols);
+  }
+
+  sumOfSquares(x: Float32Array): number {
+    this.beginCall(x.length);
+    return this.kernels.sumOfSquares(this.input(x, x.length), x.length);
+  }
+
+  scale(x: Float32Array, factor: number): void {
+    const n = x.length;
+    this.beginCall(n);
+    const px = this.output(x, n, true);
+    this.kernels.scale(px, n, factor);
+    this.finishOutput(x, px, n);
   }
 
   conv2dForward(

@@ -4,7 +4,10 @@
  * map (cached per pair of shapes), so the backward of a broadcast input is the same loop with `+=`,
  * which sums the gradient over the stretched dimensions.
  */
+import type { Activation } from "../kernels/index.js";
 import { type Shape, Tensor, type TensorLike } from "../tensor.js";
+
+export { tanhFloat32 } from "../kernels/index.js";
 
 interface Broadcast {
   shape: Shape;
@@ -294,50 +297,24 @@ export function log(a: Tensor): Tensor {
   return out;
 }
 
-/** Past this, tanh is 1 to float32 precision. */
-const TANH_SATURATION = 10;
-
-/**
- * tanh within 1 float32 ULP (95% exactly rounded), about 8x faster than `Math.tanh` in V8: the
- * [7/6] Pade approximant from Lambert's continued fraction tanh v = v / (1 + v^2 / (3 + v^2 /
- * (5 + ...))) at v = x / 2, doubled by tanh 2v = 2t / (1 + t^2), all in one division.
- */
-export function tanhFloat32(x: number): number {
-  const v = 0.5 * Math.min(Math.max(x, -TANH_SATURATION), TANH_SATURATION);
-  const s = v * v;
-  const p = 135135 + s * (17325 + s * (378 + s));
-  const q = 135135 + s * (62370 + s * (3150 + 28 * s));
-  return (2 * v * p * q) / (q * q + s * p * p);
-}
-
-/** The hyperbolic tangent. */
+/** The hyperbolic tangent (the backend's kernel: `tanhFloat32`, within 1 float32 ULP). */
 export function tanh(a: Tensor): Tensor {
-  a.assertLive();
-  const out = Tensor.result(a.shape, [a]);
-  const x = a.data;
-  const o = out.data;
-  for (let i = 0; i < o.length; i++) o[i] = tanhFloat32(x[i]);
-  if (out.requiresGrad) {
-    out.backwardFn = (g) => {
-      const gx = a.gradBuffer();
-      for (let i = 0; i < g.length; i++) gx[i] += g[i] * (1 - o[i] * o[i]);
-    };
-  }
-  return out;
+  return activation(a, "tanh");
 }
 
 /** max(a, 0); the gradient at 0 is 0, as in PyTorch. */
 export function relu(a: Tensor): Tensor {
+  return activation(a, "relu");
+}
+
+/** An activation run by the backend, forward and backward; both gradients follow from the output. */
+function activation(a: Tensor, kind: Activation): Tensor {
   a.assertLive();
   const out = Tensor.result(a.shape, [a]);
-  const x = a.data;
-  const o = out.data;
-  for (let i = 0; i < o.length; i++) o[i] = Math.max(x[i], 0);
+  const backend = out.backend;
+  backend.activation(kind, a.data, out.data);
   if (out.requiresGrad) {
-    out.backwardFn = (g) => {
-      const gx = a.gradBuffer();
-      for (let i = 0; i < g.length; i++) if (x[i] > 0) gx[i] += g[i];
-    };
+    out.backwardFn = (g) => backend.activationBackward(kind, out.data, g, a.gradBuffer());
   }
   return out;
 }

@@ -47,16 +47,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   const inputs = bias === null ? [x, weight] : [x, weight, bias];
   const out = Tensor.result([...x.shape.slice(0, -1), outFeatures], inputs);
   const backend = out.backend;
-  const y = out.data;
-  // The bias is copied into every row first and the product added onto it.
-  if (bias !== null) {
-    const bd = bias.data;
-    for (let r = 0; r < rows; r++) {
-      const row = r * outFeatures;
-      for (let j = 0; j < outFeatures; j++) y[row + j] = bd[j];
-    }
-  }
-  backend.gemm(false, true, rows, outFeatures, inFeatures, x.data, weight.data, y, bias !== null);
+  backend.gemm(false, true, rows, outFeatures, inFeatures, x.data, weight.data, out.data, false, bias?.data);
   if (out.requiresGrad) {
     out.backwardFn = (g) => {
       // dx = dy W, dW = dy^T x, db = column sums of dy.
@@ -65,13 +56,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
       if (weight.requiresGrad) {
         backend.gemm(true, false, outFeatures, inFeatures, rows, g, x.data, weight.gradBuffer(), true);
       }
-      if (bias?.requiresGrad) {
-        const gb = bias.gradBuffer();
-        for (let r = 0; r < rows; r++) {
-          const row = r * outFeatures;
-          for (let j = 0; j < outFeatures; j++) gb[j] += g[row + j];
-        }
-      }
+      if (bias?.requiresGrad) backend.addColumnSums(g, rows, outFeatures, bias.gradBuffer());
     };
   }
   return out;

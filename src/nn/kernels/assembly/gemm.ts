@@ -373,10 +373,10 @@ export function gemm(d: usize): void {
   const ldc = slot(d, D_C + 2);
   const cDirect = cMode == STRIDED && slot(d, D_C + 3) == 1;
   if (k == 0) {
-    // Nothing to multiply: C is the bias (or kept).
-    memory.fill(tile, 0, <usize>(MR * NR) << 2);
+    // Nothing to multiply: C is the bias (or kept). storeTile adds the bias into the tile.
     for (let i = 0; i < m; i += MR) {
       for (let j = 0; j < n; j += NR) {
+        memory.fill(tile, 0, <usize>(MR * NR) << 2);
         storeTile(tile, d, i, j, min(MR, m - i), min(NR, n - j), accumulate,
           rowBias != 0 ? rowBias + (<usize>i << 2) : 0, colBias != 0 ? colBias + (<usize>j << 2) : 0);
       }
