@@ -7,7 +7,7 @@ import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import type { RgbFrame } from "../envs/core/env.js";
 import { loadRun } from "../io/checkpoint.js";
-import { GifWriter } from "../io/gif.js";
+import type { GifWriter } from "../io/gif.js";
 import { evaluatePolicy } from "../ppo/evaluate.js";
 import { checkVideoPath, deterministicFlag, integerFlag } from "./flags.js";
 
@@ -15,8 +15,15 @@ import { checkVideoPath, deterministicFlag, integerFlag } from "./flags.js";
 export class GifRecorder {
   private writer: GifWriter | null = null;
 
+  private constructor(private readonly Writer: typeof GifWriter) {}
+
+  /** A recorder; the GIF encoder loads only when a video is asked for. */
+  static async create(): Promise<GifRecorder> {
+    return new GifRecorder((await import("../io/gif.js")).GifWriter);
+  }
+
   add(frame: RgbFrame, renderFps: number): void {
-    this.writer ??= new GifWriter(renderFps);
+    this.writer ??= new this.Writer(renderFps);
     this.writer.addFrame(frame);
   }
 
@@ -51,7 +58,7 @@ export function registerEvalCommand(program: Command): void {
       const deterministic = deterministicFlag(opts);
       checkVideoPath(opts.video);
       const run = loadRun(opts.run);
-      const recorder = opts.video === undefined ? null : new GifRecorder();
+      const recorder = opts.video === undefined ? null : await GifRecorder.create();
       const result = await evaluatePolicy(run.policy, {
         envId: run.config.envId,
         envKwargs: run.config.envKwargs,

@@ -38,7 +38,7 @@ export function registerPlayCommand(program: Command): void {
       const deterministic = deterministicFlag(opts);
       checkVideoPath(opts.video);
       const run = loadRun(opts.run);
-      const recorder = opts.video === undefined ? null : new GifRecorder();
+      const recorder = opts.video === undefined ? null : await GifRecorder.create();
       const terminal = process.stdout;
       let stopped = false;
       const onSignal = () => {

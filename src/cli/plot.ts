@@ -2,7 +2,6 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { parseMetricsCsv, plotRunsSvg, type RunMetrics } from "../io/plot.js";
-import { svgToPng } from "../io/plot_png.js";
 
 /** `ppo-ts plot DIR... [--out FILE.png|.svg]`: the training curves of one or more runs on one sheet. */
 export function registerPlotCommand(program: Command): void {
@@ -14,7 +13,7 @@ export function registerPlotCommand(program: Command): void {
       "--out <file>",
       "output file, .png or .svg (default: plot.png in the run directory, or ./plot.png for several)",
     )
-    .action((dirs: string[], opts: { out?: string }) => {
+    .action(async (dirs: string[], opts: { out?: string }) => {
       const runs: RunMetrics[] = dirs.map((dir) => {
         const csvPath = join(dir, "metrics.csv");
         if (!existsSync(csvPath))
@@ -24,8 +23,11 @@ export function registerPlotCommand(program: Command): void {
       const out = opts.out ?? (dirs.length === 1 ? join(dirs[0], "plot.png") : "plot.png");
       const svg = plotRunsSvg(runs);
       if (out.endsWith(".svg")) writeFileSync(out, svg);
-      else if (out.endsWith(".png")) writeFileSync(out, svgToPng(svg));
-      else throw new Error(`--out must end in .png or .svg, got ${out}`);
+      else if (out.endsWith(".png")) {
+        // resvg (a native module) loads only for PNG output.
+        const { svgToPng } = await import("../io/plot_png.js");
+        writeFileSync(out, svgToPng(svg));
+      } else throw new Error(`--out must end in .png or .svg, got ${out}`);
       console.log(`wrote ${out}`);
     });
 }
