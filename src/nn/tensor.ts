@@ -176,9 +176,12 @@ export class Tensor {
     return new Tensor(getBackend().alloc(sizeOf(shape)), shape, requiresGrad);
   }
 
-  /** @internal The output of an op on `inputs`: fresh storage; records the graph if any input needs it. */
+  /**
+   * @internal The output of an op on `inputs`: fresh storage, not zeroed (the op writes every
+   * element); records the graph if any input needs it.
+   */
   static result(shape: Shape, inputs: Tensor[]): Tensor {
-    const out = new Tensor(getBackend().alloc(sizeOf(shape)), shape);
+    const out = new Tensor(getBackend().alloc(sizeOf(shape), false), shape);
     if (gradEnabled) {
       for (const input of inputs) {
         if (input.requiresGrad) {

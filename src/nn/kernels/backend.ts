@@ -7,8 +7,11 @@
  */
 export interface KernelBackend {
   readonly name: string;
-  /** Zeroed storage of `length` floats that the kernels can work on in place. */
-  alloc(length: number): Float32Array;
+  /**
+   * Storage of `length` floats that the kernels can work on in place: zeroed, unless `zeroed` is
+   * false (for an op's output, which its kernel overwrites whole).
+   */
+  alloc(length: number, zeroed?: boolean): Float32Array;
   /** Gives storage from `alloc` back for reuse. */
   free(storage: Float32Array): void;
 

@@ -15,10 +15,10 @@ import {
 /** Freed storage kept by length, so that a training loop reuses the same arrays every step. */
 const pool = new Map<number, Float32Array[]>();
 
-function alloc(length: number): Float32Array {
+function alloc(length: number, zeroed = true): Float32Array {
   const reused = pool.get(length)?.pop();
   if (reused === undefined) return new Float32Array(length);
-  reused.fill(0);
+  if (zeroed) reused.fill(0);
   return reused;
 }
 

@@ -195,11 +195,11 @@ export class WasmBackend implements KernelBackend {
     return this.top;
   }
 
-  alloc(length: number): Float32Array {
+  alloc(length: number, zeroed = true): Float32Array {
     if (!this.shared) return new Float32Array(length);
     const bytes = Math.max(ALIGN, roundUp(length * 4, ALIGN));
     const address = this.allocBytes(bytes);
-    this.f32.fill(0, address >> 2, (address >> 2) + length);
+    if (zeroed) this.f32.fill(0, address >> 2, (address >> 2) + length);
     return new Float32Array(this.f32.buffer, address, length);
   }
 

@@ -4,25 +4,33 @@
 /** Past this, tanh is 1 to float32 precision (as tanhFloat32 in ops/elementwise.ts). */
 const TANH_SATURATION: f64 = 10;
 
+/** tanh of two doubles: ops/elementwise.ts's tanhFloat32, step for step (see `tanh`). */
+@inline function tanhPair(x: v128): v128 {
+  const limit = f64x2.splat(TANH_SATURATION);
+  // pmin/pmax keep a NaN as Math.min/max do, in one instruction each.
+  const v = f64x2.mul(f64x2.splat(0.5), f64x2.pmin(f64x2.pmax(x, f64x2.neg(limit)), limit));
+  const s = f64x2.mul(v, v);
+  const c0 = f64x2.splat(135135);
+  const p = f64x2.add(c0, f64x2.mul(s, f64x2.add(f64x2.splat(17325), f64x2.mul(s, f64x2.add(f64x2.splat(378), s)))));
+  const q = f64x2.add(c0, f64x2.mul(s, f64x2.add(f64x2.splat(62370),
+    f64x2.mul(s, f64x2.add(f64x2.splat(3150), f64x2.mul(f64x2.splat(28), s))))));
+  const numerator = f64x2.mul(f64x2.mul(f64x2.mul(f64x2.splat(2), v), p), q);
+  const denominator = f64x2.add(f64x2.mul(q, q), f64x2.mul(f64x2.mul(s, p), p));
+  return f64x2.div(numerator, denominator);
+}
+
 /**
  * y = tanh(x) over n floats, by the same [7/6] Pade approximant as ops/elementwise.ts's tanhFloat32
  * and in the same double-precision steps, so that both give the same float32 bit for bit.
  */
 export function tanh(x: usize, y: usize, n: i32): void {
-  const limit = f64x2.splat(TANH_SATURATION), half = f64x2.splat(0.5);
-  const c0 = f64x2.splat(135135), c1 = f64x2.splat(17325), c2 = f64x2.splat(378);
-  const d1 = f64x2.splat(62370), d2 = f64x2.splat(3150), d3 = f64x2.splat(28), two = f64x2.splat(2);
   let i = 0;
-  for (; i + 2 <= n; i += 2) {
+  for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
-    const xi = f64x2.promote_low_f32x4(v128.load64_zero(x + o));
-    const v = f64x2.mul(half, f64x2.min(f64x2.max(xi, f64x2.neg(limit)), limit));
-    const s = f64x2.mul(v, v);
-    const p = f64x2.add(c0, f64x2.mul(s, f64x2.add(c1, f64x2.mul(s, f64x2.add(c2, s)))));
-    const q = f64x2.add(c0, f64x2.mul(s, f64x2.add(d1, f64x2.mul(s, f64x2.add(d2, f64x2.mul(d3, s))))));
-    const numerator = f64x2.mul(f64x2.mul(f64x2.mul(two, v), p), q);
-    const denominator = f64x2.add(f64x2.mul(q, q), f64x2.mul(f64x2.mul(s, p), p));
-    v128.store64_lane(y + o, f32x4.demote_f64x2_zero(f64x2.div(numerator, denominator)), 0);
+    const xi = v128.load(x + o);
+    const low = f32x4.demote_f64x2_zero(tanhPair(f64x2.promote_low_f32x4(xi)));
+    const high = f32x4.demote_f64x2_zero(tanhPair(f64x2.promote_low_f32x4(v128.shuffle<f32>(xi, xi, 2, 3, 2, 3))));
+    v128.store(y + o, v128.shuffle<f32>(low, high, 0, 1, 4, 5));
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
