@@ -142,6 +142,7 @@ export async function runTraining(options: TrainOptions): Promise<TrainSummary> 
       metrics.open(null);
     }
   } catch (error) {
+    metrics.close();
     await trainer.close();
     throw error;
   }
@@ -217,6 +218,7 @@ export async function runTraining(options: TrainOptions): Promise<TrainSummary> 
     checkpoint();
   } finally {
     bar?.stop();
+    metrics.close();
     tensorboard.close();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

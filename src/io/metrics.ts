@@ -4,7 +4,7 @@
  * is cut back to the rows at or before the checkpoint's step, so the resumed run continues it
  * without duplicates or a torn last line.
  */
-import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from "node:fs";
 
 /** The columns, in file order. Time columns are the only ones that differ between identical runs. */
 export const METRIC_COLUMNS = [
@@ -35,6 +35,9 @@ function formatCell(value: number): string {
 }
 
 export class MetricsCsv {
+  /** The file, open for appending between `open` and `close`. */
+  private fd: number | null = null;
+
   constructor(readonly path: string) {}
 
   /**
@@ -44,6 +47,7 @@ export class MetricsCsv {
   open(resume: { keepUpToStep: number } | null): void {
     if (resume === null || !existsSync(this.path)) {
       writeFileSync(this.path, `${METRIC_COLUMNS.join(",")}\n`);
+      this.fd = openSync(this.path, "a");
       return;
     }
     const lines = readFileSync(this.path, "utf8").split("\n");
@@ -61,9 +65,17 @@ export class MetricsCsv {
     const temporary = `${this.path}.tmp`;
     writeFileSync(temporary, `${kept.join("\n")}\n`);
     renameSync(temporary, this.path);
+    this.fd = openSync(this.path, "a");
   }
 
+  /** Writes one row (one write call: once it returns, the row survives the process being killed). */
   append(row: MetricsRow): void {
-    appendFileSync(this.path, `${METRIC_COLUMNS.map((name) => formatCell(row[name])).join(",")}\n`);
+    if (this.fd === null) throw new Error(`${this.path}: call open() before append()`);
+    writeSync(this.fd, `${METRIC_COLUMNS.map((name) => formatCell(row[name])).join(",")}\n`);
+  }
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
   }
 }

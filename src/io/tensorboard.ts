@@ -8,7 +8,7 @@
  * The encoding (`encodeScalarEvent`, `frameRecord`) is browser-safe; `TensorBoardWriter` appends to a
  * file with Node's fs.
  */
-import { appendFileSync, mkdirSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 
@@ -48,19 +48,35 @@ export function frameRecord(data: Uint8Array): Uint8Array {
   return out;
 }
 
-/** A minimal protobuf writer for the few field types an Event needs. */
+/** A minimal protobuf writer for the few field types an Event needs (bytes grow in place). */
 class ProtoWriter {
-  private readonly bytes: number[] = [];
+  private bytes = new Uint8Array(64);
+  private view = new DataView(this.bytes.buffer);
+  private length = 0;
 
-  private varint(value: number | bigint): void {
-    let v = BigInt(value);
-    if (v < 0n) v += 1n << 64n; // int64 negatives are ten-byte two's complement
-    do {
-      let byte = Number(v & 0x7fn);
-      v >>= 7n;
-      if (v > 0n) byte |= 0x80;
-      this.bytes.push(byte);
-    } while (v > 0n);
+  private reserve(extra: number): void {
+    if (this.length + extra <= this.bytes.length) return;
+    const grown = new Uint8Array(Math.max(2 * this.bytes.length, this.length + extra));
+    grown.set(this.bytes.subarray(0, this.length));
+    this.bytes = grown;
+    this.view = new DataView(grown.buffer);
+  }
+
+  private varint(value: number): void {
+    this.reserve(10);
+    if (value < 0) {
+      // int64 negatives are ten-byte two's complement.
+      let v = BigInt.asUintN(64, BigInt(value));
+      for (let k = 0; k < 10; k++, v >>= 7n)
+        this.bytes[this.length++] = Number(v & 0x7fn) | (k < 9 ? 0x80 : 0);
+      return;
+    }
+    let v = value;
+    while (v >= 0x80) {
+      this.bytes[this.length++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
+    this.bytes[this.length++] = v;
   }
 
   private tag(field: number, wireType: number): void {
@@ -69,17 +85,17 @@ class ProtoWriter {
 
   double(field: number, value: number): this {
     this.tag(field, 1);
-    const buffer = new DataView(new ArrayBuffer(8));
-    buffer.setFloat64(0, value, true);
-    for (let i = 0; i < 8; i++) this.bytes.push(buffer.getUint8(i));
+    this.reserve(8);
+    this.view.setFloat64(this.length, value, true);
+    this.length += 8;
     return this;
   }
 
   float(field: number, value: number): this {
     this.tag(field, 5);
-    const buffer = new DataView(new ArrayBuffer(4));
-    buffer.setFloat32(0, value, true);
-    for (let i = 0; i < 4; i++) this.bytes.push(buffer.getUint8(i));
+    this.reserve(4);
+    this.view.setFloat32(this.length, value, true);
+    this.length += 4;
     return this;
   }
 
@@ -92,17 +108,30 @@ class ProtoWriter {
   bytesField(field: number, value: Uint8Array): this {
     this.tag(field, 2);
     this.varint(value.length);
-    for (const b of value) this.bytes.push(b);
+    this.reserve(value.length);
+    this.bytes.set(value, this.length);
+    this.length += value.length;
     return this;
   }
 
   string(field: number, value: string): this {
-    return this.bytesField(field, new TextEncoder().encode(value));
+    return this.bytesField(field, utf8(value));
   }
 
   finish(): Uint8Array {
-    return Uint8Array.from(this.bytes);
+    return this.bytes.slice(0, this.length);
   }
+}
+
+/** UTF-8 bytes of a tag, cached: the same few tags are written every update. */
+const utf8Cache = new Map<string, Uint8Array>();
+function utf8(text: string): Uint8Array {
+  let bytes = utf8Cache.get(text);
+  if (bytes === undefined) {
+    bytes = new TextEncoder().encode(text);
+    if (utf8Cache.size < 1024) utf8Cache.set(text, bytes);
+  }
+  return bytes;
 }
 
 // Field numbers from tensorflow/core/util/event.proto and summary.proto.
@@ -131,16 +160,21 @@ export function encodeScalarEvent(tag: string, value: number, step: number, wall
     .finish();
 }
 
-/** Appends scalars to one event file in `logDir`; TensorBoard reads it while it grows. */
+/**
+ * Appends scalars to one event file in `logDir`; TensorBoard reads it while it grows. The file
+ * stays open until `close()` (each flush is one write, in the OS's hands even if the process dies).
+ */
 export class TensorBoardWriter {
   readonly path: string;
   private pending: Uint8Array[] = [];
+  private fd: number | null;
 
   constructor(logDir: string) {
     mkdirSync(logDir, { recursive: true });
     const now = Date.now() / 1000;
     this.path = join(logDir, `events.out.tfevents.${Math.floor(now)}.${hostname()}`);
-    appendFileSync(this.path, frameRecord(encodeFileVersionEvent(now)));
+    this.fd = openSync(this.path, "a");
+    writeSync(this.fd, frameRecord(encodeFileVersionEvent(now)));
   }
 
   addScalar(tag: string, value: number, step: number, wallTimeS = Date.now() / 1000): void {
@@ -158,11 +192,15 @@ export class TensorBoardWriter {
       joined.set(record, offset);
       offset += record.length;
     }
-    appendFileSync(this.path, joined);
+    if (this.fd === null) throw new Error(`${this.path}: the TensorBoard writer is closed`);
+    writeSync(this.fd, joined);
     this.pending = [];
   }
 
   close(): void {
+    if (this.fd === null) return;
     this.flush();
+    closeSync(this.fd);
+    this.fd = null;
   }
 }

@@ -32,7 +32,6 @@ import {
   Tensor,
   tidy,
 } from "../nn/index.js";
-import { tanhFloat32 } from "../nn/ops/elementwise.js";
 import type { ObsArray } from "./buffer.js";
 import type { PolicyConfig } from "./config.js";
 
@@ -88,21 +87,21 @@ function natureCnn(obsShape: readonly number[], rng: Rng): { network: Sequential
   return { network, width: 512 };
 }
 
+/** One Linear layer of a graph-free forward pass, with the activation that follows it (if any). */
+interface GraphFreeLayer {
+  linear: Linear;
+  activation: "tanh" | "relu" | null;
+}
+
 /**
  * The forward pass of a Sequential MLP without the autograd graph, for rollouts: each Linear is one
- * call of the backend's GEMM into rows preallocated from the backend, the activation is applied in
- * place. Acting runs once per vector step, so this path allocates nothing and skips the tensor
- * bookkeeping that training needs; `evaluateActions` (training) runs the same layers as tensor ops,
- * and a test checks that both give the same numbers.
+ * call of the backend's GEMM (bias fused) into rows preallocated from the backend, and the
+ * activation is the backend's kernel, applied in place. Acting runs once per vector step, so this
+ * path allocates nothing and skips the tensor bookkeeping that training needs; `evaluateActions`
+ * (training) runs the same layers as tensor ops, and a test checks that both give the same numbers.
  */
-/** A local binding: calls through a module namespace can cost a getter each under some loaders. */
-const tanhInPlace = (x: Float32Array, n: number): void => {
-  const tanh = tanhFloat32;
-  for (let i = 0; i < n; i++) x[i] = tanh(x[i]);
-};
-
 class GraphFreeMlp {
-  private readonly layers: (Linear | Tanh | ReLU)[];
+  private readonly layers: GraphFreeLayer[] = [];
   private readonly outputs: Float32Array[] = [];
   private input: Float32Array = new Float32Array(0);
   private capacity = 0;
@@ -111,7 +110,15 @@ class GraphFreeMlp {
     network: Sequential,
     readonly inputSize: number,
   ) {
-    this.layers = network.layers as (Linear | Tanh | ReLU)[];
+    for (const layer of network.layers) {
+      if (layer instanceof Linear) this.layers.push({ linear: layer, activation: null });
+      else {
+        const last = this.layers[this.layers.length - 1];
+        if (last === undefined || last.activation !== null)
+          throw new Error("GraphFreeMlp: an activation must follow a Linear layer");
+        last.activation = layer instanceof Tanh ? "tanh" : "relu";
+      }
+    }
   }
 
   private allocate(rows: number): void {
@@ -119,8 +126,7 @@ class GraphFreeMlp {
     this.capacity = rows;
     this.input = backend.alloc(rows * this.inputSize);
     this.outputs.length = 0;
-    for (const layer of this.layers)
-      if (layer instanceof Linear) this.outputs.push(backend.alloc(rows * layer.outFeatures));
+    for (const { linear } of this.layers) this.outputs.push(backend.alloc(rows * linear.outFeatures));
   }
 
   /** The rows the next `run` reads: write `rows * inputSize` values here. */
@@ -134,23 +140,15 @@ class GraphFreeMlp {
     const backend = getBackend();
     let x = this.input;
     let width = this.inputSize;
-    let k = 0;
-    for (const layer of this.layers) {
-      if (layer instanceof Linear) {
-        const y = this.outputs[k++];
-        const out = layer.outFeatures;
-        backend.gemm(false, true, rows, out, width, x, layer.weight.data, y, false);
-        const bias = layer.bias?.data;
-        if (bias !== undefined) {
-          for (let r = 0; r < rows; r++) for (let j = 0; j < out; j++) y[r * out + j] += bias[j];
-        }
-        x = y;
-        width = out;
-      } else if (layer instanceof Tanh) {
-        tanhInPlace(x, rows * width);
-      } else {
-        for (let i = 0; i < rows * width; i++) if (x[i] < 0) x[i] = 0;
-      }
+    for (let k = 0; k < this.layers.length; k++) {
+      const { linear, activation } = this.layers[k];
+      const out = linear.outFeatures;
+      // Exactly `rows` rows: the kernels work on the whole of the arrays they are given.
+      const y = this.outputs[k].subarray(0, rows * out);
+      backend.gemm(false, true, rows, out, width, x, linear.weight.data, y, false, linear.bias?.data ?? null);
+      if (activation !== null) backend.activation(activation, y, y);
+      x = y;
+      width = out;
     }
     return x;
   }
