@@ -126,6 +126,8 @@ describe("ppo-ts train", () => {
     for (const name of METRIC_COLUMNS.slice(2)) expect(eventText).toContain(name);
     expect(checkpointStep(runA)).toBe(1280);
     expect(existsSync(join(runA, "checkpoint", "model.safetensors"))).toBe(true);
+    const png = readFileSync(join(runA, "plot.png"));
+    expect(png.subarray(1, 4).toString("latin1")).toBe("PNG");
   });
 
   it("gives an identical metrics.csv for the same seed and config (time columns aside)", async () => {
@@ -266,6 +268,26 @@ describe("ppo-ts eval", () => {
 });
 
 describe("ppo-ts play and plot", () => {
+  it("plays in the terminal: frames of truecolor half blocks", async () => {
+    const written: string[] = [];
+    const write = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    let code: number;
+    try {
+      code = (await cli("play", "--run", runA)).code;
+    } finally {
+      write.mockRestore();
+    }
+    expect(code).toBe(0);
+    const frames = written.filter((text) => text.startsWith("\x1b[H"));
+    expect(frames.length).toBeGreaterThan(5);
+    // CartPole's white background as 24-bit foreground and background colours of half blocks.
+    expect(frames[0]).toContain("\x1b[38;2;255;255;255m\x1b[48;2;255;255;255m\u2580");
+    expect(written.join("")).toMatch(/episode 1: return \d+\.00, \d+ steps/);
+  });
+
   it("plays into a GIF with --video, and plots runs", async () => {
     const video = join(root, "play.gif");
     const played = await cli("play", "--run", runA, "--video", video);

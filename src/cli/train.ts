@@ -5,13 +5,14 @@
  *   runs/NAME/metrics.csv          one row per update (global_step, wall_time_s, CleanRL's scalars)
  *   runs/NAME/events.out.tfevents.* TensorBoard scalars (the same names)
  *   runs/NAME/checkpoint/          model.safetensors + state.json, replaced atomically
+ *   runs/NAME/plot.png             episodic return, losses, entropy and approx KL (`ppo-ts plot`)
  *
  * A checkpoint is written every `checkpointSeconds`, at the end, and on Ctrl-C (SIGINT/SIGTERM),
  * after which the command exits cleanly. `--resume` continues a run from its last checkpoint with
  * the same step counter, cutting metrics.csv back to that step.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { basename, extname, join } from "node:path";
+import { extname, join } from "node:path";
 import type { Command } from "commander";
 import {
   CONFIG_FILE,
@@ -26,6 +27,7 @@ import { evaluatePolicy } from "../ppo/evaluate.js";
 import { type PPOConfig, type PPOConfigOverrides, resolveConfig } from "../ppo/index.js";
 import { type IterationMetrics, PPOTrainer } from "../ppo/trainer.js";
 import { integerFlag, numberFlag } from "./flags.js";
+import { RUN_PLOT_FILE, writePlot } from "./plot.js";
 
 export interface TrainOptions {
   /** Overrides in increasing priority (a config file's, then the flags'). */
@@ -226,6 +228,7 @@ export async function runTraining(options: TrainOptions): Promise<TrainSummary> 
   }
 
   const wallTimeS = previousWallTime + elapsed();
+  await writePlot([runDir], join(runDir, RUN_PLOT_FILE));
   let evalResult: TrainSummary["eval"] = null;
   if (!interrupted && config.evalEpisodes > 0) {
     const result = await evaluatePolicy(trainer.policy, {
@@ -279,7 +282,7 @@ function printSummary(s: TrainSummary, config: PPOConfig, threshold: number | un
     );
   }
   lines.push(
-    `  run directory: ${s.runDir} (${basename(s.runDir)}: config.json, metrics.csv, checkpoint/, TensorBoard events)`,
+    `  run directory: ${s.runDir} (config.json, metrics.csv, TensorBoard events, checkpoint/, ${RUN_PLOT_FILE})`,
   );
   console.log(lines.join("\n"));
 }
