@@ -13,10 +13,10 @@ const OBS = 3;
 const ACTIONS = 2;
 const N = 8;
 
-function smallPolicy(continuous: boolean, seed = 0): ActorCritic {
+function smallPolicy(continuous: boolean, seed = 0, sharedTrunk = false): ActorCritic {
   return new ActorCritic(
     { obsShape: [OBS], actionSize: ACTIONS, continuous },
-    { ...DEFAULT_CONFIG.policy, hiddenSizes: [5, 4] },
+    { ...DEFAULT_CONFIG.policy, hiddenSizes: [5, 4], sharedTrunk },
     npRandom(seed),
   );
 }
@@ -200,9 +200,15 @@ describe("ActorCritic", () => {
     expect(Array.from(smallPolicy(true).actor_logstd?.data ?? [])).toEqual([0, 0]);
   });
 
-  for (const continuous of [false, true]) {
-    it(`acts graph-free with the log-probs and values evaluateActions gives (${continuous ? "continuous" : "discrete"})`, () => {
-      const policy = smallPolicy(continuous, 3);
+  for (const [continuous, sharedTrunk] of [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ]) {
+    const kind = `${continuous ? "continuous" : "discrete"}, ${sharedTrunk ? "shared trunk (tensor ops)" : "separate MLPs (graph-free)"}`;
+    it(`acts with the log-probs and values evaluateActions gives (${kind})`, () => {
+      const policy = smallPolicy(continuous, 3, sharedTrunk);
       const rng = npRandom(5);
       const buffer = new RolloutBuffer(1, 16, OBS, policy.actionDim);
       for (let i = 0; i < buffer.obs.length; i++) buffer.obs[i] = rng.random() * 4 - 2;
