@@ -11,7 +11,7 @@
  * after which the command exits cleanly. `--resume` continues a run from its last checkpoint with
  * the same step counter, cutting metrics.csv back to that step.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { extname, join } from "node:path";
 import type { Command } from "commander";
 import {
@@ -20,6 +20,7 @@ import {
   readRunConfig,
   resumeTrainer,
   saveTrainerCheckpoint,
+  writeFileAtomic,
 } from "../io/checkpoint.js";
 import { METRIC_COLUMNS, MetricsCsv, type MetricsRow } from "../io/metrics.js";
 import { TensorBoardWriter } from "../io/tensorboard.js";
@@ -130,7 +131,7 @@ export async function runTraining(options: TrainOptions): Promise<TrainSummary> 
     }
   }
   mkdirSync(runDir, { recursive: true });
-  writeFileSync(join(runDir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
+  writeFileAtomic(join(runDir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
 
   const trainer = new PPOTrainer(config);
   let previousWallTime = 0;
