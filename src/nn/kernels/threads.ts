@@ -1,121 +1,146 @@
 /**
  * Node worker threads for the WebAssembly kernels: each worker instantiates the same compiled module
- * over the same shared memory, so a kernel split by rows or by images runs on every core without
- * copying. Node only (worker_threads); the core modules never import this file.
+ * over the same shared memory, so a kernel cut into tasks (rows, columns or images of a GEMM, ranges
+ * of Adam) runs on every core without copying. Node only (worker_threads); the core modules never
+ * import this file.
  *
  *   const backend = getBackend();
  *   if (backend instanceof WasmBackend) await startKernelThreads(backend);
  *
- * Calls reach a worker through a small shared control block: the calling thread writes the kernel
- * and its arguments, bumps the request number and wakes the worker; the worker runs the call and
- * publishes the same number as done. Both sides spin briefly before sleeping, since the calls of a
- * training step come back to back.
+ * A call's tasks are claimed one at a time, by the calling thread and by every worker, through one
+ * atomic word in a small shared control block, so that a thread the system runs late (other
+ * processes on the machine) leaves its share to the others instead of holding up the call. Workers
+ * spin briefly before sleeping, since the calls of a training step come back to back.
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import type { KernelCall, KernelThreadPool, WasmBackend } from "./wasm.js";
+import type { KernelThreadPool, WasmBackend } from "./wasm.js";
 
-const KERNELS = ["gemm", "adam"] as const;
-/** Per worker: 256 bytes = 8 Int32 slots then up to 16 Float64 arguments. */
-const BLOCK_BYTES = 256;
-const REQUEST = 0;
-const DONE = 1;
-const KERNEL = 2;
-const ARG_COUNT = 3;
-const FAILED = 4;
-const ARGS_OFFSET = 32;
-const MAX_ARGS = 16;
+// The control block, in Int32 slots.
+/** Bumped to wake the workers for a call; STOP ends them. */
+const GENERATION = 0;
+/**
+ * The claim word: count << 16 | next. A thread claims task `next` by a compare-exchange to next + 1
+ * while next < count; the word holds all a claim needs, so a worker waking late for an earlier call
+ * can only claim tasks of the current one.
+ */
+const CLAIM = 1;
+/** Tasks done in the current call. */
+const FINISHED = 2;
+const FAILED = 3;
+const FIRST = 4;
+const STRIDE = 5;
+/** Then each worker's scratch address. */
+const SCRATCH = 6;
 const STOP = -1;
+const MAX_TASKS = 0xffff;
 /** Polls before sleeping (a few tens of microseconds). */
 const SPINS = 20000;
+
+/** Claims the next task of the call in `control`, or returns -1 when none is left. */
+function claim(control: Int32Array): number {
+  for (;;) {
+    const word = Atomics.load(control, CLAIM);
+    const next = word & MAX_TASKS;
+    if (next >= word >>> 16) return -1;
+    if (Atomics.compareExchange(control, CLAIM, word, word + 1) === word) return next;
+  }
+}
+
+/** Counts a task done, waking the calling thread when it was the last. */
+function finish(control: Int32Array): void {
+  const finished = Atomics.add(control, FINISHED, 1) + 1;
+  if (finished === Atomics.load(control, CLAIM) >>> 16) Atomics.notify(control, FINISHED);
+}
 
 // The worker's program, run with `eval` so that it needs no file beside this module (the same under
 // tsx, vitest and dist).
 const workerSource = `
 const { workerData, parentPort } = require("node:worker_threads");
-const { module, memory, control, index } = workerData;
-const instance = new WebAssembly.Instance(module, { env: { memory } });
-const kernels = ${JSON.stringify(KERNELS)}.map((name) => instance.exports[name]);
-const ints = new Int32Array(control, index * ${BLOCK_BYTES}, ${BLOCK_BYTES / 4});
-const args = new Float64Array(control, index * ${BLOCK_BYTES} + ${ARGS_OFFSET}, ${MAX_ARGS});
+const { module, memory, controlBuffer, index } = workerData;
+const { runTask } = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const control = new Int32Array(controlBuffer);
+const claim = ${claim.toString()};
+const finish = ${finish.toString()};
+const [GENERATION, FAILED, FIRST, STRIDE, SCRATCH, STOP, SPINS] =
+  [${GENERATION}, ${FAILED}, ${FIRST}, ${STRIDE}, ${SCRATCH}, ${STOP}, ${SPINS}];
+const [CLAIM, FINISHED, MAX_TASKS] = [${CLAIM}, ${FINISHED}, ${MAX_TASKS}];
 parentPort.postMessage("ready");
 let seen = 0;
 for (;;) {
   let spins = 0;
-  while (Atomics.load(ints, ${REQUEST}) === seen) {
-    if (++spins > ${SPINS}) Atomics.wait(ints, ${REQUEST}, seen);
+  while (Atomics.load(control, GENERATION) === seen) {
+    if (++spins > SPINS) Atomics.wait(control, GENERATION, seen);
   }
-  seen = Atomics.load(ints, ${REQUEST});
-  if (seen === ${STOP}) break;
-  try {
-    const a = args;
-    kernels[ints[${KERNEL}]](a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12]);
-  } catch (error) {
-    ints[${FAILED}] = 1;
-    parentPort.postMessage(String(error));
+  seen = Atomics.load(control, GENERATION);
+  if (seen === STOP) break;
+  for (let t = claim(control); t >= 0; t = claim(control)) {
+    try {
+      runTask(control[FIRST] + t * control[STRIDE], control[SCRATCH + index]);
+    } catch (error) {
+      control[FAILED] = 1;
+      parentPort.postMessage(String(error));
+    }
+    finish(control);
   }
-  Atomics.store(ints, ${DONE}, seen);
-  Atomics.notify(ints, ${DONE});
 }
 `;
 
 class NodeKernelThreads implements KernelThreadPool {
   readonly workers: number;
   private readonly threads: Worker[];
-  private readonly ints: Int32Array[];
-  private readonly args: Float64Array[];
-  private request = 0;
+  private readonly control: Int32Array;
   private lastError = "";
 
-  constructor(threads: Worker[], control: SharedArrayBuffer) {
+  constructor(threads: Worker[], control: Int32Array) {
     this.threads = threads;
     this.workers = threads.length;
-    this.ints = threads.map((_, i) => new Int32Array(control, i * BLOCK_BYTES, BLOCK_BYTES / 4));
-    this.args = threads.map((_, i) => new Float64Array(control, i * BLOCK_BYTES + ARGS_OFFSET, MAX_ARGS));
+    this.control = control;
     for (const worker of threads) worker.on("message", (message) => (this.lastError = String(message)));
   }
 
-  run(calls: readonly KernelCall[], local: () => void): void {
-    if (calls.length > this.workers) throw new Error(`${calls.length} calls for ${this.workers} workers`);
-    const request = ++this.request;
-    for (let i = 0; i < calls.length; i++) {
-      const { kernel, args } = calls[i];
-      const ints = this.ints[i];
-      ints[KERNEL] = KERNELS.indexOf(kernel);
-      ints[ARG_COUNT] = args.length;
-      this.args[i].set(args);
-      Atomics.store(ints, REQUEST, request);
-      Atomics.notify(ints, REQUEST);
+  run(
+    first: number,
+    stride: number,
+    count: number,
+    scratches: readonly number[],
+    runTask: (descriptor: number, scratch: number) => void,
+  ): void {
+    if (count > MAX_TASKS) throw new Error(`${count} tasks, at most ${MAX_TASKS}`);
+    const control = this.control;
+    control[FIRST] = first;
+    control[STRIDE] = stride;
+    for (let w = 0; w < this.workers; w++) control[SCRATCH + w] = scratches[w + 1];
+    Atomics.store(control, FINISHED, 0);
+    Atomics.store(control, CLAIM, count << 16);
+    Atomics.add(control, GENERATION, 1);
+    Atomics.notify(control, GENERATION);
+    for (let t = claim(control); t >= 0; t = claim(control)) {
+      runTask(first + t * stride, scratches[0]);
+      finish(control);
     }
-    local();
-    let failed = false;
-    for (let i = 0; i < calls.length; i++) {
-      const ints = this.ints[i];
-      let spins = 0;
-      for (;;) {
-        const done = Atomics.load(ints, DONE);
-        if (done === request) break;
-        if (++spins > SPINS) Atomics.wait(ints, DONE, done);
-      }
-      if (ints[FAILED] !== 0) {
-        ints[FAILED] = 0;
-        failed = true;
-      }
+    // Wait for the tasks the workers claimed.
+    let spins = 0;
+    for (;;) {
+      const finished = Atomics.load(control, FINISHED);
+      if (finished === count) break;
+      if (++spins > SPINS) Atomics.wait(control, FINISHED, finished);
     }
-    if (failed) throw new Error(`a kernel thread failed: ${this.lastError}`);
+    if (control[FAILED] !== 0) {
+      control[FAILED] = 0;
+      throw new Error(`a kernel thread failed: ${this.lastError}`);
+    }
   }
 
   async close(): Promise<void> {
-    await Promise.all(
-      this.threads.map((worker, i) => {
-        // Referenced again, so that the process waits for the exit it awaits.
-        worker.ref();
-        const exited = new Promise((resolve) => worker.once("exit", resolve));
-        Atomics.store(this.ints[i], REQUEST, STOP);
-        Atomics.notify(this.ints[i], REQUEST);
-        return exited;
-      }),
-    );
+    const exits = this.threads.map((worker) => {
+      // Referenced again, so that the process waits for the exit it awaits.
+      worker.ref();
+      return new Promise((resolve) => worker.once("exit", resolve));
+    });
+    Atomics.store(this.control, GENERATION, STOP);
+    Atomics.notify(this.control, GENERATION);
+    await Promise.all(exits);
   }
 }
 
@@ -131,12 +156,12 @@ export async function startKernelThreads(
   const share = backend.share();
   if (share === null) throw new Error("kernel threads need the WebAssembly backend over a shared memory");
   const workerCount = Math.max(0, Math.floor(threads) - 1);
-  const control = new SharedArrayBuffer(Math.max(1, workerCount) * BLOCK_BYTES);
+  const controlBuffer = new SharedArrayBuffer((SCRATCH + workerCount) * 4);
   const workers = await Promise.all(
     Array.from({ length: workerCount }, (_, index) => {
       const worker = new Worker(workerSource, {
         eval: true,
-        workerData: { module: share.module, memory: share.memory, control, index },
+        workerData: { module: share.module, memory: share.memory, controlBuffer, index },
       });
       return new Promise<Worker>((resolve, reject) => {
         worker.once("message", () => {
@@ -148,7 +173,7 @@ export async function startKernelThreads(
       });
     }),
   );
-  const pool = new NodeKernelThreads(workers, control);
+  const pool = new NodeKernelThreads(workers, new Int32Array(controlBuffer));
   await stopKernelThreads(backend);
   backend.setThreadPool(workerCount > 0 ? pool : null);
   return pool;

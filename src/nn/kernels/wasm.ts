@@ -29,26 +29,35 @@ const KC = 256;
 const MC = 96;
 const NC = 1024;
 
-// GEMM descriptor slots (assembly/gemm.ts D_*).
+// Task descriptors (assembly/index.ts, gemm.ts D_*, adam.ts D_*): slot 0 is the kind.
+const KIND_GEMM = 0;
+const KIND_ADAM = 1;
 const STRIDED = 0;
 const TABLE = 1;
-const D_M = 0;
-const D_N = 1;
-const D_K = 2;
-const D_A = 3;
-const D_B = 8;
-const D_C = 13;
-const D_ACCUMULATE = 18;
-const D_ROW_BIAS = 19;
-const D_COL_BIAS = 20;
-const D_PACK_A = 21;
-const D_PACK_B = 22;
-const D_TILE = 23;
-const DESCRIPTOR_SLOTS = 24;
+const D_M = 1;
+const D_N = 2;
+const D_K = 3;
+const D_A = 4;
+const D_B = 9;
+const D_C = 14;
+const D_ACCUMULATE = 19;
+const D_ROW_BIAS = 20;
+const D_COL_BIAS = 21;
+/** A descriptor's bytes (22 slots), rounded up to a cache line. */
+const DESCRIPTOR_BYTES = 128;
+/** A thread's GEMM scratch (assembly/gemm.ts): packed A, packed B, a tile and its transpose. */
+const SCRATCH_BYTES = (MC * KC + KC * NC + 2 * MR * NR) * 4;
 
 /** Kernels below this many flops run on the calling thread: waking a worker costs more. */
 const PARALLEL_MIN_FLOPS = 1 << 22;
-/** Adam over fewer floats than this runs on the calling thread. */
+/**
+ * A parallel kernel is cut into tasks that threads claim one at a time, so that a thread the system
+ * runs late (other processes, a slower core) leaves its share to the others instead of holding up
+ * the call: a few tasks per thread, none under this many flops.
+ */
+const MIN_TASK_FLOPS = 1 << 21;
+const TASKS_PER_THREAD = 4;
+/** Adam over fewer floats than this runs on the calling thread; tasks have at least this many. */
 const PARALLEL_MIN_ADAM = 1 << 16;
 /** Allocations start here, leaving address 0 as "none". */
 const HEAP_BASE = 1024;
@@ -57,24 +66,8 @@ const PAGE = 65536;
 const MAX_PAGES = 65536;
 
 export interface WasmExports {
-  gemm(descriptor: number): void;
-  adam(
-    param: number,
-    grad: number,
-    m: number,
-    v: number,
-    n: number,
-    beta1: number,
-    oneMinusBeta1: number,
-    beta2: number,
-    oneMinusBeta2: number,
-    eps: number,
-    weightDecay: number,
-    stepSize: number,
-    sqrtBiasCorrection2: number,
-  ): void;
+  runTask(descriptor: number, scratch: number): void;
   biasGrad(gradOutput: number, gradBias: number, batch: number, channels: number, positions: number): void;
-  addInto(dst: number, src: number, n: number): void;
   tanh(x: number, y: number, n: number): void;
   tanhBackward(y: number, gradY: number, gradX: number, n: number): void;
   relu(x: number, y: number, n: number): void;
@@ -84,18 +77,22 @@ export interface WasmExports {
   scale(x: number, n: number, factor: number): void;
 }
 
-/** One call of a kernel export, as a worker runs it. */
-export interface KernelCall {
-  kernel: "gemm" | "adam";
-  args: number[];
-}
-
-/** Threads that run kernel calls over the same shared memory (see ./threads.ts). */
+/** Threads that run a kernel's tasks over the same shared memory (see ./threads.ts). */
 export interface KernelThreadPool {
   /** Worker threads, not counting the calling thread. */
   readonly workers: number;
-  /** Runs calls[i] on worker i while `local` runs on the calling thread; returns when all are done. */
-  run(calls: readonly KernelCall[], local: () => void): void;
+  /**
+   * Runs tasks 0..count-1, task t being the kernels' `runTask(first + t * stride, scratch)`, claimed
+   * one at a time by the calling thread (through `runTask`, with scratches[0]) and the workers
+   * (worker w with scratches[w + 1]); returns when all are done.
+   */
+  run(
+    first: number,
+    stride: number,
+    count: number,
+    scratches: readonly number[],
+    runTask: (descriptor: number, scratch: number) => void,
+  ): void;
   /** Stops the workers. */
   close(): Promise<void>;
 }
@@ -104,16 +101,6 @@ export interface KernelThreadPool {
 export interface WasmModuleShare {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
-}
-
-interface Workspace {
-  descriptor: number;
-  packA: number;
-  packB: number;
-  tile: number;
-  /** A private copy of a gradient, for splits along the GEMM's depth. */
-  partial: number;
-  partialLength: number;
 }
 
 interface ConvTables {
@@ -143,7 +130,12 @@ export class WasmBackend implements KernelBackend {
   private readonly freeBlocks = new Map<number, number[]>();
   /** Live allocations: address -> byte size. */
   private readonly live = new Map<number, number>();
-  private readonly workspaces: Workspace[] = [];
+  /** GEMM scratch per thread: the calling thread's first, then each worker's. */
+  private readonly scratches: number[] = [];
+  /** Descriptors of the current GEMM's tasks, DESCRIPTOR_BYTES apart, and the counter they are claimed by. */
+  private tasks = 0;
+  private taskCapacity = 0;
+
   private readonly convTables = new Map<string, ConvTables>();
   /** Scratch for operands that live outside the memory. */
   private scratch = 0;
@@ -164,7 +156,8 @@ export class WasmBackend implements KernelBackend {
     this.f32 = new Float32Array(memory.buffer);
     this.i32 = new Int32Array(memory.buffer);
     this.buffers.add(memory.buffer);
-    this.workspaces.push(this.newWorkspace());
+    this.scratches.push(this.allocBytes(SCRATCH_BYTES));
+    this.reserveTasks(1);
   }
 
   /** The module and memory a worker thread instantiates; null where the memory is not shared. */
@@ -176,8 +169,9 @@ export class WasmBackend implements KernelBackend {
   setThreadPool(pool: KernelThreadPool | null): void {
     if (pool !== null && !this.shared) throw new Error("kernel threads need a shared WebAssembly memory");
     this.pool = pool;
-    while (pool !== null && this.workspaces.length < pool.workers + 1)
-      this.workspaces.push(this.newWorkspace());
+    const workers = pool?.workers ?? 0;
+    while (this.scratches.length < workers + 1) this.scratches.push(this.allocBytes(SCRATCH_BYTES));
+    this.reserveTasks(TASKS_PER_THREAD * (workers + 1));
   }
 
   /** The pool large kernels are split over, or null. */
@@ -228,20 +222,18 @@ export class WasmBackend implements KernelBackend {
     const pb = this.input(b, k * n);
     const pBias = bias === null ? 0 : this.input(bias, n);
     const pc = this.output(c, m * n, accumulate);
-    const threads = this.threadsFor(2 * m * n * k);
-    const descriptors: number[] = [];
-    // Split C between threads along its longer side, in whole register tiles.
+    // Tasks split C along its longer side, in whole register tiles.
     const alongN = n >= m;
-    const parts = splitRange(alongN ? n : m, threads, alongN ? NR : MR);
+    const parts = splitRange(alongN ? n : m, this.taskCount(2 * m * n * k), alongN ? NR : MR);
     for (let t = 0; t < parts.length - 1; t++) {
       const lo = parts[t];
       const hi = parts[t + 1];
-      const d = this.workspaces[t].descriptor;
+      const d = this.task(t);
       const rows = alongN ? m : hi - lo;
       const cols = alongN ? hi - lo : n;
       const i0 = alongN ? 0 : lo;
       const j0 = alongN ? lo : 0;
-      this.describe(d, rows, cols, k, accumulate, 0, pBias === 0 ? 0 : pBias + j0 * 4, this.workspaces[t]);
+      this.describe(d, rows, cols, k, accumulate, 0, pBias === 0 ? 0 : pBias + j0 * 4);
       const aRowStride = transA ? 1 : k;
       const aColStride = transA ? m : 1;
       const bRowStride = transB ? 1 : n;
@@ -249,9 +241,8 @@ export class WasmBackend implements KernelBackend {
       this.operand(d + D_A * 4, STRIDED, pa + i0 * aRowStride * 4, aRowStride, aColStride);
       this.operand(d + D_B * 4, STRIDED, pb + j0 * bColStride * 4, bRowStride, bColStride);
       this.operand(d + D_C * 4, STRIDED, pc + (i0 * n + j0) * 4, n, 1);
-      descriptors.push(d);
     }
-    this.runGemms(descriptors);
+    this.runTasks(parts.length - 1);
     this.finishOutput(c, pc, m * n);
   }
 
@@ -314,19 +305,18 @@ export class WasmBackend implements KernelBackend {
     const pW = this.input(weight, shape.outChannels * patch);
     const pBias = bias === null ? 0 : this.input(bias, shape.outChannels);
     const pOut = this.output(output, outputLength, false);
-    const images = splitRange(shape.batch, this.threadsFor(2 * outputLength * patch), 1);
-    const descriptors: number[] = [];
+    // Tasks take whole images.
+    const images = splitRange(shape.batch, this.taskCount(2 * outputLength * patch), 1);
     for (let t = 0; t < images.length - 1; t++) {
       const first = images[t] * positions * 4;
       const columns = (images[t + 1] - images[t]) * positions;
-      const d = this.workspaces[t].descriptor;
-      this.describe(d, shape.outChannels, columns, patch, false, pBias, 0, this.workspaces[t]);
+      const d = this.task(t);
+      this.describe(d, shape.outChannels, columns, patch, false, pBias, 0);
       this.operand(d + D_A * 4, STRIDED, pW, patch, 1);
       this.operand(d + D_B * 4, TABLE, pIn, tables.patchOffsets, tables.windowOffsets + first);
       this.operand(d + D_C * 4, TABLE, pOut, tables.channelOffsets, tables.outputOffsets + first);
-      descriptors.push(d);
     }
-    this.runGemms(descriptors);
+    this.runTasks(images.length - 1);
     this.finishOutput(output, pOut, outputLength);
   }
 
@@ -346,9 +336,7 @@ export class WasmBackend implements KernelBackend {
     const outputLength = shape.batch * shape.outChannels * positions;
     const weightLength = shape.outChannels * patch;
     const tables = this.tables(shape, positions);
-    const threads = this.threadsFor(2 * outputLength * patch);
-    // Workers beyond the first thread sum their images' weight gradient into private copies.
-    for (let t = 1; t < threads; t++) this.ensurePartial(this.workspaces[t], weightLength);
+    const tasks = this.taskCount(2 * outputLength * patch);
     this.beginCall(
       input.length +
         weight.length +
@@ -362,24 +350,19 @@ export class WasmBackend implements KernelBackend {
     const pGradOut = this.input(gradOutput, outputLength);
     const pGradIn = gradInput === null ? 0 : this.output(gradInput, inputLength, true);
     const pGradW = this.output(gradWeight, weightLength, true);
-    const images = splitRange(shape.batch, threads, 1);
 
-    // dW (outC x patch) += dOut (outC x images*positions) im2col(input)^T.
-    const descriptors: number[] = [];
-    for (let t = 0; t < images.length - 1; t++) {
-      const first = images[t] * positions * 4;
-      const depth = (images[t + 1] - images[t]) * positions;
-      const w = this.workspaces[t];
-      const d = w.descriptor;
-      this.describe(d, shape.outChannels, patch, depth, t === 0, 0, 0, w);
-      this.operand(d + D_A * 4, TABLE, pGradOut, tables.channelOffsets, tables.outputOffsets + first);
-      this.operand(d + D_B * 4, TABLE, pIn, tables.windowOffsets + first, tables.patchOffsets);
-      this.operand(d + D_C * 4, STRIDED, t === 0 ? pGradW : w.partial, patch, 1);
-      descriptors.push(d);
+    // dW (outC x patch) += dOut (outC x batch*positions) im2col(input)^T. Tasks take columns of dW
+    // (patch elements), so that each sums over every image and none needs a private copy.
+    const columns = splitRange(patch, tasks, NR);
+    for (let t = 0; t < columns.length - 1; t++) {
+      const lo = columns[t];
+      const d = this.task(t);
+      this.describe(d, shape.outChannels, columns[t + 1] - lo, shape.batch * positions, true, 0, 0);
+      this.operand(d + D_A * 4, TABLE, pGradOut, tables.channelOffsets, tables.outputOffsets);
+      this.operand(d + D_B * 4, TABLE, pIn, tables.windowOffsets, tables.patchOffsets + lo * 4);
+      this.operand(d + D_C * 4, STRIDED, pGradW + lo * 4, patch, 1);
     }
-    this.runGemms(descriptors);
-    for (let t = 1; t < descriptors.length; t++)
-      this.kernels.addInto(pGradW, this.workspaces[t].partial, weightLength);
+    this.runTasks(columns.length - 1);
 
     if (gradBias !== null) {
       const pGradBias = this.output(gradBias, shape.outChannels, true);
@@ -388,19 +371,18 @@ export class WasmBackend implements KernelBackend {
     }
 
     if (pGradIn !== 0 && gradInput !== null) {
-      // col2im(W^T dOut) added onto dInput, image by image, through the store tables.
-      descriptors.length = 0;
+      // col2im(W^T dOut) added onto dInput through the store tables; tasks take whole images, so
+      // that no two add onto the same input.
+      const images = splitRange(shape.batch, tasks, 1);
       for (let t = 0; t < images.length - 1; t++) {
         const first = images[t] * positions * 4;
-        const columns = (images[t + 1] - images[t]) * positions;
-        const d = this.workspaces[t].descriptor;
-        this.describe(d, patch, columns, shape.outChannels, true, 0, 0, this.workspaces[t]);
+        const d = this.task(t);
+        this.describe(d, patch, (images[t + 1] - images[t]) * positions, shape.outChannels, true, 0, 0);
         this.operand(d + D_A * 4, STRIDED, pW, 1, patch);
         this.operand(d + D_B * 4, TABLE, pGradOut, tables.channelOffsets, tables.outputOffsets + first);
         this.operand(d + D_C * 4, TABLE, pGradIn, tables.patchOffsets, tables.windowOffsets + first);
-        descriptors.push(d);
       }
-      this.runGemms(descriptors);
+      this.runTasks(images.length - 1);
       this.finishOutput(gradInput, pGradIn, inputLength);
     }
     this.finishOutput(gradWeight, pGradW, weightLength);
@@ -409,53 +391,66 @@ export class WasmBackend implements KernelBackend {
   adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, hyper: AdamHyper): void {
     const n = param.length;
     const { lr, beta1, beta2, eps, weightDecay, step } = hyper;
-    const stepSize = lr / (1 - beta1 ** step);
-    const sqrtBiasCorrection2 = Math.sqrt(1 - beta2 ** step);
     this.beginCall(4 * n);
     const pParam = this.output(param, n, true);
     const pGrad = this.input(grad, n);
     const pM = this.output(m, n, true);
     const pV = this.output(v, n, true);
-    const parts = splitRange(n, this.pool !== null && n >= PARALLEL_MIN_ADAM ? this.threads : 1, 4);
-    const rest = [
-      beta1,
-      1 - beta1,
-      beta2,
-      1 - beta2,
-      eps,
-      weightDecay,
-      stepSize,
-      sqrtBiasCorrection2,
-    ] as const;
-    const local = () => this.kernels.adam(pParam, pGrad, pM, pV, parts[1], ...rest);
-    if (parts.length > 2 && this.pool !== null) {
-      const calls: KernelCall[] = [];
-      for (let t = 1; t < parts.length - 1; t++) {
-        const lo = parts[t] * 4;
-        const count = parts[t + 1] - parts[t];
-        calls.push({ kernel: "adam", args: [pParam + lo, pGrad + lo, pM + lo, pV + lo, count, ...rest] });
-      }
-      this.pool.run(calls, local);
-    } else {
-      local();
+    const tasks =
+      this.pool === null ? 1 : Math.min(TASKS_PER_THREAD * this.threads, Math.ceil(n / PARALLEL_MIN_ADAM));
+    const parts = splitRange(n, tasks, 4);
+    for (let t = 0; t < parts.length - 1; t++) {
+      const d = this.task(t);
+      const o = d >> 2;
+      const lo = parts[t] * 4;
+      this.i32[o] = KIND_ADAM;
+      this.i32[o + 1] = pParam + lo;
+      this.i32[o + 2] = pGrad + lo;
+      this.i32[o + 3] = pM + lo;
+      this.i32[o + 4] = pV + lo;
+      this.i32[o + 5] = parts[t + 1] - parts[t];
+      // 1 - beta goes as rounded once from double: 1 - f32(0.999) would be off by 1e-5.
+      this.f32[o + 6] = beta1;
+      this.f32[o + 7] = 1 - beta1;
+      this.f32[o + 8] = beta2;
+      this.f32[o + 9] = 1 - beta2;
+      this.f32[o + 10] = eps;
+      this.f32[o + 11] = weightDecay;
+      this.f32[o + 12] = lr / (1 - beta1 ** step);
+      this.f32[o + 13] = Math.sqrt(1 - beta2 ** step);
     }
+    this.runTasks(parts.length - 1);
     this.finishOutput(param, pParam, n);
     this.finishOutput(m, pM, n);
     this.finishOutput(v, pV, n);
   }
 
-  private threadsFor(flops: number): number {
-    return this.pool !== null && flops >= PARALLEL_MIN_FLOPS ? this.threads : 1;
+  /** How many tasks a kernel of `flops` is cut into: 1 without threads or when small. */
+  private taskCount(flops: number): number {
+    if (this.pool === null || flops < PARALLEL_MIN_FLOPS) return 1;
+    const threads = this.threads;
+    return Math.max(threads, Math.min(TASKS_PER_THREAD * threads, Math.floor(flops / MIN_TASK_FLOPS)));
   }
 
-  private runGemms(descriptors: readonly number[]): void {
-    if (descriptors.length === 1 || this.pool === null) {
-      for (const d of descriptors) this.kernels.gemm(d);
-      return;
+  /** The descriptor of task t. */
+  private task(t: number): number {
+    return this.tasks + t * DESCRIPTOR_BYTES;
+  }
+
+  private reserveTasks(count: number): void {
+    if (count <= this.taskCapacity) return;
+    if (this.tasks !== 0) this.freeBytes(this.tasks, this.taskCapacity * DESCRIPTOR_BYTES);
+    this.tasks = this.allocBytes(count * DESCRIPTOR_BYTES);
+    this.taskCapacity = count;
+  }
+
+  /** Runs tasks 0..count-1: on this thread alone, or claimed by it and the workers. */
+  private runTasks(count: number): void {
+    if (this.pool === null || count === 1) {
+      for (let t = 0; t < count; t++) this.kernels.runTask(this.task(t), this.scratches[0]);
+    } else {
+      this.pool.run(this.tasks, DESCRIPTOR_BYTES, count, this.scratches, this.kernels.runTask);
     }
-    const calls: KernelCall[] = [];
-    for (let t = 1; t < descriptors.length; t++) calls.push({ kernel: "gemm", args: [descriptors[t]] });
-    this.pool.run(calls, () => this.kernels.gemm(descriptors[0]));
   }
 
   private describe(
@@ -466,19 +461,16 @@ export class WasmBackend implements KernelBackend {
     accumulate: boolean,
     rowBias: number,
     colBias: number,
-    w: Workspace,
   ): void {
     const s = this.i32;
     const o = d >> 2;
+    s[o] = KIND_GEMM;
     s[o + D_M] = m;
     s[o + D_N] = n;
     s[o + D_K] = k;
     s[o + D_ACCUMULATE] = accumulate ? 1 : 0;
     s[o + D_ROW_BIAS] = rowBias;
     s[o + D_COL_BIAS] = colBias;
-    s[o + D_PACK_A] = w.packA;
-    s[o + D_PACK_B] = w.packB;
-    s[o + D_TILE] = w.tile;
   }
 
   /** Writes an operand's slots: mode, address, then strides (STRIDED) or table addresses (TABLE). */
@@ -534,24 +526,6 @@ export class WasmBackend implements KernelBackend {
     for (let o = 0; o < outChannels; o++) s[(tables.channelOffsets >> 2) + o] = o * positions;
     this.convTables.set(key, tables);
     return tables;
-  }
-
-  private newWorkspace(): Workspace {
-    return {
-      descriptor: this.allocBytes(roundUp(DESCRIPTOR_SLOTS * 4, ALIGN)),
-      packA: this.allocBytes(MC * KC * 4),
-      packB: this.allocBytes(KC * NC * 4),
-      tile: this.allocBytes(2 * MR * NR * 4),
-      partial: 0,
-      partialLength: 0,
-    };
-  }
-
-  private ensurePartial(w: Workspace, length: number): void {
-    if (w.partialLength >= length) return;
-    if (w.partial !== 0) this.freeBytes(w.partial, this.live.get(w.partial)!);
-    w.partial = this.allocBytes(roundUp(length * 4, ALIGN));
-    w.partialLength = length;
   }
 
   private owns(array: Float32Array): boolean {

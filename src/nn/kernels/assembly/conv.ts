@@ -17,16 +17,3 @@ export function biasGrad(gradOutput: usize, gradBias: usize, batch: i32, channel
     store<f32>(at, load<f32>(at) + sum);
   }
 }
-
-/** dst[i] += src[i] for n floats (reduces partial gradients computed by separate threads). */
-export function addInto(dst: usize, src: usize, n: i32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
-  }
-}

@@ -25,20 +25,22 @@ export const NC: i32 = 1024;
 export const STRIDED: i32 = 0;
 export const TABLE: i32 = 1;
 
-// Descriptor layout, in i32 slots.
-export const D_M: i32 = 0;
-export const D_N: i32 = 1;
-export const D_K: i32 = 2;
-export const D_A: i32 = 3; // 5 slots: mode, ptr, rowStride | rowOffsets, colStride | colOffsets
-export const D_B: i32 = 8;
-export const D_C: i32 = 13;
-export const D_ACCUMULATE: i32 = 18;
-export const D_ROW_BIAS: i32 = 19; // pointer or 0: bias[i] added to row i
-export const D_COL_BIAS: i32 = 20; // pointer or 0: bias[j] added to column j
-export const D_PACK_A: i32 = 21; // scratch of MC * KC floats
-export const D_PACK_B: i32 = 22; // scratch of KC * NC floats
-export const D_TILE: i32 = 23; // scratch of 2 * MR * NR floats
-export const DESCRIPTOR_SLOTS: i32 = 24;
+// Descriptor layout, in i32 slots (slot 0 is the task kind, see index.ts).
+export const D_M: i32 = 1;
+export const D_N: i32 = 2;
+export const D_K: i32 = 3;
+export const D_A: i32 = 4; // 5 slots: mode, ptr, rowStride | rowOffsets, colStride | colOffsets
+export const D_B: i32 = 9;
+export const D_C: i32 = 14;
+export const D_ACCUMULATE: i32 = 19;
+export const D_ROW_BIAS: i32 = 20; // pointer or 0: bias[i] added to row i
+export const D_COL_BIAS: i32 = 21; // pointer or 0: bias[j] added to column j
+
+// A thread's scratch, passed apart from the descriptor so that any thread can run any descriptor:
+// the packed A block (MC * KC floats), the packed B block (KC * NC floats), then a register tile
+// and its transpose (2 * MR * NR floats).
+const SCRATCH_PACK_B: usize = <usize>(MC * KC) << 2;
+const SCRATCH_TILE: usize = SCRATCH_PACK_B + (<usize>(KC * NC) << 2);
 
 @inline function slot(d: usize, i: i32): i32 {
   return load<i32>(d + (<usize>i << 2));
@@ -357,17 +359,17 @@ function storeTile(
   }
 }
 
-/** Runs the GEMM described at `d` (see the D_* slots). */
-export function gemm(d: usize): void {
+/** Runs the GEMM described at `d` (see the D_* slots) with the calling thread's `scratch`. */
+export function gemm(d: usize, scratch: usize): void {
   const m = slot(d, D_M);
   const n = slot(d, D_N);
   const k = slot(d, D_K);
   const accumulate = slot(d, D_ACCUMULATE) != 0;
   const rowBias = <usize>slot(d, D_ROW_BIAS);
   const colBias = <usize>slot(d, D_COL_BIAS);
-  const packedA = <usize>slot(d, D_PACK_A);
-  const packedB = <usize>slot(d, D_PACK_B);
-  const tile = <usize>slot(d, D_TILE);
+  const packedA = scratch;
+  const packedB = scratch + SCRATCH_PACK_B;
+  const tile = scratch + SCRATCH_TILE;
   const cMode = slot(d, D_C);
   const c = <usize>slot(d, D_C + 1);
   const ldc = slot(d, D_C + 2);

@@ -1,6 +1,21 @@
 // Entry point of the WebAssembly kernels, compiled by scripts/build-wasm.mjs. Every export works on
 // raw addresses in the (imported, possibly shared) memory; nothing here allocates.
-export { adam } from "./adam";
-export { addInto, biasGrad } from "./conv";
+import { adam } from "./adam";
+import { gemm } from "./gemm";
+
+export { biasGrad } from "./conv";
 export { addColumnSums, relu, reluBackward, scale, sumOfSquares, tanh, tanhBackward } from "./elementwise";
-export { gemm } from "./gemm";
+
+// The kinds of task, in slot 0 of a descriptor.
+const GEMM: i32 = 0;
+const ADAM: i32 = 1;
+
+/**
+ * Runs the task described at `d`: a GEMM (or a part of one, see gemm.ts) with the calling thread's
+ * `scratch`, or Adam over a range (adam.ts). Threads run the tasks of one call in any order.
+ */
+export function runTask(d: usize, scratch: usize): void {
+  const kind = load<i32>(d);
+  if (kind == GEMM) gemm(d, scratch);
+  else if (kind == ADAM) adam(d);
+}
