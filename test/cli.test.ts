@@ -202,6 +202,18 @@ describe("ppo-ts train", () => {
       `${join(otherNetwork, "checkpoint")} does not match this run: its policy network is`,
     );
     expect(result.stderr).toContain('"hiddenSizes":[16]');
+    // A refused resume changes nothing: the run still resumes as it was.
+    expect(readFileSync(join(otherNetwork, "config.json"), "utf8")).toBe(
+      readFileSync(join(runA, "config.json"), "utf8"),
+    );
+    result = await resume(otherNetwork);
+    expect(result.code).toBe(0);
+    expect(checkpointStep(otherNetwork)).toBe(2560);
+    expect(
+      readCsv(otherNetwork)
+        .slice(1)
+        .map((r) => Number(r[0])),
+    ).toEqual(Array.from({ length: 20 }, (_, i) => 128 * (i + 1)));
 
     // eval reads the architecture from config.json: weights of another shape are refused by file.
     const editedConfig = copy("edited-config");

@@ -131,7 +131,6 @@ export async function runTraining(options: TrainOptions): Promise<TrainSummary> 
     }
   }
   mkdirSync(runDir, { recursive: true });
-  writeFileAtomic(join(runDir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
 
   const trainer = new PPOTrainer(config);
   let previousWallTime = 0;
@@ -144,6 +143,8 @@ export async function runTraining(options: TrainOptions): Promise<TrainSummary> 
     } else {
       metrics.open(null);
     }
+    // Only now: a resume refused above leaves the run's config.json as it was.
+    writeFileAtomic(join(runDir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
   } catch (error) {
     metrics.close();
     await trainer.close();
