@@ -94,6 +94,8 @@ export class PPOTrainer {
   private readonly returnRms: RunningMeanStd | null;
   /** Per env: the discounted return that reward scaling divides by the std of. */
   private readonly discountedReturns: Float64Array;
+  /** One discounted return, as the statistics' update takes it. */
+  private readonly discountedReturn = new Float64Array(1);
   private readonly nextObs: Float32Array | Uint8Array;
   private readonly finalObs: Float32Array;
   private readonly envActions: Float32Array;
@@ -352,8 +354,6 @@ export class PPOTrainer {
     const clip = this.config.clipReward;
     return scaled < -clip ? -clip : Math.min(scaled, clip);
   }
-
-  private readonly discountedReturn = new Float64Array(1);
 
   /** Records env i's finished episode; returns its statistics, or null while a game goes on. */
   private episodeEnded(i: number, infos: VectorInfo): { r: number; l: number } | null {
