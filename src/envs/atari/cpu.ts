@@ -1,17 +1,22 @@
 /**
  * The 6507 CPU of the Atari 2600: a 6502 with 13 address lines and no interrupts wired.
  *
- * Every bus access is a real `peek`/`poke` on the bus, one machine cycle each, in the order the chip
- * makes them (dummy reads included), so cycle counts come out exact: +1 when an indexed read crosses a
- * page, +1 for a taken branch and +1 more when it lands on another page. The TIA sees each write at
- * the cycle it happens. Undocumented opcodes behave as in Stella 2.x, which ALE 0.12.1 embeds;
- * decimal mode follows its table-based BCD arithmetic too. The jam opcodes halt the CPU.
+ * Every bus access is a real access, one machine cycle each, in the order the chip makes them (dummy
+ * reads and writes included), so cycle counts come out exact: +1 when an indexed read crosses a page,
+ * +1 for a taken branch and +1 more when it lands on another page. The TIA sees each write at the
+ * cycle it happens. Undocumented opcodes behave as in Stella 2.x, which ALE 0.12.1 embeds; decimal
+ * mode follows its table-based BCD arithmetic too. The jam opcodes halt the CPU.
+ *
+ * Decoding works as the chip's: each opcode names an addressing mode (which bytes follow it and how
+ * the effective address is formed), whether the operation reads, writes or reads-modifies-writes its
+ * operand, and the operation itself. `execute` keeps the registers in locals while it runs.
  */
 
 /**
  * What the CPU needs from the bus: one cycle per access. Besides `peek`/`poke`, which decode the
- * address, the CPU reads cartridge ROM and zero-page RAM directly (most accesses are instruction
- * fetches and zero-page variables), keeping the bus's cycle count and data-bus latch as `peek` would.
+ * address, the CPU reads cartridge ROM and reads and writes RIOT RAM directly (most accesses are
+ * instruction fetches and zero-page variables), keeping the bus's cycle count and data-bus latch as
+ * `peek`/`poke` would.
  */
 export interface CpuBus {
   cycles: number;
@@ -21,14 +26,17 @@ export interface CpuBus {
   poke(address: number, value: number): void;
 }
 
+import type { Cartridge } from "./cartridge.js";
+
 const FLAG_N = 0x80;
-const FLAG_V = 0x40;
 const FLAG_UNUSED = 0x20;
 const FLAG_B = 0x10;
-const FLAG_D = 0x08;
-const FLAG_I = 0x04;
 const FLAG_Z = 0x02;
 const FLAG_C = 0x01;
+
+/** Address lines that select RIOT RAM: A12 low, A9 low, A7 high. */
+const RAM_SELECT_MASK = 0x1280;
+const RAM_SELECTED = 0x0080;
 
 /** BCD digits -> binary (row 0) and binary -> BCD (row 1), laid out as one array like Stella's. */
 const BCD = new Uint8Array(512);
@@ -37,7 +45,167 @@ for (let t = 0; t < 256; t++) {
   BCD[256 + t] = ((((t % 100) / 10) | 0) << 4) | (t % 10);
 }
 
-import type { Cartridge } from "./cartridge.js";
+// ---- addressing modes (the bytes after the opcode, and how the effective address is formed) ----
+
+/** No operand; the chip reads the next byte anyway (and does not use it). */
+const IMPLIED = 0;
+/** The byte after the opcode is the operand (also a branch's offset, BRK's padding). */
+const IMMEDIATE = 1;
+const ZERO_PAGE = 2;
+const ZERO_PAGE_X = 3;
+const ZERO_PAGE_Y = 4;
+const ABSOLUTE = 5;
+const ABSOLUTE_X = 6;
+const ABSOLUTE_Y = 7;
+const INDEXED_INDIRECT = 8; // (zp,X)
+const INDIRECT_INDEXED = 9; // (zp),Y
+/** JSR: only the low byte comes first; the high byte is fetched after the pushes. */
+const JSR_ADDRESS = 10;
+/** The jam opcodes: the CPU locks up before reading anything more. */
+const NO_OPERAND = 11;
+
+/** Bytes after the opcode, by addressing mode (JSR: the one fetched before the pushes). */
+const OPERAND_BYTES = [0, 1, 1, 1, 1, 2, 2, 2, 1, 1, 1, -1];
+
+// ---- how the operation uses its operand ----
+
+/** The effective address only (stores, jumps) or no memory operand at all. */
+const ADDRESS = 0;
+/** Reads the operand: indexed modes take the extra cycle only when a page is crossed. */
+const READ = 1;
+/** Reads the operand and writes it back unchanged before writing the result (the 6502's RMW). */
+const READ_MODIFY_WRITE = 2;
+
+/** Per opcode: addressing mode and access (the operation itself is `execute`'s switch on the opcode). */
+const MODE = new Uint8Array(256).fill(NO_OPERAND);
+const ACCESS = new Uint8Array(256);
+
+function define(access: number, mode: number, ...opcodes: number[]): void {
+  for (const opcode of opcodes) {
+    MODE[opcode] = mode;
+    ACCESS[opcode] = access;
+  }
+}
+
+/** Opcodes of one operation in the arithmetic group's eight modes, immediate first. */
+function defineArithmetic(...opcodes: number[]): void {
+  const modes = [
+    IMMEDIATE,
+    ZERO_PAGE,
+    ZERO_PAGE_X,
+    ABSOLUTE,
+    ABSOLUTE_X,
+    ABSOLUTE_Y,
+    INDEXED_INDIRECT,
+    INDIRECT_INDEXED,
+  ];
+  for (let k = 0; k < opcodes.length; k++) define(READ, modes[k], opcodes[k]);
+}
+defineArithmetic(0x09, 0x05, 0x15, 0x0d, 0x1d, 0x19, 0x01, 0x11); // ORA
+defineArithmetic(0x29, 0x25, 0x35, 0x2d, 0x3d, 0x39, 0x21, 0x31); // AND
+defineArithmetic(0x49, 0x45, 0x55, 0x4d, 0x5d, 0x59, 0x41, 0x51); // EOR
+defineArithmetic(0x69, 0x65, 0x75, 0x6d, 0x7d, 0x79, 0x61, 0x71); // ADC
+defineArithmetic(0xa9, 0xa5, 0xb5, 0xad, 0xbd, 0xb9, 0xa1, 0xb1); // LDA
+defineArithmetic(0xc9, 0xc5, 0xd5, 0xcd, 0xdd, 0xd9, 0xc1, 0xd1); // CMP
+defineArithmetic(0xe9, 0xe5, 0xf5, 0xed, 0xfd, 0xf9, 0xe1, 0xf1); // SBC
+
+// Reads in the other modes: LDX LDY LAX CPX CPY BIT, the undocumented immediates and NOPs, LAS.
+define(READ, IMMEDIATE, 0xa2, 0xa0, 0xe0, 0xc0, 0xeb, 0x0b, 0x2b, 0x4b, 0x6b, 0x8b, 0xab, 0xcb);
+define(READ, IMMEDIATE, 0x80, 0x82, 0x89, 0xc2, 0xe2);
+define(READ, ZERO_PAGE, 0xa6, 0xa4, 0xa7, 0xe4, 0xc4, 0x24, 0x04, 0x44, 0x64);
+define(READ, ZERO_PAGE_X, 0xb4, 0x14, 0x34, 0x54, 0x74, 0xd4, 0xf4);
+define(READ, ZERO_PAGE_Y, 0xb6, 0xb7);
+define(READ, ABSOLUTE, 0xae, 0xac, 0xaf, 0xec, 0xcc, 0x2c, 0x0c);
+define(READ, ABSOLUTE_X, 0xbc, 0x1c, 0x3c, 0x5c, 0x7c, 0xdc, 0xfc);
+define(READ, ABSOLUTE_Y, 0xbe, 0xbf, 0xbb);
+define(READ, INDEXED_INDIRECT, 0xa3);
+define(READ, INDIRECT_INDEXED, 0xb3);
+
+// Stores (STA STX STY SAX, SHA SHS SHX SHY) and jumps only need the address.
+define(ADDRESS, ZERO_PAGE, 0x85, 0x86, 0x84, 0x87);
+define(ADDRESS, ZERO_PAGE_X, 0x95, 0x94);
+define(ADDRESS, ZERO_PAGE_Y, 0x96, 0x97);
+define(ADDRESS, ABSOLUTE, 0x8d, 0x8e, 0x8c, 0x8f, 0x4c, 0x6c);
+define(ADDRESS, ABSOLUTE_X, 0x9d, 0x9c);
+define(ADDRESS, ABSOLUTE_Y, 0x99, 0x9f, 0x9b, 0x9e);
+define(ADDRESS, INDEXED_INDIRECT, 0x81, 0x83);
+define(ADDRESS, INDIRECT_INDEXED, 0x91, 0x93);
+define(ADDRESS, JSR_ADDRESS, 0x20);
+
+// Read-modify-write: ASL ROL LSR ROR DEC INC, and the undocumented SLO RLA SRE RRA DCP ISB, which
+// add abs,Y, (zp,X) and (zp),Y.
+for (const zp of [0x06, 0x26, 0x46, 0x66, 0xc6, 0xe6, 0x07, 0x27, 0x47, 0x67, 0xc7, 0xe7]) {
+  define(READ_MODIFY_WRITE, ZERO_PAGE, zp);
+  define(READ_MODIFY_WRITE, ZERO_PAGE_X, zp + 0x10);
+  define(READ_MODIFY_WRITE, ABSOLUTE, zp + 0x08);
+  define(READ_MODIFY_WRITE, ABSOLUTE_X, zp + 0x18);
+  if (zp & 1) {
+    define(READ_MODIFY_WRITE, ABSOLUTE_Y, zp + 0x14);
+    define(READ_MODIFY_WRITE, INDEXED_INDIRECT, zp - 0x04);
+    define(READ_MODIFY_WRITE, INDIRECT_INDEXED, zp + 0x0c);
+  }
+}
+
+// Implied: shifts of A, register steps and transfers, the stack, returns, flags, NOPs.
+define(ADDRESS, IMPLIED, 0x0a, 0x4a, 0x2a, 0x6a, 0xe8, 0xc8, 0xca, 0x88, 0xaa, 0xa8, 0xba, 0x8a, 0x9a, 0x98);
+define(ADDRESS, IMPLIED, 0x48, 0x08, 0x68, 0x28, 0x60, 0x40, 0x18, 0x38, 0x58, 0x78, 0xb8, 0xd8, 0xf8);
+define(ADDRESS, IMPLIED, 0xea, 0x1a, 0x3a, 0x5a, 0x7a, 0xda, 0xfa);
+// Branches (their offset) and BRK (a padding byte).
+define(ADDRESS, IMMEDIATE, 0x10, 0x30, 0x50, 0x70, 0x90, 0xb0, 0xd0, 0xf0, 0x00);
+// Everything else (0x02, 0x12, ...) jams: NO_OPERAND, nothing read.
+
+// ---- arithmetic (pure functions: result in bits 0-7, carry in bit 8, overflow in bit 9) ----
+
+const CARRY_OUT = 0x100;
+const OVERFLOW_OUT = 0x200;
+
+/** ADC: binary, or decimal with Stella's BCD tables. */
+function addWithCarry(a: number, operand: number, carry: number, decimal: boolean): number {
+  if (!decimal) {
+    const sum = a + operand + carry;
+    return (sum & 0x1ff) | (((a ^ sum) & (operand ^ sum) & 0x80) << 2);
+  }
+  const sum = BCD[a] + BCD[operand] + carry;
+  const result = BCD[256 + (sum & 0xff)];
+  const overflow = ((a ^ result) & 0x80) !== 0 && ((result ^ operand) & 0x80) !== 0;
+  return result | (sum > 99 ? CARRY_OUT : 0) | (overflow ? OVERFLOW_OUT : 0);
+}
+
+/** SBC: binary (ADC of the complement), or decimal with Stella's BCD tables. */
+function subtractWithBorrow(a: number, operand: number, carry: number, decimal: boolean): number {
+  if (!decimal) return addWithCarry(a, operand ^ 0xff, carry, false);
+  const borrow = carry ? 0 : 1;
+  let difference = BCD[a] - BCD[operand] - borrow;
+  if (difference < 0) difference += 100;
+  // Stella indexes row 1 of its [2][256] table with what is left; below zero that reads row 0.
+  const result = BCD[256 + difference];
+  const overflow = ((a ^ result) & 0x80) !== 0 && ((result ^ operand) & 0x80) !== 0;
+  return result | (a >= operand + borrow ? CARRY_OUT : 0) | (overflow ? OVERFLOW_OUT : 0);
+}
+
+/**
+ * ARR: AND, then ROR A with odd flag rules (and a BCD fix-up in decimal mode). Besides carry and
+ * overflow, bit 10 holds N and bit 11 is set when Z is.
+ */
+function andRotateRight(a: number, operand: number, carry: number, decimal: boolean): number {
+  const value = a & operand;
+  let result = (value >> 1) | (carry << 7);
+  if (!decimal) {
+    const overflow = ((result & 0x40) ^ ((result & 0x20) << 1)) !== 0;
+    return (
+      result |
+      ((result >> 6) & 1 ? CARRY_OUT : 0) |
+      (overflow ? OVERFLOW_OUT : 0) |
+      ((result & 0x80) << 3) |
+      (result === 0 ? 0x800 : 0)
+    );
+  }
+  const flags =
+    (carry << 10) | (result === 0 ? 0x800 : 0) | (((value ^ result) & 0x40) !== 0 ? OVERFLOW_OUT : 0);
+  if ((value & 0x0f) + (value & 0x01) > 0x05) result = (result & 0xf0) | ((result + 0x06) & 0x0f);
+  if ((value & 0xf0) + (value & 0x10) > 0x50) return ((result + 0x60) & 0xff) | CARRY_OUT | flags;
+  return result | flags;
+}
 
 export class Cpu6507 {
   a = 0;
@@ -45,19 +213,17 @@ export class Cpu6507 {
   y = 0;
   sp = 0xff;
   pc = 0;
-  /** Flags kept apart for speed: N holds bit 7, notZ is zero exactly when Z is set. */
+  /** Flags kept apart for speed: N holds bit 7, notZ is zero exactly when Z is set, the rest 0/1. */
   n = 0;
-  v = false;
-  d = false;
-  i = false;
+  v = 0;
+  d = 0;
+  i = 0;
   notZ = 1;
   c = 0;
   /** Set by the TIA to end the frame after the current instruction. */
   stopRequested = false;
   /** A jam opcode was executed; the CPU does nothing until the next reset. */
   halted = false;
-  /** Address of a read-modify-write instruction's operand. */
-  private rmwAddress = 0;
 
   constructor(
     private readonly bus: CpuBus,
@@ -76,23 +242,14 @@ export class Cpu6507 {
   }
 
   status(): number {
-    return (
-      this.n |
-      (this.v ? FLAG_V : 0) |
-      FLAG_UNUSED |
-      FLAG_B | // the 6507's B flag always reads 1
-      (this.d ? FLAG_D : 0) |
-      (this.i ? FLAG_I : 0) |
-      (this.notZ === 0 ? FLAG_Z : 0) |
-      this.c
-    );
+    return packStatus(this.n, this.v, this.d, this.i, this.notZ, this.c);
   }
 
   setStatus(ps: number): void {
     this.n = ps & FLAG_N;
-    this.v = (ps & FLAG_V) !== 0;
-    this.d = (ps & FLAG_D) !== 0;
-    this.i = (ps & FLAG_I) !== 0;
+    this.v = (ps >> 6) & 1;
+    this.d = (ps >> 3) & 1;
+    this.i = (ps >> 2) & 1;
     this.notZ = ps & FLAG_Z ? 0 : 1;
     this.c = ps & FLAG_C;
   }
@@ -108,1107 +265,745 @@ export class Cpu6507 {
     this.stopRequested = false;
   }
 
-  // ---- addressing modes (each access is one cycle) ----
+  /** A read: RAM and ROM (outside the hotspots) straight from their arrays, the rest via the bus. */
+  private read(address: number): number {
+    const bus = this.bus;
+    let value: number;
+    if ((address & RAM_SELECT_MASK) === RAM_SELECTED) value = this.ram[address & 0x7f];
+    else if (address & 0x1000 && (address & 0xfff) < this.cartridge.firstHotspot) {
+      const cartridge = this.cartridge;
+      value = cartridge.rom[cartridge.bankOffset + (address & cartridge.addressMask)];
+    } else return bus.peek(address);
+    bus.cycles++;
+    bus.dataBus = value;
+    bus.lastAccessWasRead = true;
+    return value;
+  }
 
-  /** The byte at PC, PC + 1: straight from ROM unless it is a bank-switching hotspot. */
-  private imm(): number {
-    const pc = this.pc;
-    this.pc = (pc + 1) & 0xffff;
-    const cartridge = this.cartridge;
-    const offset = pc & 0xfff;
-    if (pc & 0x1000 && offset < cartridge.firstHotspot) {
+  /** A write: RAM straight into its array, the rest via the bus. */
+  private write(address: number, value: number): void {
+    if ((address & RAM_SELECT_MASK) === RAM_SELECTED) {
       const bus = this.bus;
       bus.cycles++;
-      const v = cartridge.rom[cartridge.bankOffset + (offset & cartridge.addressMask)];
-      bus.dataBus = v;
-      bus.lastAccessWasRead = true;
-      return v;
-    }
-    return this.bus.peek(pc);
-  }
-  private addrZp(): number {
-    return this.imm();
-  }
-  private addrZpx(): number {
-    const base = this.imm();
-    this.bus.peek(base);
-    return (base + this.x) & 0xff;
-  }
-  private addrZpy(): number {
-    const base = this.imm();
-    this.bus.peek(base);
-    return (base + this.y) & 0xff;
-  }
-  private addrAbs(): number {
-    const low = this.imm();
-    return low | (this.imm() << 8);
-  }
-  /** Indexed absolute address for writes and read-modify-writes: always reads the unfixed address. */
-  private addrAbsIndexed(index: number): number {
-    const low = this.imm();
-    const high = this.imm() << 8;
-    this.bus.peek(high | ((low + index) & 0xff));
-    return ((high | low) + index) & 0xffff;
-  }
-  private addrIndx(): number {
-    let pointer = this.imm();
-    this.bus.peek(pointer);
-    pointer = (pointer + this.x) & 0xff;
-    const low = this.bus.peek(pointer);
-    return low | (this.bus.peek((pointer + 1) & 0xff) << 8);
-  }
-  private addrIndyWrite(): number {
-    const pointer = this.imm();
-    const low = this.bus.peek(pointer);
-    const high = this.bus.peek((pointer + 1) & 0xff) << 8;
-    this.bus.peek(high | ((low + this.y) & 0xff));
-    return ((high | low) + this.y) & 0xffff;
-  }
-  private readZp(): number {
-    const address = this.imm();
-    if (address & 0x80) {
-      const bus = this.bus;
-      bus.cycles++;
-      const v = this.ram[address & 0x7f];
-      bus.dataBus = v;
-      bus.lastAccessWasRead = true;
-      return v;
-    }
-    return this.bus.peek(address);
-  }
-  private readZpx(): number {
-    return this.bus.peek(this.addrZpx());
-  }
-  private readZpy(): number {
-    return this.bus.peek(this.addrZpy());
-  }
-  private readAbs(): number {
-    return this.bus.peek(this.addrAbs());
-  }
-  /** Indexed absolute read: one more cycle (re-reading the fixed address) when a page is crossed. */
-  private readAbsIndexed(index: number): number {
-    const low = this.imm();
-    const high = this.imm() << 8;
-    let v = this.bus.peek(high | ((low + index) & 0xff));
-    if (low + index > 0xff) v = this.bus.peek(((high | low) + index) & 0xffff);
-    return v;
-  }
-  private readIndx(): number {
-    return this.bus.peek(this.addrIndx());
-  }
-  private readIndy(): number {
-    const pointer = this.imm();
-    const low = this.bus.peek(pointer);
-    const high = this.bus.peek((pointer + 1) & 0xff) << 8;
-    let v = this.bus.peek(high | ((low + this.y) & 0xff));
-    if (low + this.y > 0xff) v = this.bus.peek(((high | low) + this.y) & 0xffff);
-    return v;
-  }
-  /** Read-modify-write: read the operand, write it back unchanged (the 6502's dummy write). */
-  private rmw(address: number): number {
-    const v = this.bus.peek(address);
-    this.bus.poke(address, v);
-    this.rmwAddress = address;
-    return v;
-  }
-  /** Taken branch: +1 cycle, +1 more into another page. */
-  private branch(taken: boolean): void {
-    const offset = this.imm();
-    if (!taken) return;
-    this.bus.peek(this.pc);
-    const target = (this.pc + ((offset << 24) >> 24)) & 0xffff;
-    if ((target ^ this.pc) & 0xff00) this.bus.peek((this.pc & 0xff00) | (target & 0xff));
-    this.pc = target;
-  }
-  private push(value: number): void {
-    this.bus.poke(0x100 | this.sp, value);
-    this.sp = (this.sp - 1) & 0xff;
-  }
-
-  // ---- operations ----
-
-  private setNZ(value: number): void {
-    this.notZ = value;
-    this.n = value & 0x80;
-  }
-  private ora(v: number): void {
-    this.a |= v;
-    this.setNZ(this.a);
-  }
-  private and(v: number): void {
-    this.a &= v;
-    this.setNZ(this.a);
-  }
-  private eor(v: number): void {
-    this.a ^= v;
-    this.setNZ(this.a);
-  }
-  private lda(v: number): void {
-    this.a = v;
-    this.setNZ(v);
-  }
-  private ldx(v: number): void {
-    this.x = v;
-    this.setNZ(v);
-  }
-  private ldy(v: number): void {
-    this.y = v;
-    this.setNZ(v);
-  }
-  private lax(v: number): void {
-    this.a = this.x = v;
-    this.setNZ(v);
-  }
-  private compare(register: number, v: number): void {
-    const diff = (register - v) & 0x1ff;
-    this.notZ = diff & 0xff;
-    this.n = diff & 0x80;
-    this.c = diff & 0x100 ? 0 : 1;
-  }
-  private bit(v: number): void {
-    this.notZ = this.a & v;
-    this.n = v & 0x80;
-    this.v = (v & 0x40) !== 0;
-  }
-  private adc(v: number): void {
-    const oldA = this.a;
-    if (!this.d) {
-      const sum = oldA + v + this.c;
-      this.v = ((oldA ^ sum) & (v ^ sum) & 0x80) !== 0;
-      this.c = sum > 0xff ? 1 : 0;
-      this.a = sum & 0xff;
-      this.setNZ(this.a);
+      this.ram[address & 0x7f] = value;
+      bus.dataBus = value;
+      bus.lastAccessWasRead = false;
     } else {
-      const sum = BCD[oldA] + BCD[v] + this.c;
-      this.c = sum > 99 ? 1 : 0;
-      this.a = BCD[256 + (sum & 0xff)];
-      this.setNZ(this.a);
-      this.v = ((oldA ^ this.a) & 0x80) !== 0 && ((this.a ^ v) & 0x80) !== 0;
+      this.bus.poke(address, value);
     }
-  }
-  private sbc(v: number): void {
-    const oldA = this.a;
-    if (!this.d) {
-      this.adc(~v & 0xff);
-    } else {
-      let diff = BCD[oldA] - BCD[v] - (this.c ? 0 : 1);
-      if (diff < 0) diff += 100;
-      // Stella indexes row 1 of its [2][256] table with what is left; below zero that reads row 0.
-      this.a = BCD[256 + diff];
-      this.setNZ(this.a);
-      this.c = oldA >= v + (this.c ? 0 : 1) ? 1 : 0;
-      this.v = ((oldA ^ this.a) & 0x80) !== 0 && ((this.a ^ v) & 0x80) !== 0;
-    }
-  }
-  private asl(v: number): number {
-    this.c = v >> 7;
-    v = (v << 1) & 0xff;
-    this.setNZ(v);
-    return v;
-  }
-  private lsr(v: number): number {
-    this.c = v & 1;
-    v >>= 1;
-    this.setNZ(v);
-    return v;
-  }
-  private rol(v: number): number {
-    const r = ((v << 1) | this.c) & 0xff;
-    this.c = v >> 7;
-    this.setNZ(r);
-    return r;
-  }
-  private ror(v: number): number {
-    const r = (v >> 1) | (this.c << 7);
-    this.c = v & 1;
-    this.setNZ(r);
-    return r;
-  }
-  private write(v: number): void {
-    this.bus.poke(this.rmwAddress, v);
-  }
-  private inc(v: number): void {
-    v = (v + 1) & 0xff;
-    this.write(v);
-    this.setNZ(v);
-  }
-  private dec(v: number): void {
-    v = (v - 1) & 0xff;
-    this.write(v);
-    this.setNZ(v);
-  }
-  private slo(v: number): void {
-    const r = this.asl(v);
-    this.write(r);
-    this.ora(r);
-  }
-  private rla(v: number): void {
-    const r = ((v << 1) | this.c) & 0xff;
-    this.write(r);
-    this.c = v >> 7;
-    this.and(r);
-  }
-  private sre(v: number): void {
-    this.c = v & 1;
-    const r = v >> 1;
-    this.write(r);
-    this.eor(r);
-  }
-  private rra(v: number): void {
-    const r = (v >> 1) | (this.c << 7);
-    this.c = v & 1;
-    this.write(r);
-    this.adc(r);
-  }
-  private dcp(v: number): void {
-    const r = (v - 1) & 0xff;
-    this.write(r);
-    this.compare(this.a, r);
-  }
-  private isb(v: number): void {
-    const r = (v + 1) & 0xff;
-    this.write(r);
-    this.sbc(r);
-  }
-  /** SHA/SHX/SHY/SHS store a register ANDed with the target's high byte + 1. */
-  private storeHigh(address: number, value: number): void {
-    this.bus.poke(address, value & (((address >> 8) + 1) & 0xff));
   }
 
   /**
-   * Runs up to `maxInstructions` instructions, or until the TIA asks to stop (end of frame).
+   * Runs up to `maxInstructions` instructions, or until the TIA asks to stop (end of frame). The
+   * switches use literal cases (modes by number, operations by opcode) so that they compile to jump
+   * tables.
    */
   execute(maxInstructions: number): void {
-    const bus = this.bus;
     this.stopRequested = false;
     if (this.halted) return;
+    const { bus, ram, cartridge } = this;
+    const { rom, addressMask: romMask, firstHotspot } = cartridge;
+    let { a, x, y, sp, pc, n, v, d, i, notZ, c } = this;
     for (let count = maxInstructions; count > 0 && !this.stopRequested; count--) {
-      const opcode = this.imm();
+      // The instruction's bytes: straight from ROM when they lie before the hotspots (the usual case),
+      // else one by one over the bus. An implied instruction reads the next byte and drops it.
+      let opcode: number;
+      let low = 0;
+      let high = 0;
+      let mode: number;
+      if ((pc & 0x1000) !== 0 && (pc & 0xfff) < firstHotspot - 2) {
+        const bank = cartridge.bankOffset;
+        opcode = rom[bank + (pc & romMask)];
+        mode = MODE[opcode];
+        let lastByte: number;
+        switch (OPERAND_BYTES[mode]) {
+          case 0:
+            lastByte = rom[bank + ((pc + 1) & romMask)];
+            bus.cycles += 2;
+            pc += 1;
+            break;
+          case 1:
+            lastByte = low = rom[bank + ((pc + 1) & romMask)];
+            bus.cycles += 2;
+            pc += 2;
+            break;
+          case 2:
+            low = rom[bank + ((pc + 1) & romMask)];
+            lastByte = high = rom[bank + ((pc + 2) & romMask)];
+            bus.cycles += 3;
+            pc += 3;
+            break;
+          default:
+            lastByte = opcode;
+            bus.cycles += 1;
+            pc += 1;
+        }
+        bus.dataBus = lastByte;
+        bus.lastAccessWasRead = true;
+      } else {
+        opcode = this.read(pc);
+        pc = (pc + 1) & 0xffff;
+        mode = MODE[opcode];
+        switch (OPERAND_BYTES[mode]) {
+          case 0:
+            this.read(pc);
+            break;
+          case 1:
+            low = this.read(pc);
+            pc = (pc + 1) & 0xffff;
+            break;
+          case 2:
+            low = this.read(pc);
+            high = this.read((pc + 1) & 0xffff);
+            pc = (pc + 2) & 0xffff;
+            break;
+        }
+      }
+      const access = ACCESS[opcode];
+
+      // The effective address, with the dummy reads of indexing.
+      let address = 0;
+      switch (mode) {
+        case 2: // ZERO_PAGE
+          address = low;
+          break;
+        case 3: // ZERO_PAGE_X
+          this.read(low);
+          address = (low + x) & 0xff;
+          break;
+        case 4: // ZERO_PAGE_Y
+          this.read(low);
+          address = (low + y) & 0xff;
+          break;
+        case 5: // ABSOLUTE
+          address = low | (high << 8);
+          break;
+        case 9: // INDIRECT_INDEXED: the pointer's two bytes, then as ABSOLUTE_Y
+          high = low;
+          low = this.read(high);
+          high = this.read((high + 1) & 0xff);
+          address = (((high << 8) | low) + y) & 0xffff;
+          // The chip first reads with the low byte unfixed; a read that did not cross a page is done.
+          if (access !== READ || address >> 8 !== high) this.read((high << 8) | ((low + y) & 0xff));
+          break;
+        case 6: // ABSOLUTE_X
+        case 7: {
+          // ABSOLUTE_Y
+          const index = mode === ABSOLUTE_X ? x : y;
+          address = (((high << 8) | low) + index) & 0xffff;
+          if (access !== READ || address >> 8 !== high) this.read((high << 8) | ((low + index) & 0xff));
+          break;
+        }
+        case 8: {
+          // INDEXED_INDIRECT
+          this.read(low);
+          const pointer = (low + x) & 0xff;
+          address = this.read(pointer);
+          address |= this.read((pointer + 1) & 0xff) << 8;
+          break;
+        }
+      }
+      let operand = low;
+      if (access !== ADDRESS && mode !== IMMEDIATE) {
+        if ((address & RAM_SELECT_MASK) === RAM_SELECTED) {
+          operand = ram[address & 0x7f];
+          bus.cycles++;
+          bus.dataBus = operand;
+          bus.lastAccessWasRead = true;
+        } else {
+          operand = this.read(address);
+        }
+        if (access === READ_MODIFY_WRITE) this.write(address, operand);
+      }
+
       switch (opcode) {
         // ---- loads and stores ----
         case 0xa9:
-          this.lda(this.imm());
-          break;
         case 0xa5:
-          this.lda(this.readZp());
-          break;
         case 0xb5:
-          this.lda(this.readZpx());
-          break;
         case 0xad:
-          this.lda(this.readAbs());
-          break;
         case 0xbd:
-          this.lda(this.readAbsIndexed(this.x));
-          break;
         case 0xb9:
-          this.lda(this.readAbsIndexed(this.y));
-          break;
         case 0xa1:
-          this.lda(this.readIndx());
-          break;
-        case 0xb1:
-          this.lda(this.readIndy());
+        case 0xb1: // LDA
+          a = n = notZ = operand;
+          n &= 0x80;
           break;
         case 0xa2:
-          this.ldx(this.imm());
-          break;
         case 0xa6:
-          this.ldx(this.readZp());
-          break;
         case 0xb6:
-          this.ldx(this.readZpy());
-          break;
         case 0xae:
-          this.ldx(this.readAbs());
-          break;
-        case 0xbe:
-          this.ldx(this.readAbsIndexed(this.y));
+        case 0xbe: // LDX
+          x = n = notZ = operand;
+          n &= 0x80;
           break;
         case 0xa0:
-          this.ldy(this.imm());
-          break;
         case 0xa4:
-          this.ldy(this.readZp());
-          break;
         case 0xb4:
-          this.ldy(this.readZpx());
-          break;
         case 0xac:
-          this.ldy(this.readAbs());
+        case 0xbc: // LDY
+          y = n = notZ = operand;
+          n &= 0x80;
           break;
-        case 0xbc:
-          this.ldy(this.readAbsIndexed(this.x));
+        case 0xa7:
+        case 0xb7:
+        case 0xaf:
+        case 0xbf:
+        case 0xa3:
+        case 0xb3: // LAX
+          a = x = n = notZ = operand;
+          n &= 0x80;
           break;
         case 0x85:
-          bus.poke(this.addrZp(), this.a);
-          break;
         case 0x95:
-          bus.poke(this.addrZpx(), this.a);
-          break;
         case 0x8d:
-          bus.poke(this.addrAbs(), this.a);
-          break;
         case 0x9d:
-          bus.poke(this.addrAbsIndexed(this.x), this.a);
-          break;
         case 0x99:
-          bus.poke(this.addrAbsIndexed(this.y), this.a);
-          break;
         case 0x81:
-          bus.poke(this.addrIndx(), this.a);
-          break;
-        case 0x91:
-          bus.poke(this.addrIndyWrite(), this.a);
+        case 0x91: // STA
+          this.write(address, a);
           break;
         case 0x86:
-          bus.poke(this.addrZp(), this.x);
-          break;
         case 0x96:
-          bus.poke(this.addrZpy(), this.x);
-          break;
-        case 0x8e:
-          bus.poke(this.addrAbs(), this.x);
+        case 0x8e: // STX
+          this.write(address, x);
           break;
         case 0x84:
-          bus.poke(this.addrZp(), this.y);
-          break;
         case 0x94:
-          bus.poke(this.addrZpx(), this.y);
-          break;
-        case 0x8c:
-          bus.poke(this.addrAbs(), this.y);
-          break;
-
-        // ---- register transfers, stack (implied: one dummy read of the next byte) ----
-        case 0xaa:
-          bus.peek(this.pc);
-          this.x = this.a;
-          this.setNZ(this.x);
-          break;
-        case 0xa8:
-          bus.peek(this.pc);
-          this.y = this.a;
-          this.setNZ(this.y);
-          break;
-        case 0xba:
-          bus.peek(this.pc);
-          this.x = this.sp;
-          this.setNZ(this.x);
-          break;
-        case 0x8a:
-          bus.peek(this.pc);
-          this.a = this.x;
-          this.setNZ(this.a);
-          break;
-        case 0x9a:
-          bus.peek(this.pc);
-          this.sp = this.x;
-          break;
-        case 0x98:
-          bus.peek(this.pc);
-          this.a = this.y;
-          this.setNZ(this.a);
-          break;
-        case 0x48:
-          bus.peek(this.pc);
-          this.push(this.a);
-          break;
-        case 0x08:
-          bus.peek(this.pc);
-          this.push(this.status());
-          break;
-        case 0x68:
-          bus.peek(this.pc);
-          bus.peek(0x100 | this.sp);
-          this.sp = (this.sp + 1) & 0xff;
-          this.lda(bus.peek(0x100 | this.sp));
-          break;
-        case 0x28:
-          bus.peek(this.pc);
-          bus.peek(0x100 | this.sp);
-          this.sp = (this.sp + 1) & 0xff;
-          this.setStatus(bus.peek(0x100 | this.sp));
-          break;
-
-        // ---- arithmetic and logic ----
-        case 0x09:
-          this.ora(this.imm());
-          break;
-        case 0x05:
-          this.ora(this.readZp());
-          break;
-        case 0x15:
-          this.ora(this.readZpx());
-          break;
-        case 0x0d:
-          this.ora(this.readAbs());
-          break;
-        case 0x1d:
-          this.ora(this.readAbsIndexed(this.x));
-          break;
-        case 0x19:
-          this.ora(this.readAbsIndexed(this.y));
-          break;
-        case 0x01:
-          this.ora(this.readIndx());
-          break;
-        case 0x11:
-          this.ora(this.readIndy());
-          break;
-        case 0x29:
-          this.and(this.imm());
-          break;
-        case 0x25:
-          this.and(this.readZp());
-          break;
-        case 0x35:
-          this.and(this.readZpx());
-          break;
-        case 0x2d:
-          this.and(this.readAbs());
-          break;
-        case 0x3d:
-          this.and(this.readAbsIndexed(this.x));
-          break;
-        case 0x39:
-          this.and(this.readAbsIndexed(this.y));
-          break;
-        case 0x21:
-          this.and(this.readIndx());
-          break;
-        case 0x31:
-          this.and(this.readIndy());
-          break;
-        case 0x49:
-          this.eor(this.imm());
-          break;
-        case 0x45:
-          this.eor(this.readZp());
-          break;
-        case 0x55:
-          this.eor(this.readZpx());
-          break;
-        case 0x4d:
-          this.eor(this.readAbs());
-          break;
-        case 0x5d:
-          this.eor(this.readAbsIndexed(this.x));
-          break;
-        case 0x59:
-          this.eor(this.readAbsIndexed(this.y));
-          break;
-        case 0x41:
-          this.eor(this.readIndx());
-          break;
-        case 0x51:
-          this.eor(this.readIndy());
-          break;
-        case 0x69:
-          this.adc(this.imm());
-          break;
-        case 0x65:
-          this.adc(this.readZp());
-          break;
-        case 0x75:
-          this.adc(this.readZpx());
-          break;
-        case 0x6d:
-          this.adc(this.readAbs());
-          break;
-        case 0x7d:
-          this.adc(this.readAbsIndexed(this.x));
-          break;
-        case 0x79:
-          this.adc(this.readAbsIndexed(this.y));
-          break;
-        case 0x61:
-          this.adc(this.readIndx());
-          break;
-        case 0x71:
-          this.adc(this.readIndy());
-          break;
-        case 0xe9:
-        case 0xeb:
-          this.sbc(this.imm());
-          break;
-        case 0xe5:
-          this.sbc(this.readZp());
-          break;
-        case 0xf5:
-          this.sbc(this.readZpx());
-          break;
-        case 0xed:
-          this.sbc(this.readAbs());
-          break;
-        case 0xfd:
-          this.sbc(this.readAbsIndexed(this.x));
-          break;
-        case 0xf9:
-          this.sbc(this.readAbsIndexed(this.y));
-          break;
-        case 0xe1:
-          this.sbc(this.readIndx());
-          break;
-        case 0xf1:
-          this.sbc(this.readIndy());
-          break;
-        case 0xc9:
-          this.compare(this.a, this.imm());
-          break;
-        case 0xc5:
-          this.compare(this.a, this.readZp());
-          break;
-        case 0xd5:
-          this.compare(this.a, this.readZpx());
-          break;
-        case 0xcd:
-          this.compare(this.a, this.readAbs());
-          break;
-        case 0xdd:
-          this.compare(this.a, this.readAbsIndexed(this.x));
-          break;
-        case 0xd9:
-          this.compare(this.a, this.readAbsIndexed(this.y));
-          break;
-        case 0xc1:
-          this.compare(this.a, this.readIndx());
-          break;
-        case 0xd1:
-          this.compare(this.a, this.readIndy());
-          break;
-        case 0xe0:
-          this.compare(this.x, this.imm());
-          break;
-        case 0xe4:
-          this.compare(this.x, this.readZp());
-          break;
-        case 0xec:
-          this.compare(this.x, this.readAbs());
-          break;
-        case 0xc0:
-          this.compare(this.y, this.imm());
-          break;
-        case 0xc4:
-          this.compare(this.y, this.readZp());
-          break;
-        case 0xcc:
-          this.compare(this.y, this.readAbs());
-          break;
-        case 0x24:
-          this.bit(this.readZp());
-          break;
-        case 0x2c:
-          this.bit(this.readAbs());
-          break;
-
-        // ---- increments and decrements ----
-        case 0xe8:
-          bus.peek(this.pc);
-          this.x = (this.x + 1) & 0xff;
-          this.setNZ(this.x);
-          break;
-        case 0xc8:
-          bus.peek(this.pc);
-          this.y = (this.y + 1) & 0xff;
-          this.setNZ(this.y);
-          break;
-        case 0xca:
-          bus.peek(this.pc);
-          this.x = (this.x - 1) & 0xff;
-          this.setNZ(this.x);
-          break;
-        case 0x88:
-          bus.peek(this.pc);
-          this.y = (this.y - 1) & 0xff;
-          this.setNZ(this.y);
-          break;
-        case 0xe6:
-          this.inc(this.rmw(this.addrZp()));
-          break;
-        case 0xf6:
-          this.inc(this.rmw(this.addrZpx()));
-          break;
-        case 0xee:
-          this.inc(this.rmw(this.addrAbs()));
-          break;
-        case 0xfe:
-          this.inc(this.rmw(this.addrAbsIndexed(this.x)));
-          break;
-        case 0xc6:
-          this.dec(this.rmw(this.addrZp()));
-          break;
-        case 0xd6:
-          this.dec(this.rmw(this.addrZpx()));
-          break;
-        case 0xce:
-          this.dec(this.rmw(this.addrAbs()));
-          break;
-        case 0xde:
-          this.dec(this.rmw(this.addrAbsIndexed(this.x)));
-          break;
-
-        // ---- shifts and rotates ----
-        case 0x0a:
-          bus.peek(this.pc);
-          this.a = this.asl(this.a);
-          break;
-        case 0x4a:
-          bus.peek(this.pc);
-          this.a = this.lsr(this.a);
-          break;
-        case 0x2a:
-          bus.peek(this.pc);
-          this.a = this.rol(this.a);
-          break;
-        case 0x6a:
-          bus.peek(this.pc);
-          this.a = this.ror(this.a);
-          break;
-        case 0x06:
-          this.write(this.asl(this.rmw(this.addrZp())));
-          break;
-        case 0x16:
-          this.write(this.asl(this.rmw(this.addrZpx())));
-          break;
-        case 0x0e:
-          this.write(this.asl(this.rmw(this.addrAbs())));
-          break;
-        case 0x1e:
-          this.write(this.asl(this.rmw(this.addrAbsIndexed(this.x))));
-          break;
-        case 0x46:
-          this.write(this.lsr(this.rmw(this.addrZp())));
-          break;
-        case 0x56:
-          this.write(this.lsr(this.rmw(this.addrZpx())));
-          break;
-        case 0x4e:
-          this.write(this.lsr(this.rmw(this.addrAbs())));
-          break;
-        case 0x5e:
-          this.write(this.lsr(this.rmw(this.addrAbsIndexed(this.x))));
-          break;
-        case 0x26:
-          this.write(this.rol(this.rmw(this.addrZp())));
-          break;
-        case 0x36:
-          this.write(this.rol(this.rmw(this.addrZpx())));
-          break;
-        case 0x2e:
-          this.write(this.rol(this.rmw(this.addrAbs())));
-          break;
-        case 0x3e:
-          this.write(this.rol(this.rmw(this.addrAbsIndexed(this.x))));
-          break;
-        case 0x66:
-          this.write(this.ror(this.rmw(this.addrZp())));
-          break;
-        case 0x76:
-          this.write(this.ror(this.rmw(this.addrZpx())));
-          break;
-        case 0x6e:
-          this.write(this.ror(this.rmw(this.addrAbs())));
-          break;
-        case 0x7e:
-          this.write(this.ror(this.rmw(this.addrAbsIndexed(this.x))));
-          break;
-
-        // ---- flags ----
-        case 0x18:
-          bus.peek(this.pc);
-          this.c = 0;
-          break;
-        case 0x38:
-          bus.peek(this.pc);
-          this.c = 1;
-          break;
-        case 0x58:
-          bus.peek(this.pc);
-          this.i = false;
-          break;
-        case 0x78:
-          bus.peek(this.pc);
-          this.i = true;
-          break;
-        case 0xb8:
-          bus.peek(this.pc);
-          this.v = false;
-          break;
-        case 0xd8:
-          bus.peek(this.pc);
-          this.d = false;
-          break;
-        case 0xf8:
-          bus.peek(this.pc);
-          this.d = true;
-          break;
-
-        // ---- branches ----
-        case 0x10:
-          this.branch(this.n === 0);
-          break;
-        case 0x30:
-          this.branch(this.n !== 0);
-          break;
-        case 0x50:
-          this.branch(!this.v);
-          break;
-        case 0x70:
-          this.branch(this.v);
-          break;
-        case 0x90:
-          this.branch(this.c === 0);
-          break;
-        case 0xb0:
-          this.branch(this.c !== 0);
-          break;
-        case 0xd0:
-          this.branch(this.notZ !== 0);
-          break;
-        case 0xf0:
-          this.branch(this.notZ === 0);
-          break;
-
-        // ---- jumps, subroutines, interrupts ----
-        case 0x4c:
-          this.pc = this.addrAbs();
-          break;
-        case 0x6c: {
-          const pointer = this.addrAbs();
-          // The 6502 does not carry into the high byte when fetching the vector ($xxFF bug).
-          const highPointer = (pointer & 0xff00) | ((pointer + 1) & 0xff);
-          const low = bus.peek(pointer);
-          this.pc = low | (bus.peek(highPointer) << 8);
-          break;
-        }
-        case 0x20: {
-          const low = this.imm();
-          bus.peek(0x100 | this.sp);
-          this.push(this.pc >> 8);
-          this.push(this.pc & 0xff);
-          this.pc = low | (bus.peek(this.pc) << 8);
-          break;
-        }
-        case 0x60:
-          bus.peek(this.pc);
-          bus.peek(0x100 | this.sp);
-          this.sp = (this.sp + 1) & 0xff;
-          this.pc = bus.peek(0x100 | this.sp);
-          this.sp = (this.sp + 1) & 0xff;
-          this.pc |= bus.peek(0x100 | this.sp) << 8;
-          bus.peek(this.pc);
-          this.pc = (this.pc + 1) & 0xffff;
-          break;
-        case 0x40:
-          bus.peek(this.pc);
-          bus.peek(0x100 | this.sp);
-          this.sp = (this.sp + 1) & 0xff;
-          this.setStatus(bus.peek(0x100 | this.sp));
-          this.sp = (this.sp + 1) & 0xff;
-          this.pc = bus.peek(0x100 | this.sp);
-          this.sp = (this.sp + 1) & 0xff;
-          this.pc |= bus.peek(0x100 | this.sp) << 8;
-          break;
-        case 0x00:
-          this.imm();
-          this.push(this.pc >> 8);
-          this.push(this.pc & 0xff);
-          this.push(this.status());
-          this.i = true;
-          this.pc = bus.peek(0xfffe) | (bus.peek(0xffff) << 8);
-          break;
-
-        // ---- NOPs (official and undocumented; the reading ones really read) ----
-        case 0xea:
-        case 0x1a:
-        case 0x3a:
-        case 0x5a:
-        case 0x7a:
-        case 0xda:
-        case 0xfa:
-          bus.peek(this.pc);
-          break;
-        case 0x80:
-        case 0x82:
-        case 0x89:
-        case 0xc2:
-        case 0xe2:
-          this.imm();
-          break;
-        case 0x04:
-        case 0x44:
-        case 0x64:
-          this.readZp();
-          break;
-        case 0x14:
-        case 0x34:
-        case 0x54:
-        case 0x74:
-        case 0xd4:
-        case 0xf4:
-          this.readZpx();
-          break;
-        case 0x0c:
-          this.readAbs();
-          break;
-        case 0x1c:
-        case 0x3c:
-        case 0x5c:
-        case 0x7c:
-        case 0xdc:
-        case 0xfc:
-          this.readAbsIndexed(this.x);
-          break;
-
-        // ---- undocumented opcodes ----
-        case 0xa7:
-          this.lax(this.readZp());
-          break;
-        case 0xb7:
-          this.lax(this.readZpy());
-          break;
-        case 0xaf:
-          this.lax(this.readAbs());
-          break;
-        case 0xbf:
-          this.lax(this.readAbsIndexed(this.y));
-          break;
-        case 0xa3:
-          this.lax(this.readIndx());
-          break;
-        case 0xb3:
-          this.lax(this.readIndy());
+        case 0x8c: // STY
+          this.write(address, y);
           break;
         case 0x87:
-          bus.poke(this.addrZp(), this.a & this.x);
-          break;
         case 0x97:
-          bus.poke(this.addrZpy(), this.a & this.x);
-          break;
         case 0x8f:
-          bus.poke(this.addrAbs(), this.a & this.x);
+        case 0x83: // SAX
+          this.write(address, a & x);
           break;
-        case 0x83:
-          bus.poke(this.addrIndx(), this.a & this.x);
+
+        // ---- logic, arithmetic, comparisons ----
+        case 0x09:
+        case 0x05:
+        case 0x15:
+        case 0x0d:
+        case 0x1d:
+        case 0x19:
+        case 0x01:
+        case 0x11: // ORA
+          a |= operand;
+          n = a & 0x80;
+          notZ = a;
           break;
+        case 0x29:
+        case 0x25:
+        case 0x35:
+        case 0x2d:
+        case 0x3d:
+        case 0x39:
+        case 0x21:
+        case 0x31: // AND
+          a &= operand;
+          n = a & 0x80;
+          notZ = a;
+          break;
+        case 0x49:
+        case 0x45:
+        case 0x55:
+        case 0x4d:
+        case 0x5d:
+        case 0x59:
+        case 0x41:
+        case 0x51: // EOR
+          a ^= operand;
+          n = a & 0x80;
+          notZ = a;
+          break;
+        case 0x69:
+        case 0x65:
+        case 0x75:
+        case 0x6d:
+        case 0x7d:
+        case 0x79:
+        case 0x61:
+        case 0x71: {
+          // ADC
+          const result = addWithCarry(a, operand, c, d !== 0);
+          a = n = notZ = result & 0xff;
+          n &= 0x80;
+          c = (result >> 8) & 1;
+          v = result >> 9;
+          break;
+        }
+        case 0xe9:
+        case 0xeb:
+        case 0xe5:
+        case 0xf5:
+        case 0xed:
+        case 0xfd:
+        case 0xf9:
+        case 0xe1:
+        case 0xf1: {
+          // SBC
+          const result = subtractWithBorrow(a, operand, c, d !== 0);
+          a = n = notZ = result & 0xff;
+          n &= 0x80;
+          c = (result >> 8) & 1;
+          v = result >> 9;
+          break;
+        }
+        case 0xc9:
+        case 0xc5:
+        case 0xd5:
+        case 0xcd:
+        case 0xdd:
+        case 0xd9:
+        case 0xc1:
+        case 0xd1: // CMP
+          notZ = (a - operand) & 0x1ff;
+          c = notZ >> 8 ? 0 : 1;
+          n = notZ & 0x80;
+          notZ &= 0xff;
+          break;
+        case 0xe0:
+        case 0xe4:
+        case 0xec: // CPX
+          notZ = (x - operand) & 0x1ff;
+          c = notZ >> 8 ? 0 : 1;
+          n = notZ & 0x80;
+          notZ &= 0xff;
+          break;
+        case 0xc0:
+        case 0xc4:
+        case 0xcc: // CPY
+          notZ = (y - operand) & 0x1ff;
+          c = notZ >> 8 ? 0 : 1;
+          n = notZ & 0x80;
+          notZ &= 0xff;
+          break;
+        case 0x24:
+        case 0x2c: // BIT
+          notZ = a & operand;
+          n = operand & 0x80;
+          v = (operand >> 6) & 1;
+          break;
+
+        // ---- shifts and steps (in memory: the result follows the dummy write) ----
+        case 0x0a: // ASL A
+          c = a >> 7;
+          a = n = notZ = (a << 1) & 0xff;
+          n &= 0x80;
+          break;
+        case 0x4a: // LSR A
+          c = a & 1;
+          a = notZ = a >> 1;
+          n = 0;
+          break;
+        case 0x2a: {
+          // ROL A
+          const rotated = ((a << 1) | c) & 0xff;
+          c = a >> 7;
+          a = n = notZ = rotated;
+          n &= 0x80;
+          break;
+        }
+        case 0x6a: {
+          // ROR A
+          const rotated = (a >> 1) | (c << 7);
+          c = a & 1;
+          a = n = notZ = rotated;
+          n &= 0x80;
+          break;
+        }
+        case 0x06:
+        case 0x16:
+        case 0x0e:
+        case 0x1e: // ASL
+          c = operand >> 7;
+          this.write(address, (n = notZ = (operand << 1) & 0xff));
+          n &= 0x80;
+          break;
+        case 0x46:
+        case 0x56:
+        case 0x4e:
+        case 0x5e: // LSR
+          c = operand & 1;
+          this.write(address, (notZ = operand >> 1));
+          n = 0;
+          break;
+        case 0x26:
+        case 0x36:
+        case 0x2e:
+        case 0x3e: // ROL
+          this.write(address, (n = notZ = ((operand << 1) | c) & 0xff));
+          c = operand >> 7;
+          n &= 0x80;
+          break;
+        case 0x66:
+        case 0x76:
+        case 0x6e:
+        case 0x7e: // ROR
+          this.write(address, (n = notZ = (operand >> 1) | (c << 7)));
+          c = operand & 1;
+          n &= 0x80;
+          break;
+        case 0xe6:
+        case 0xf6:
+        case 0xee:
+        case 0xfe: // INC
+          this.write(address, (n = notZ = (operand + 1) & 0xff));
+          n &= 0x80;
+          break;
+        case 0xc6:
+        case 0xd6:
+        case 0xce:
+        case 0xde: // DEC
+          this.write(address, (n = notZ = (operand - 1) & 0xff));
+          n &= 0x80;
+          break;
+        case 0xe8: // INX
+          x = n = notZ = (x + 1) & 0xff;
+          n &= 0x80;
+          break;
+        case 0xc8: // INY
+          y = n = notZ = (y + 1) & 0xff;
+          n &= 0x80;
+          break;
+        case 0xca: // DEX
+          x = n = notZ = (x - 1) & 0xff;
+          n &= 0x80;
+          break;
+        case 0x88: // DEY
+          y = n = notZ = (y - 1) & 0xff;
+          n &= 0x80;
+          break;
+
+        // ---- undocumented read-modify-write: a shift or step, then an accumulator operation ----
         case 0x07:
-          this.slo(this.rmw(this.addrZp()));
-          break;
         case 0x17:
-          this.slo(this.rmw(this.addrZpx()));
-          break;
         case 0x0f:
-          this.slo(this.rmw(this.addrAbs()));
-          break;
         case 0x1f:
-          this.slo(this.rmw(this.addrAbsIndexed(this.x)));
-          break;
         case 0x1b:
-          this.slo(this.rmw(this.addrAbsIndexed(this.y)));
-          break;
         case 0x03:
-          this.slo(this.rmw(this.addrIndx()));
+        case 0x13: {
+          // SLO
+          const result = (operand << 1) & 0xff;
+          c = operand >> 7;
+          this.write(address, result);
+          a = n = notZ = a | result;
+          n &= 0x80;
           break;
-        case 0x13:
-          this.slo(this.rmw(this.addrIndyWrite()));
-          break;
+        }
         case 0x27:
-          this.rla(this.rmw(this.addrZp()));
-          break;
         case 0x37:
-          this.rla(this.rmw(this.addrZpx()));
-          break;
         case 0x2f:
-          this.rla(this.rmw(this.addrAbs()));
-          break;
         case 0x3f:
-          this.rla(this.rmw(this.addrAbsIndexed(this.x)));
-          break;
         case 0x3b:
-          this.rla(this.rmw(this.addrAbsIndexed(this.y)));
-          break;
         case 0x23:
-          this.rla(this.rmw(this.addrIndx()));
+        case 0x33: {
+          // RLA
+          const result = ((operand << 1) | c) & 0xff;
+          this.write(address, result);
+          c = operand >> 7;
+          a = n = notZ = a & result;
+          n &= 0x80;
           break;
-        case 0x33:
-          this.rla(this.rmw(this.addrIndyWrite()));
-          break;
+        }
         case 0x47:
-          this.sre(this.rmw(this.addrZp()));
-          break;
         case 0x57:
-          this.sre(this.rmw(this.addrZpx()));
-          break;
         case 0x4f:
-          this.sre(this.rmw(this.addrAbs()));
-          break;
         case 0x5f:
-          this.sre(this.rmw(this.addrAbsIndexed(this.x)));
-          break;
         case 0x5b:
-          this.sre(this.rmw(this.addrAbsIndexed(this.y)));
-          break;
         case 0x43:
-          this.sre(this.rmw(this.addrIndx()));
+        case 0x53: {
+          // SRE
+          const result = operand >> 1;
+          c = operand & 1;
+          this.write(address, result);
+          a = n = notZ = a ^ result;
+          n &= 0x80;
           break;
-        case 0x53:
-          this.sre(this.rmw(this.addrIndyWrite()));
-          break;
+        }
         case 0x67:
-          this.rra(this.rmw(this.addrZp()));
-          break;
         case 0x77:
-          this.rra(this.rmw(this.addrZpx()));
-          break;
         case 0x6f:
-          this.rra(this.rmw(this.addrAbs()));
-          break;
         case 0x7f:
-          this.rra(this.rmw(this.addrAbsIndexed(this.x)));
-          break;
         case 0x7b:
-          this.rra(this.rmw(this.addrAbsIndexed(this.y)));
-          break;
         case 0x63:
-          this.rra(this.rmw(this.addrIndx()));
+        case 0x73: {
+          // RRA
+          const rotated = (operand >> 1) | (c << 7);
+          c = operand & 1;
+          this.write(address, rotated);
+          const result = addWithCarry(a, rotated, c, d !== 0);
+          a = n = notZ = result & 0xff;
+          n &= 0x80;
+          c = (result >> 8) & 1;
+          v = result >> 9;
           break;
-        case 0x73:
-          this.rra(this.rmw(this.addrIndyWrite()));
-          break;
-        case 0xc7:
-          this.dcp(this.rmw(this.addrZp()));
-          break;
-        case 0xd7:
-          this.dcp(this.rmw(this.addrZpx()));
-          break;
-        case 0xcf:
-          this.dcp(this.rmw(this.addrAbs()));
-          break;
-        case 0xdf:
-          this.dcp(this.rmw(this.addrAbsIndexed(this.x)));
-          break;
-        case 0xdb:
-          this.dcp(this.rmw(this.addrAbsIndexed(this.y)));
-          break;
-        case 0xc3:
-          this.dcp(this.rmw(this.addrIndx()));
-          break;
-        case 0xd3:
-          this.dcp(this.rmw(this.addrIndyWrite()));
-          break;
+        }
         case 0xe7:
-          this.isb(this.rmw(this.addrZp()));
-          break;
         case 0xf7:
-          this.isb(this.rmw(this.addrZpx()));
-          break;
         case 0xef:
-          this.isb(this.rmw(this.addrAbs()));
-          break;
         case 0xff:
-          this.isb(this.rmw(this.addrAbsIndexed(this.x)));
-          break;
         case 0xfb:
-          this.isb(this.rmw(this.addrAbsIndexed(this.y)));
-          break;
         case 0xe3:
-          this.isb(this.rmw(this.addrIndx()));
+        case 0xf3: {
+          // ISB
+          const incremented = (operand + 1) & 0xff;
+          this.write(address, incremented);
+          const result = subtractWithBorrow(a, incremented, c, d !== 0);
+          a = n = notZ = result & 0xff;
+          n &= 0x80;
+          c = (result >> 8) & 1;
+          v = result >> 9;
           break;
-        case 0xf3:
-          this.isb(this.rmw(this.addrIndyWrite()));
+        }
+        case 0xc7:
+        case 0xd7:
+        case 0xcf:
+        case 0xdf:
+        case 0xdb:
+        case 0xc3:
+        case 0xd3: {
+          // DCP
+          const result = (operand - 1) & 0xff;
+          this.write(address, result);
+          notZ = (a - result) & 0x1ff;
+          c = notZ >> 8 ? 0 : 1;
+          n = notZ & 0x80;
+          notZ &= 0xff;
           break;
+        }
+
+        // ---- transfers and the stack ----
+        case 0xaa: // TAX
+          x = n = notZ = a;
+          n &= 0x80;
+          break;
+        case 0xa8: // TAY
+          y = n = notZ = a;
+          n &= 0x80;
+          break;
+        case 0xba: // TSX
+          x = n = notZ = sp;
+          n &= 0x80;
+          break;
+        case 0x8a: // TXA
+          a = n = notZ = x;
+          n &= 0x80;
+          break;
+        case 0x98: // TYA
+          a = n = notZ = y;
+          n &= 0x80;
+          break;
+        case 0x9a: // TXS
+          sp = x;
+          break;
+        case 0x48: // PHA
+          this.write(0x100 | sp, a);
+          sp = (sp - 1) & 0xff;
+          break;
+        case 0x08: // PHP
+          this.write(0x100 | sp, packStatus(n, v, d, i, notZ, c));
+          sp = (sp - 1) & 0xff;
+          break;
+        case 0x68: // PLA
+          this.read(0x100 | sp);
+          sp = (sp + 1) & 0xff;
+          a = n = notZ = this.read(0x100 | sp);
+          n &= 0x80;
+          break;
+        case 0x28: {
+          // PLP
+          this.read(0x100 | sp);
+          sp = (sp + 1) & 0xff;
+          const status = this.read(0x100 | sp);
+          n = status & FLAG_N;
+          v = (status >> 6) & 1;
+          d = (status >> 3) & 1;
+          i = (status >> 2) & 1;
+          notZ = status & FLAG_Z ? 0 : 1;
+          c = status & FLAG_C;
+          break;
+        }
+
+        // ---- flags ----
+        case 0x18: // CLC
+          c = 0;
+          break;
+        case 0x38: // SEC
+          c = 1;
+          break;
+        case 0x58: // CLI
+          i = 0;
+          break;
+        case 0x78: // SEI
+          i = 1;
+          break;
+        case 0xb8: // CLV
+          v = 0;
+          break;
+        case 0xd8: // CLD
+          d = 0;
+          break;
+        case 0xf8: // SED
+          d = 1;
+          break;
+
+        // ---- branches: +1 cycle when taken, +1 more into another page ----
+        case 0x10:
+        case 0x30:
+        case 0x50:
+        case 0x70:
+        case 0x90:
+        case 0xb0:
+        case 0xd0:
+        case 0xf0: {
+          // BPL BMI BVC BVS BCC BCS BNE BEQ
+          // Bits 7-6 of the opcode pick the flag (N, V, C, Z), bit 5 the value that takes the branch.
+          const select = opcode >> 6;
+          const flag = select === 0 ? n : select === 1 ? v : select === 2 ? c : notZ === 0 ? 1 : 0;
+          if ((flag !== 0) !== ((opcode & 0x20) !== 0)) break;
+          this.read(pc);
+          const target = (pc + ((low << 24) >> 24)) & 0xffff;
+          if ((target ^ pc) & 0xff00) this.read((pc & 0xff00) | (target & 0xff));
+          pc = target;
+          break;
+        }
+
+        // ---- jumps, subroutines, interrupts ----
+        case 0x4c: // JMP
+          pc = address;
+          break;
+        case 0x6c: // JMP (indirect): no carry into the high byte when fetching the vector ($xxFF bug)
+          pc = this.read(address);
+          pc |= this.read((address & 0xff00) | ((address + 1) & 0xff)) << 8;
+          break;
+        case 0x20: // JSR
+          this.read(0x100 | sp);
+          this.write(0x100 | sp, pc >> 8);
+          sp = (sp - 1) & 0xff;
+          this.write(0x100 | sp, pc & 0xff);
+          sp = (sp - 1) & 0xff;
+          pc = low | (this.read(pc) << 8);
+          break;
+        case 0x60: // RTS
+          this.read(0x100 | sp);
+          sp = (sp + 1) & 0xff;
+          pc = this.read(0x100 | sp);
+          sp = (sp + 1) & 0xff;
+          pc |= this.read(0x100 | sp) << 8;
+          this.read(pc);
+          pc = (pc + 1) & 0xffff;
+          break;
+        case 0x40: {
+          // RTI
+          this.read(0x100 | sp);
+          sp = (sp + 1) & 0xff;
+          const status = this.read(0x100 | sp);
+          n = status & FLAG_N;
+          v = (status >> 6) & 1;
+          d = (status >> 3) & 1;
+          i = (status >> 2) & 1;
+          notZ = status & FLAG_Z ? 0 : 1;
+          c = status & FLAG_C;
+          sp = (sp + 1) & 0xff;
+          pc = this.read(0x100 | sp);
+          sp = (sp + 1) & 0xff;
+          pc |= this.read(0x100 | sp) << 8;
+          break;
+        }
+        case 0x00: // BRK
+          this.write(0x100 | sp, pc >> 8);
+          sp = (sp - 1) & 0xff;
+          this.write(0x100 | sp, pc & 0xff);
+          sp = (sp - 1) & 0xff;
+          this.write(0x100 | sp, packStatus(n, v, d, i, notZ, c));
+          sp = (sp - 1) & 0xff;
+          i = 1;
+          pc = this.read(0xfffe);
+          pc |= this.read(0xffff) << 8;
+          break;
+
+        // ---- the other undocumented opcodes ----
         case 0x0b:
         case 0x2b: // ANC
-          this.and(this.imm());
-          this.c = this.n >> 7;
+          a = n = notZ = a & operand;
+          n &= 0x80;
+          c = n >> 7;
           break;
-        case 0x4b: {
-          // ASR (ALR): AND then LSR A
-          this.a &= this.imm();
-          this.a = this.lsr(this.a);
+        case 0x4b: // ASR (ALR): AND, then LSR A
+          c = a & operand & 1;
+          a = notZ = (a & operand) >> 1;
+          n = 0;
           break;
-        }
-        case 0x6b:
-          this.arr(this.imm());
-          break;
-        case 0x8b:
-          this.lda((this.a | 0xee) & this.x & this.imm());
-          break; // ANE
-        case 0xab:
-          this.lax((this.a | 0xee) & this.imm());
-          break; // LXA
-        case 0xbb: {
-          // LAS
-          const v = this.sp & this.readAbsIndexed(this.y);
-          this.sp = v;
-          this.lax(v);
+        case 0x6b: {
+          // ARR
+          const result = andRotateRight(a, operand, c, d !== 0);
+          a = result & 0xff;
+          c = (result >> 8) & 1;
+          v = (result >> 9) & 1;
+          n = (result >> 3) & 0x80;
+          notZ = result & 0x800 ? 0 : 1;
           break;
         }
-        case 0xcb: {
-          // SBX
-          const diff = ((this.a & this.x) - this.imm()) & 0x1ff;
-          this.x = diff & 0xff;
-          this.setNZ(this.x);
-          this.c = diff & 0x100 ? 0 : 1;
+        case 0x8b: // ANE
+          a = n = notZ = (a | 0xee) & x & operand;
+          n &= 0x80;
           break;
-        }
-        case 0x9f: {
-          const address = this.addrAbsIndexed(this.y);
-          this.storeHigh(address, this.a & this.x);
+        case 0xab: // LXA
+          a = x = n = notZ = (a | 0xee) & operand;
+          n &= 0x80;
           break;
-        }
-        case 0x93: {
-          const address = this.addrIndyWrite();
-          this.storeHigh(address, this.a & this.x);
+        case 0xbb: // LAS
+          sp = a = x = n = notZ = sp & operand;
+          n &= 0x80;
           break;
-        }
-        case 0x9b: {
-          const address = this.addrAbsIndexed(this.y);
-          this.sp = this.a & this.x;
-          this.storeHigh(address, this.a & this.x);
+        case 0xcb: // SBX
+          notZ = ((a & x) - operand) & 0x1ff;
+          c = notZ >> 8 ? 0 : 1;
+          x = notZ &= 0xff;
+          n = x & 0x80;
           break;
-        }
-        case 0x9e: {
-          const address = this.addrAbsIndexed(this.y);
-          this.storeHigh(address, this.x);
+        // SHA/SHS/SHX/SHY store a register ANDed with the target's high byte + 1.
+        case 0x9f:
+        case 0x93: // SHA
+          this.write(address, a & x & (((address >> 8) + 1) & 0xff));
           break;
-        }
-        case 0x9c: {
-          const address = this.addrAbsIndexed(this.x);
-          this.storeHigh(address, this.y);
+        case 0x9b: // SHS
+          sp = a & x;
+          this.write(address, a & x & (((address >> 8) + 1) & 0xff));
           break;
-        }
+        case 0x9e: // SHX
+          this.write(address, x & (((address >> 8) + 1) & 0xff));
+          break;
+        case 0x9c: // SHY
+          this.write(address, y & (((address >> 8) + 1) & 0xff));
+          break;
 
         default:
-          // 0x02, 0x12, ... (JAM): the CPU locks up.
-          this.halted = true;
-          return;
+          if (mode === NO_OPERAND) {
+            // 0x02, 0x12, ... (JAM): the CPU locks up.
+            this.halted = true;
+            count = 0;
+          }
+        // Otherwise a NOP: its reads are done.
       }
     }
+    this.a = a;
+    this.x = x;
+    this.y = y;
+    this.sp = sp;
+    this.pc = pc;
+    this.n = n;
+    this.v = v;
+    this.d = d;
+    this.i = i;
+    this.notZ = notZ;
+    this.c = c;
   }
+}
 
-  /** ARR: AND, then ROR A with odd flag rules (and a BCD fix-up in decimal mode). */
-  private arr(operand: number): void {
-    if (!this.d) {
-      const value = this.a & operand;
-      this.a = (value >> 1) | (this.c << 7);
-      this.c = (this.a >> 6) & 1;
-      this.v = ((this.a & 0x40) ^ ((this.a & 0x20) << 1)) !== 0;
-      this.setNZ(this.a);
-    } else {
-      const value = this.a & operand;
-      this.a = (value >> 1) | (this.c << 7);
-      this.n = this.c << 7;
-      this.notZ = this.a;
-      this.v = ((value ^ this.a) & 0x40) !== 0;
-      if ((value & 0x0f) + (value & 0x01) > 0x05) this.a = (this.a & 0xf0) | ((this.a + 0x06) & 0x0f);
-      if ((value & 0xf0) + (value & 0x10) > 0x50) {
-        this.a = (this.a + 0x60) & 0xff;
-        this.c = 1;
-      } else {
-        this.c = 0;
-      }
-    }
-  }
+function packStatus(n: number, v: number, d: number, i: number, notZ: number, c: number): number {
+  // The 6507's B flag always reads 1.
+  return n | (v << 6) | FLAG_UNUSED | FLAG_B | (d << 3) | (i << 2) | (notZ === 0 ? FLAG_Z : 0) | c;
 }
