@@ -460,7 +460,8 @@ export class Tia {
     // Objects keep their horizontal phase: the new frame starts where the line currently is.
     const clocks = (this.bus.cycles * 3 - this.clockWhenFrameStarted) % CLOCKS_PER_LINE;
     this.bus.rebaseCycles();
-    this.clockWhenFrameStarted = -clocks;
+    // (0 - clocks, not -clocks: a -0 would make the frame timing floating-point from here on.)
+    this.clockWhenFrameStarted = 0 - clocks;
     this.clockStartDisplay = this.clockWhenFrameStarted + CLOCKS_PER_LINE * this.yStart;
     this.clockStopDisplay = this.clockStartDisplay + CLOCKS_PER_LINE * this.height;
     this.clockAtLastUpdate = this.clockStartDisplay;
@@ -714,9 +715,11 @@ export class Tia {
     const register = address & 0x3f;
     const clock = this.bus.cycles * 3;
     const frameClock = clock - this.clockWhenFrameStarted;
+    // The colour clock within the line: a multiple of 3, as frames start on CPU cycles.
+    const lineClock = frameClock % CLOCKS_PER_LINE;
     if (AFFECTS_PICTURE[register]) {
       let delay = WRITE_DELAY[register];
-      if (delay < 0) delay = PLAYFIELD_DELAY[((frameClock % CLOCKS_PER_LINE) / 3) & 3];
+      if (delay < 0) delay = PLAYFIELD_DELAY[(lineClock / 3) & 3];
       this.updateFrame(clock + delay);
     }
 
@@ -747,9 +750,7 @@ export class Tia {
         break;
       case 0x02: // WSYNC: halt the CPU (on a read cycle) until the end of the line
         if (this.bus.lastAccessWasRead) {
-          const cyclesToEndOfLine =
-            76 - ((this.bus.cycles - Math.trunc(this.clockWhenFrameStarted / 3)) % 76);
-          if (cyclesToEndOfLine < 76) this.bus.cycles += cyclesToEndOfLine;
+          if (lineClock !== 0) this.bus.cycles += (CLOCKS_PER_LINE - lineClock) / 3;
         }
         break;
       case 0x04: // NUSIZ0
@@ -778,8 +779,7 @@ export class Tia {
         this.ctrlpf = value;
         this.priorityAndScore = (value & 0x06) << 5;
         // Reflection changes take effect at once only while on the left half.
-        if ((clock - this.clockWhenFrameStarted) % CLOCKS_PER_LINE < HBLANK + 79)
-          this.pfMask = (value & 0x01) * 160;
+        if (lineClock < HBLANK + 79) this.pfMask = (value & 0x01) * 160;
         this.blMask = ballMask(this.posBL, value);
         break;
       case 0x0b: // REFP0
@@ -807,39 +807,36 @@ export class Tia {
         this.updatePlayfieldEnabled();
         break;
       case 0x10: // RESP0
-        this.resetPlayer(0, clock);
+        this.resetPlayer(0, clock, lineClock);
         break;
       case 0x11: // RESP1
-        this.resetPlayer(1, clock);
+        this.resetPlayer(1, clock, lineClock);
         break;
       case 0x12: {
         // RESM0
-        const hpos = (clock - this.clockWhenFrameStarted) % CLOCKS_PER_LINE;
-        this.posM0 = hpos < HBLANK ? 2 : (hpos - HBLANK + 4) % 160;
+        this.posM0 = lineClock < HBLANK ? 2 : (lineClock - HBLANK + 4) % 160;
         // Stella's special case for a RESM0 20 cycles after HMOVE (Dolphin).
-        if (clock - this.lastHmoveClock === 20 * 3 && hpos === 69) this.posM0 = 8;
+        if (clock - this.lastHmoveClock === 20 * 3 && lineClock === 69) this.posM0 = 8;
         this.m0Mask = missileMask(this.posM0, this.nusiz0);
         break;
       }
       case 0x13: {
         // RESM1
-        const hpos = (clock - this.clockWhenFrameStarted) % CLOCKS_PER_LINE;
-        this.posM1 = hpos < HBLANK ? 2 : (hpos - HBLANK + 4) % 160;
+        this.posM1 = lineClock < HBLANK ? 2 : (lineClock - HBLANK + 4) % 160;
         // Stella's special case for a RESM1 3 cycles after HMOVE (Pitfall II).
-        if (clock - this.lastHmoveClock === 3 * 3 && hpos === 18) this.posM1 = 3;
+        if (clock - this.lastHmoveClock === 3 * 3 && lineClock === 18) this.posM1 = 3;
         this.m1Mask = missileMask(this.posM1, this.nusiz1);
         break;
       }
       case 0x14: {
         // RESBL
-        const hpos = (clock - this.clockWhenFrameStarted) % CLOCKS_PER_LINE;
-        this.posBL = hpos < HBLANK ? 2 : (hpos - HBLANK + 4) % 160;
+        this.posBL = lineClock < HBLANK ? 2 : (lineClock - HBLANK + 4) % 160;
         // Stella's special cases for a RESBL just after HMOVE.
         const sinceHmove = clock - this.lastHmoveClock;
-        if (sinceHmove === 18 * 3 && (hpos === 60 || hpos === 69)) this.posBL = 10;
-        else if (sinceHmove === 3 * 3 && hpos === 18) this.posBL = 3;
-        else if (sinceHmove === 7 * 3 && hpos === 30) this.posBL = 6;
-        else if (sinceHmove === 6 * 3 && hpos === 27) this.posBL = 5;
+        if (sinceHmove === 18 * 3 && (lineClock === 60 || lineClock === 69)) this.posBL = 10;
+        else if (sinceHmove === 3 * 3 && lineClock === 18) this.posBL = 3;
+        else if (sinceHmove === 7 * 3 && lineClock === 30) this.posBL = 6;
+        else if (sinceHmove === 6 * 3 && lineClock === 27) this.posBL = 5;
         this.blMask = ballMask(this.posBL, this.ctrlpf);
         break;
       }
@@ -918,7 +915,7 @@ export class Tia {
         this.setEnabled(M1_BIT, this.enam1 && !this.resmp1);
         break;
       case 0x2a: // HMOVE
-        this.applyHorizontalMotion(clock);
+        this.applyHorizontalMotion(clock, lineClock);
         break;
       case 0x2b: // HMCLR
         this.hmp0 = this.hmp1 = this.hmm0 = this.hmm1 = this.hmbl = 0;
@@ -954,9 +951,8 @@ export class Tia {
     this.setEnabled(P1_BIT, this.currentGRP1 !== 0);
   }
 
-  private resetPlayer(player: 0 | 1, clock: number): void {
-    const hpos = (clock - this.clockWhenFrameStarted) % CLOCKS_PER_LINE;
-    const newX = hpos < HBLANK ? 3 : (hpos - HBLANK + 5) % 160;
+  private resetPlayer(player: 0 | 1, clock: number, lineClock: number): void {
+    const newX = lineClock < HBLANK ? 3 : (lineClock - HBLANK + 5) % 160;
     const nusiz = player === 0 ? this.nusiz0 : this.nusiz1;
     const oldX = player === 0 ? this.posP0 : this.posP1;
     const when = PLAYER_RESET_WHEN[((nusiz & 7) * 160 + oldX) * 160 + newX];
@@ -973,8 +969,8 @@ export class Tia {
     }
   }
 
-  private applyHorizontalMotion(clock: number): void {
-    const cycle = (((clock - this.clockWhenFrameStarted) % CLOCKS_PER_LINE) / 3) | 0;
+  private applyHorizontalMotion(clock: number, lineClock: number): void {
+    const cycle = lineClock / 3;
     if (this.hmoveBlanksAllowed && hmoveBlanks(cycle)) this.hmoveBlankEnabled = true;
     const row = cycle * 16;
     this.posP0 = wrap160(this.posP0 + MOTION[row + this.hmp0]);
