@@ -142,11 +142,15 @@ describe("ppo-ts train", () => {
   });
 
   it("refuses bad input with an error naming the flag or field and why", async () => {
+    const brokenJson = join(root, "broken.json");
+    writeFileSync(brokenJson, '{"learningRate": 0.1,');
+    const zeroRateJson = join(root, "zero-rate.json");
+    writeFileSync(zeroRateJson, '{"learning_rate": 0}');
     const cases: [string[], string][] = [
       [["--env", "Nope-v0"], 'No registered environment "Nope-v0"'],
       [["--set", "learningRate=-0.1"], "learningRate: must be a finite number > 0, got -0.1"],
       [
-        ["--set", "numMinibatches=3"],
+        ["--num-envs", "8", "--set", "numSteps=32", "--set", "numMinibatches=3"],
         "numMinibatches: the batch (numEnvs * numSteps = 8 * 32 = 256) is not divisible by numMinibatches = 3",
       ],
       [["--env", "PPOUnbounded-v0"], "envId: PPOUnbounded-v0 has an unbounded action space"],
@@ -154,6 +158,8 @@ describe("ppo-ts train", () => {
       [["--set", "learning_rat=0.1"], "learningRat: unknown field"],
       [["--total-timesteps", "lots"], '--total-timesteps must be an integer, got "lots"'],
       [["--config", join(root, "missing.json")], `${join(root, "missing.json")}: config file not found`],
+      [["--config", brokenJson], `${brokenJson}: cannot parse`],
+      [["--config", zeroRateJson], "learningRate: must be a finite number > 0, got 0"],
       [["--run-dir", runA], `${runA} already holds a run; continue it with --resume`],
       [["--run-dir", join(root, "never"), "--resume"], `${join(root, "never", "config.json")}: not found`],
     ];
