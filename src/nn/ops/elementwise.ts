@@ -297,7 +297,7 @@ export function log(a: Tensor): Tensor {
   return out;
 }
 
-/** The hyperbolic tangent (the backend's kernel: `tanhFloat32`, within 1 float32 ULP). */
+/** The hyperbolic tangent (the backend's kernel: `tanhFloat32`, within 5 float32 ULP). */
 export function tanh(a: Tensor): Tensor {
   return activation(a, "tanh");
 }

@@ -1,44 +1,37 @@
 // The elementwise work around the GEMMs (activations, bias gradients, gradient-norm clipping), where
 // JavaScript's scalar loops would cost as much as the products themselves.
 
-/** Past this, tanh is 1 to float32 precision (as tanhFloat32 in ops/elementwise.ts). */
-const TANH_SATURATION: f64 = 10;
-
-/** tanh of two doubles: ops/elementwise.ts's tanhFloat32, step for step (see `tanh`). */
-@inline function tanhPair(x: v128): v128 {
-  const limit = f64x2.splat(TANH_SATURATION);
-  // pmin/pmax keep a NaN as Math.min/max do, in one instruction each.
-  const v = f64x2.mul(f64x2.splat(0.5), f64x2.pmin(f64x2.pmax(x, f64x2.neg(limit)), limit));
-  const s = f64x2.mul(v, v);
-  const c0 = f64x2.splat(135135);
-  const p = f64x2.add(c0, f64x2.mul(s, f64x2.add(f64x2.splat(17325), f64x2.mul(s, f64x2.add(f64x2.splat(378), s)))));
-  const q = f64x2.add(c0, f64x2.mul(s, f64x2.add(f64x2.splat(62370),
-    f64x2.mul(s, f64x2.add(f64x2.splat(3150), f64x2.mul(f64x2.splat(28), s))))));
-  const numerator = f64x2.mul(f64x2.mul(f64x2.mul(f64x2.splat(2), v), p), q);
-  const denominator = f64x2.add(f64x2.mul(q, q), f64x2.mul(f64x2.mul(s, p), p));
-  return f64x2.div(numerator, denominator);
-}
+/** Past this, tanh is 1 to float32 precision (as tanhFloat32 in ../reference.ts). */
+const TANH_SATURATION: f32 = 10;
 
 /**
- * y = tanh(x) over n floats, by the same [7/6] Pade approximant as ops/elementwise.ts's tanhFloat32
- * and in the same double-precision steps, so that both give the same float32 bit for bit.
+ * y = tanh(x) over n floats, by the same [7/6] Pade approximant as ../reference.ts's tanhFloat32
+ * and in the same float32 steps, so that both give the same bits.
  */
 export function tanh(x: usize, y: usize, n: i32): void {
+  const limit = f32x4.splat(TANH_SATURATION), negativeLimit = f32x4.splat(-TANH_SATURATION);
+  const half = f32x4.splat(0.5), two = f32x4.splat(2), c0 = f32x4.splat(135135);
+  const p1 = f32x4.splat(17325), p2 = f32x4.splat(378);
+  const q1 = f32x4.splat(62370), q2 = f32x4.splat(3150), q3 = f32x4.splat(28);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
-    const xi = v128.load(x + o);
-    const low = f32x4.demote_f64x2_zero(tanhPair(f64x2.promote_low_f32x4(xi)));
-    const high = f32x4.demote_f64x2_zero(tanhPair(f64x2.promote_low_f32x4(v128.shuffle<f32>(xi, xi, 2, 3, 2, 3))));
-    v128.store(y + o, v128.shuffle<f32>(low, high, 0, 1, 4, 5));
+    // pmin/pmax keep a NaN as Math.min/max do, in one instruction each.
+    const v = f32x4.mul(half, f32x4.pmin(f32x4.pmax(v128.load(x + o), negativeLimit), limit));
+    const s = f32x4.mul(v, v);
+    const p = f32x4.add(c0, f32x4.mul(s, f32x4.add(p1, f32x4.mul(s, f32x4.add(p2, s)))));
+    const q = f32x4.add(c0, f32x4.mul(s, f32x4.add(q1, f32x4.mul(s, f32x4.add(q2, f32x4.mul(q3, s))))));
+    const numerator = f32x4.mul(f32x4.mul(f32x4.mul(two, v), p), q);
+    const denominator = f32x4.add(f32x4.mul(q, q), f32x4.mul(f32x4.mul(s, p), p));
+    v128.store(y + o, f32x4.div(numerator, denominator));
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
-    const v = 0.5 * min(max(<f64>load<f32>(x + o), -TANH_SATURATION), TANH_SATURATION);
+    const v: f32 = 0.5 * min(max(load<f32>(x + o), -TANH_SATURATION), TANH_SATURATION);
     const s = v * v;
-    const p = 135135 + s * (17325 + s * (378 + s));
-    const q = 135135 + s * (62370 + s * (3150 + 28 * s));
-    store<f32>(y + o, <f32>((2 * v * p * q) / (q * q + s * p * p)));
+    const p: f32 = 135135 + s * (17325 + s * (378 + s));
+    const q: f32 = 135135 + s * (62370 + s * (3150 + 28 * s));
+    store<f32>(y + o, (2 * v * p * q) / (q * q + s * p * p));
   }
 }
 
