@@ -359,6 +359,19 @@ function storeTile(
   }
 }
 
+/**
+ * Whether the full tile of C at (i, j), given through tables, is a plain strided block: its four
+ * rows evenly spaced (forward, by a positive step) and its eight columns consecutive.
+ */
+@inline function tableTileInPlace(d: usize, i: i32, j: i32): bool {
+  const ro = <usize>slot(d, D_C + 2) + (<usize>i << 2);
+  const co = <usize>slot(d, D_C + 3) + (<usize>j << 2);
+  if (!runOf4(co) || !runOf4(co + 16) || load<i32>(co, 16) != load<i32>(co) + 4) return false;
+  const r0 = load<i32>(ro);
+  const step = load<i32>(ro, 4) - r0;
+  return step > 0 && load<i32>(ro, 8) == r0 + 2 * step && load<i32>(ro, 12) == r0 + 3 * step;
+}
+
 /** Runs the GEMM described at `d` (see the D_* slots) with the calling thread's `scratch`. */
 export function gemm(d: usize, scratch: usize): void {
   const m = slot(d, D_M);
@@ -407,6 +420,11 @@ export function gemm(d: usize, scratch: usize): void {
             const rb: usize = first && rowBias != 0 ? rowBias + (<usize>i << 2) : 0;
             if (cDirect && rows == MR && cols == NR) {
               microkernel(kc, aPanel, bPanel, c + (<usize>(i * ldc + j) << 2), <usize>ldc << 2, acc, rb, cb);
+            } else if (cMode == TABLE && rows == MR && cols == NR && tableTileInPlace(d, i, j)) {
+              // Rows evenly spaced, columns consecutive (a convolution's output): straight into C.
+              const ro = <usize>ldc + (<usize>i << 2);
+              const at = c + (<usize>(load<i32>(ro) + load<i32>(<usize>slot(d, D_C + 3) + (<usize>j << 2))) << 2);
+              microkernel(kc, aPanel, bPanel, at, <usize>(load<i32>(ro, 4) - load<i32>(ro)) << 2, acc, rb, cb);
             } else {
               microkernel(kc, aPanel, bPanel, tile, <usize>NR << 2, false, 0, 0);
               storeTile(tile, d, i, j, rows, cols, acc, rb, cb);
