@@ -4,12 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runCli } from "../src/cli/program.js";
+import { ROM_DIR_VARIABLE } from "../src/envs/atari/roms.js";
 import { Env, type ResetResult, type StepResult } from "../src/envs/core/env.js";
 import { register, registeredEnvs } from "../src/envs/core/registry.js";
 import { Box } from "../src/envs/core/spaces.js";
 import { loadRun } from "../src/io/checkpoint.js";
 import { METRIC_COLUMNS, TIME_COLUMNS } from "../src/io/metrics.js";
 import { evaluatePolicy } from "../src/ppo/index.js";
+import { hasShared, sharedPath } from "./helpers/shared.js";
 
 /** An env PPO cannot serve: its actions are unbounded, so they cannot be clipped to the space. */
 class UnboundedActionEnv extends Env<Float32Array, Float32Array> {
@@ -232,6 +234,30 @@ describe("ppo-ts train", () => {
       `${join(editedConfig, "checkpoint", "model.safetensors")}: the weights do not fit the network of config.json`,
     );
   });
+});
+
+describe("ppo-ts envs", () => {
+  it.skipIf(!hasShared("roms/breakout.bin"))(
+    "finds Atari ROMs in --rom-dir and lists their spaces",
+    async () => {
+      const before = process.env[ROM_DIR_VARIABLE];
+      delete process.env[ROM_DIR_VARIABLE];
+      try {
+        const listed = async (...flags: string[]) => {
+          const { code, stdout } = await cli("envs", "--json", ...flags);
+          expect(code).toBe(0);
+          return (JSON.parse(stdout) as { id: string; actionSpace: string }[]).find(
+            (row) => row.id === "ALE/Breakout-v5",
+          );
+        };
+        expect((await listed())?.actionSpace).toBe("-");
+        expect((await listed("--rom-dir", sharedPath("roms")))?.actionSpace).toBe("Discrete(4)");
+      } finally {
+        if (before === undefined) delete process.env[ROM_DIR_VARIABLE];
+        else process.env[ROM_DIR_VARIABLE] = before;
+      }
+    },
+  );
 });
 
 describe("ppo-ts eval", () => {

@@ -1,5 +1,7 @@
 /** The `ppo-ts` command line as a function of its arguments (the binary is `main.ts`; tests call `runCli`). */
+import { resolve } from "node:path";
 import { Command, CommanderError } from "commander";
+import { ROM_DIR_VARIABLE } from "../envs/atari/roms.js";
 import { registerEnvsCommand } from "./envs.js";
 import { registerEvalCommand } from "./eval.js";
 import { registerPlayCommand } from "./play.js";
@@ -12,8 +14,14 @@ export function createProgram(): Command {
     .name("ppo-ts")
     .description("Reinforcement learning in TypeScript: PPO and Gymnasium-compatible environments.")
     .version("0.1.0")
+    .option("--rom-dir <dir>", `folder of Atari ROMs (breakout.bin, ...); default: $${ROM_DIR_VARIABLE}`)
     // Usage errors throw instead of exiting, so that `runCli` returns their exit code.
-    .exitOverride();
+    .exitOverride()
+    // Through the environment variable, so that vector-env worker threads find the ROMs too.
+    .hook("preAction", (root) => {
+      const romDir = root.opts<{ romDir?: string }>().romDir;
+      if (romDir !== undefined) process.env[ROM_DIR_VARIABLE] = resolve(romDir);
+    });
   registerEnvsCommand(program);
   registerTrainCommand(program);
   registerEvalCommand(program);
