@@ -319,11 +319,14 @@ export class ALEInterface {
   getScreenGrayscale(out: Uint8Array = new Uint8Array(SCREEN_WIDTH * SCREEN_HEIGHT)): Uint8Array {
     checkSize(out, SCREEN_WIDTH * SCREEN_HEIGHT, "getScreenGrayscale");
     const frame = this.requireConsole().tia.frameBuffer;
-    if (out.byteOffset % 2 === 0) {
-      // Two pixels per lookup (both buffers read as little-endian 16-bit words).
-      const pairs = new Uint16Array(frame.buffer, frame.byteOffset, (SCREEN_WIDTH * SCREEN_HEIGHT) / 2);
-      const outPairs = new Uint16Array(out.buffer, out.byteOffset, (SCREEN_WIDTH * SCREEN_HEIGHT) / 2);
-      for (let i = 0; i < pairs.length; i++) outPairs[i] = PALETTE_GRAY_PAIRS[pairs[i]];
+    if (out.byteOffset % 4 === 0) {
+      // Four pixels per step, two per lookup (the buffers read as little-endian 32-bit words).
+      const quads = new Uint32Array(frame.buffer, frame.byteOffset, (SCREEN_WIDTH * SCREEN_HEIGHT) / 4);
+      const outQuads = new Uint32Array(out.buffer, out.byteOffset, (SCREEN_WIDTH * SCREEN_HEIGHT) / 4);
+      for (let i = 0; i < quads.length; i++) {
+        const four = quads[i];
+        outQuads[i] = PALETTE_GRAY_PAIRS[four & 0xffff] | (PALETTE_GRAY_PAIRS[four >>> 16] << 16);
+      }
     } else {
       for (let i = 0; i < SCREEN_WIDTH * SCREEN_HEIGHT; i++) out[i] = PALETTE_GRAY[frame[i]];
     }
