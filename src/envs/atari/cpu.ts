@@ -64,8 +64,8 @@ const JSR_ADDRESS = 10;
 /** The jam opcodes: the CPU locks up before reading anything more. */
 const NO_OPERAND = 11;
 
-/** Bytes after the opcode, by addressing mode (JSR: the one fetched before the pushes). */
-const OPERAND_BYTES = [0, 1, 1, 1, 1, 2, 2, 2, 1, 1, 1, -1];
+/** Bytes after the opcode, by addressing mode (JSR: the one fetched before the pushes; jam: none). */
+const OPERAND_BYTES = [0, 1, 1, 1, 1, 2, 2, 2, 1, 1, 1, 3];
 
 // ---- how the operation uses its operand ----
 
@@ -76,15 +76,15 @@ const READ = 1;
 /** Reads the operand and writes it back unchanged before writing the result (the 6502's RMW). */
 const READ_MODIFY_WRITE = 2;
 
-/** Per opcode: addressing mode and access (the operation itself is `execute`'s switch on the opcode). */
-const MODE = new Uint8Array(256).fill(NO_OPERAND);
-const ACCESS = new Uint8Array(256);
+/**
+ * Per opcode, packed into one byte for a single lookup: addressing mode (bits 0-3), access (bits 4-5)
+ * and the operand bytes (bits 6-7; 3 = none read at all). The operation itself is `execute`'s switch
+ * on the opcode.
+ */
+const DECODE = new Uint8Array(256).fill(NO_OPERAND | (3 << 6));
 
 function define(access: number, mode: number, ...opcodes: number[]): void {
-  for (const opcode of opcodes) {
-    MODE[opcode] = mode;
-    ACCESS[opcode] = access;
-  }
+  for (const opcode of opcodes) DECODE[opcode] = mode | (access << 4) | (OPERAND_BYTES[mode] << 6);
 }
 
 /** Opcodes of one operation in the arithmetic group's eight modes, immediate first. */
@@ -310,13 +310,13 @@ export class Cpu6507 {
       let opcode: number;
       let low = 0;
       let high = 0;
-      let mode: number;
+      let decoded: number;
       if ((pc & 0x1000) !== 0 && (pc & 0xfff) < firstHotspot - 2) {
         const bank = cartridge.bankOffset;
         opcode = rom[bank + (pc & romMask)];
-        mode = MODE[opcode];
+        decoded = DECODE[opcode];
         let lastByte: number;
-        switch (OPERAND_BYTES[mode]) {
+        switch (decoded >> 6) {
           case 0:
             lastByte = rom[bank + ((pc + 1) & romMask)];
             bus.cycles += 2;
@@ -343,8 +343,8 @@ export class Cpu6507 {
       } else {
         opcode = this.read(pc);
         pc = (pc + 1) & 0xffff;
-        mode = MODE[opcode];
-        switch (OPERAND_BYTES[mode]) {
+        decoded = DECODE[opcode];
+        switch (decoded >> 6) {
           case 0:
             this.read(pc);
             break;
@@ -359,7 +359,8 @@ export class Cpu6507 {
             break;
         }
       }
-      const access = ACCESS[opcode];
+      const mode = decoded & 0x0f;
+      const access = (decoded >> 4) & 3;
 
       // The effective address, with the dummy reads of indexing.
       let address = 0;
