@@ -151,7 +151,8 @@ export class AtariConsole {
       tia.paddleResistance[1] = MAXIMUM_RESISTANCE;
       tia.firePressed[0] = (input.joystick[0] & JOY_FIRE) !== 0;
     } else {
-      const [first, second] = swap ? [1, 0] : [0, 1];
+      const first = swap ? 1 : 0;
+      const second = 1 - first;
       if (input.paddleFire[first]) portA &= ~0x80;
       if (input.paddleFire[second]) portA &= ~0x40;
       tia.paddleResistance[0] = input.paddleResistance[first];

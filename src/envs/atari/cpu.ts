@@ -406,13 +406,17 @@ export class Cpu6507 {
       }
       let operand = low;
       if (access !== ADDRESS && mode !== IMMEDIATE) {
-        if ((address & RAM_SELECT_MASK) === RAM_SELECTED) {
-          operand = ram[address & 0x7f];
+        // Zero-page variables and ROM tables straight from their arrays.
+        if ((address & RAM_SELECT_MASK) === RAM_SELECTED) operand = ram[address & 0x7f];
+        else if ((address & 0x1000) !== 0 && (address & 0xfff) < firstHotspot)
+          operand = rom[cartridge.bankOffset + (address & romMask)];
+        else operand = -1;
+        if (operand >= 0) {
           bus.cycles++;
           bus.dataBus = operand;
           bus.lastAccessWasRead = true;
         } else {
-          operand = this.read(address);
+          operand = bus.peek(address);
         }
         if (access === READ_MODIFY_WRITE) this.write(address, operand);
       }
