@@ -309,6 +309,7 @@ describe("WebAssembly kernels on two threads", () => {
     checkConvs(wasm, 8, [
       { batch: 7, inChannels: 4, height: 36, width: 36, outChannels: 32, kernelH: 8, kernelW: 8, stride: 4 },
       { batch: 9, inChannels: 32, height: 9, width: 9, outChannels: 64, kernelH: 4, kernelW: 4, stride: 2 },
+      { batch: 6, inChannels: 64, height: 9, width: 9, outChannels: 64, kernelH: 3, kernelW: 3, stride: 1 },
     ]);
     checkAdam(wasm, 9, 100_003);
   });
