@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ALEInterface } from "../src/envs/atari/ale_interface.js";
 import { gameByMd5 } from "../src/envs/atari/games/index.js";
-import { PALETTE_GRAY } from "../src/envs/atari/palette.js";
+import { PALETTE_GRAY, PALETTE_RGB } from "../src/envs/atari/palette.js";
 import { findRom, ROM_DIR_VARIABLE } from "../src/envs/atari/roms.js";
 import { hasShared, sharedPath } from "./helpers/shared.js";
 
@@ -141,6 +141,18 @@ class StateChecker {
     for (let i = 0; i < SCREEN_BYTES; i++) this.seen[this.screen[i]] = 1;
   }
 
+  /** The RGB screen (word-aligned and not) against ALE's palette applied to the index screen last read. */
+  checkRgb(where: string): void {
+    const rgb = this.ale.getScreenRGB();
+    const unaligned = this.ale.getScreenRGB(new Uint8Array(SCREEN_BYTES * 3 + 1).subarray(1));
+    let differing = 0;
+    for (let i = 0; i < SCREEN_BYTES * 3; i++) {
+      const expected = PALETTE_RGB[this.screen[(i / 3) | 0] * 3 + (i % 3)];
+      if (rgb[i] !== expected || unaligned[i] !== expected) differing++;
+    }
+    if (differing > 0) this.mismatches.push(`${where}: ${differing} RGB bytes differ from the palette`);
+  }
+
   /** The gray screen last read against a raw .gray file, when the trace has one for `label`. */
   checkGrayFile(where: string, traceName: string, label: string): void {
     const path = sharedPath(`${TRACE_DIR}/gray/${traceName}_${label}.gray`);
@@ -252,6 +264,7 @@ describe.skipIf(skipReason !== undefined)(suiteName, () => {
         checker.expectEqual(where, "reward", reward, record.reward);
         checker.check(where, record);
         checker.checkGrayFile(where, name, `t${String(record.t).padStart(4, "0")}`);
+        if (record.t % 500 === 0) checker.checkRgb(where);
         if (record.reset) {
           ale.resetGame();
           resets++;

@@ -48,3 +48,10 @@ export const PALETTE_GRAY_PAIRS = new Uint16Array(65536);
 for (let pair = 0; pair < 65536; pair++) {
   PALETTE_GRAY_PAIRS[pair] = PALETTE_GRAY[pair & 0xff] | (PALETTE_GRAY[pair >> 8] << 8);
 }
+
+/** Red, green and blue of each frame-buffer value as one little-endian word (red in the low byte). */
+export const PALETTE_RGB_WORDS = new Uint32Array(256);
+for (let value = 0; value < 256; value++) {
+  const k = value * 3;
+  PALETTE_RGB_WORDS[value] = PALETTE_RGB[k] | (PALETTE_RGB[k + 1] << 8) | (PALETTE_RGB[k + 2] << 16);
+}
