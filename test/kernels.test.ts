@@ -152,6 +152,8 @@ function checkElementwise(wasm: KernelBackend, seed: number, length: number): vo
   const scaled = copyInto(wasm, x);
   wasm.scale(scaled, 0.3);
   expect(Array.from(scaled)).toEqual(Array.from(expectedScaled));
+  wasm.zero(scaled);
+  expect(Array.from(scaled)).toEqual(Array.from(new Float32Array(length)));
 }
 
 function checkConvs(wasm: KernelBackend, seed: number, shapes: Conv2dShape[]): void {
@@ -254,7 +256,7 @@ describe("WebAssembly kernels agree with the TypeScript reference", () => {
 
   it("gemm with a bias added to every row", () => checkGemmBias(wasm, 10));
 
-  it("activations (tanh bit for bit), bias gradients, sum of squares and scale", () =>
+  it("activations (tanh bit for bit), bias gradients, sum of squares, scale and zero", () =>
     checkElementwise(wasm, 11, 1003));
 
   it("alloc hands out zeroed views that survive memory growth and are reused after free", () => {

@@ -80,7 +80,7 @@ export class Module {
 
   /** Zeroes every parameter's gradient. */
   zeroGrad(): void {
-    for (const param of this.parameters()) param.grad?.data.fill(0);
+    for (const param of this.parameters()) if (param.grad !== null) param.backend.zero(param.grad.data);
   }
 }
 

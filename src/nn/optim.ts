@@ -59,7 +59,7 @@ export class Adam {
 
   /** Zeroes the gradients (keeping their storage). */
   zeroGrad(): void {
-    for (const p of this.params) p.grad?.data.fill(0);
+    for (const p of this.params) if (p.grad !== null) p.backend.zero(p.grad.data);
   }
 
   /** One update from the current gradients. */

@@ -48,6 +48,9 @@ export interface KernelBackend {
   /** x *= factor, in place. */
   scale(x: Float32Array, factor: number): void;
 
+  /** x = 0, in place (gradients between steps). */
+  zero(x: Float32Array): void;
+
   /**
    * NCHW convolution without padding: output (n, outC, outH, outW) = input (n, inC, h, w) * weight
    * (outC, inC, kh, kw) + bias (outC), outH = (h - kh) / stride + 1.

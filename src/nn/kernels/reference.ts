@@ -370,6 +370,10 @@ function scale(x: Float32Array, factor: number): void {
   for (let i = 0; i < x.length; i++) x[i] *= f;
 }
 
+function zero(x: Float32Array): void {
+  x.fill(0);
+}
+
 export const referenceBackend: KernelBackend = {
   name: "typescript",
   alloc,
@@ -380,6 +384,7 @@ export const referenceBackend: KernelBackend = {
   addColumnSums,
   sumOfSquares,
   scale,
+  zero,
   conv2dForward,
   conv2dBackward,
   adam,

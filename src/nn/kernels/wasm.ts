@@ -75,6 +75,7 @@ export interface WasmExports {
   addColumnSums(x: number, rows: number, cols: number, out: number): void;
   sumOfSquares(x: number, n: number): number;
   scale(x: number, n: number, factor: number): void;
+  zero(x: number, n: number): void;
 }
 
 /** Threads that run a kernel's tasks over the same shared memory (see ./threads.ts). */
@@ -193,7 +194,7 @@ export class WasmBackend implements KernelBackend {
     if (!this.shared) return new Float32Array(length);
     const bytes = Math.max(ALIGN, roundUp(length * 4, ALIGN));
     const address = this.allocBytes(bytes);
-    if (zeroed) this.f32.fill(0, address >> 2, (address >> 2) + length);
+    if (zeroed) this.kernels.zero(address, length);
     return new Float32Array(this.f32.buffer, address, length);
   }
 
@@ -286,6 +287,11 @@ export class WasmBackend implements KernelBackend {
     const px = this.output(x, n, true);
     this.kernels.scale(px, n, factor);
     this.finishOutput(x, px, n);
+  }
+
+  zero(x: Float32Array): void {
+    if (this.owns(x)) this.kernels.zero(x.byteOffset, x.length);
+    else x.fill(0);
   }
 
   conv2dForward(

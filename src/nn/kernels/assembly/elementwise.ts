@@ -123,6 +123,11 @@ export function sumOfSquares(x: usize, n: i32): f64 {
   return sum;
 }
 
+/** x = 0 over n floats: a memset (where a typed array's fill on shared memory goes float by float). */
+export function zero(x: usize, n: i32): void {
+  memory.fill(x, 0, <usize>n << 2);
+}
+
 /** x *= factor over n floats. */
 export function scale(x: usize, n: i32, factor: f32): void {
   const f = f32x4.splat(factor);

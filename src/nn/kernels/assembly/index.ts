@@ -4,7 +4,9 @@ import { adam } from "./adam";
 import { gemm } from "./gemm";
 
 export { biasGrad } from "./conv";
-export { addColumnSums, relu, reluBackward, scale, sumOfSquares, tanh, tanhBackward } from "./elementwise";
+export {
+  addColumnSums, relu, reluBackward, scale, sumOfSquares, tanh, tanhBackward, zero,
+} from "./elementwise";
 
 // The kinds of task, in slot 0 of a descriptor.
 const GEMM: i32 = 0;
