@@ -5,8 +5,10 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { ALEInterface } from "../src/envs/atari/ale_interface.js";
 import { AtariEnv } from "../src/envs/atari/atari_env.js";
+import { GAMES } from "../src/envs/atari/games/index.js";
 import { ATARI_GAMES, atariIdName } from "../src/envs/atari/register.js";
 import { findRom, MissingRomError, ROM_DIR_VARIABLE } from "../src/envs/atari/roms.js";
 import { AtariPreprocessing, makeAtariEnv } from "../src/envs/atari/wrappers/index.js";
@@ -238,6 +240,38 @@ describe.skipIf(!romDir)(suiteName, () => {
     env.reset({ seed: 0 });
     // Space Invaders keeps the selected game number at RAM 0xDC.
     expect((env.unwrapped as AtariEnv).ale.getRAM()[0xdc - 0x80]).toBe(5);
+  });
+
+  it("resets every game in ALE's number of frames (mode select, starting actions)", () => {
+    // ../shared/ale/README.md: Breakout, Pong and Space Invaders take 72 emulated frames (their rules
+    // select the mode, with one more RESET); Seaquest, Q*bert and Tetris 68; Beam Rider and Enduro
+    // 69 (one starting action: RIGHT, FIRE).
+    const expectedFrames: Record<string, number> = {
+      breakout: 72,
+      pong: 72,
+      space_invaders: 72,
+      seaquest: 68,
+      qbert: 68,
+      tetris: 68,
+      beam_rider: 69,
+      enduro: 69,
+    };
+    for (const game of GAMES) {
+      const step = vi.spyOn(Object.getPrototypeOf(game.create()), "step");
+      const ale = new ALEInterface();
+      ale.setInt("random_seed", 0);
+      ale.loadROM(findRom(game, { romDir }));
+      const ramAfterLoad = hex(ale.getRAM());
+      for (let t = 0; t < 50; t++) ale.act(ale.getMinimalActionSet()[t % 2]);
+      step.mockClear();
+      ale.resetGame();
+      expect(step.mock.calls.length, game.name).toBe(expectedFrames[game.name]);
+      // Beam Rider keeps state in RAM across the console reset (RAM is not cleared), so its RAM after
+      // a reset depends on what came before; the other games start over from the same RAM.
+      if (game.name !== "beam_rider") expect(hex(ale.getRAM()), game.name).toBe(ramAfterLoad);
+      expect([ale.getEpisodeFrameNumber(), ale.gameOver()], game.name).toEqual([0, false]);
+      step.mockRestore();
+    }
   });
 
   it("truncates at maxNumFramesPerEpisode", () => {
