@@ -47,7 +47,7 @@ const gemmShapes: [number, number, number][] = [
   [13, 29, 31],
   [64, 64, 4],
   [97, 1030, 263], // crosses every cache block (MC, NC, KC)
-  [200, 9, 600],
+  [200, 9, 600], // few columns: computed as C^T
   [5, 3, 0],
 ];
 
@@ -89,6 +89,7 @@ function checkGemmBias(wasm: KernelBackend, seed: number): void {
   for (const [m, n, k] of [
     [13, 29, 31],
     [64, 64, 4],
+    [37, 3, 20], // few columns: computed as C^T
     [5, 3, 0],
   ]) {
     for (const accumulate of [false, true]) {
@@ -307,6 +308,7 @@ describe("WebAssembly kernels on two threads", () => {
     checkGemms(wasm, 7, [
       [300, 260, 257],
       [1037, 45, 300],
+      [2000, 3, 1000],
     ]);
     checkConvs(wasm, 8, [
       { batch: 7, inChannels: 4, height: 36, width: 36, outChannels: 32, kernelH: 8, kernelW: 8, stride: 4 },

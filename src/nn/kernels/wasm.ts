@@ -223,25 +223,42 @@ export class WasmBackend implements KernelBackend {
     const pb = this.input(b, k * n);
     const pBias = bias === null ? 0 : this.input(bias, n);
     const pc = this.output(c, m * n, accumulate);
-    // Tasks split C along its longer side, in whole register tiles.
-    const alongN = n >= m;
-    const parts = splitRange(alongN ? n : m, this.taskCount(2 * m * n * k), alongN ? NR : MR);
+    // Element (i, p) of op(A) sits at i * aRow + p * aCol, element (p, j) of op(B) at p * bRow + j * bCol.
+    const aRow = transA ? 1 : k;
+    const aCol = transA ? m : 1;
+    const bRow = transB ? 1 : n;
+    const bCol = transB ? k : 1;
+    // The kernel's register tile is MR x NR: where C is a few columns wide (a layer with few
+    // outputs), it computes C^T = op(B)^T op(A)^T instead, which pads fewer lanes.
+    const flip = roundUp(n, MR) * roundUp(m, NR) < roundUp(m, MR) * roundUp(n, NR);
+    const rows = flip ? n : m;
+    const cols = flip ? m : n;
+    // Tasks split the computed matrix along its longer side, in whole register tiles.
+    const alongColumns = cols >= rows;
+    const parts = splitRange(
+      alongColumns ? cols : rows,
+      this.taskCount(2 * m * n * k),
+      alongColumns ? NR : MR,
+    );
     for (let t = 0; t < parts.length - 1; t++) {
       const lo = parts[t];
       const hi = parts[t + 1];
       const d = this.task(t);
-      const rows = alongN ? m : hi - lo;
-      const cols = alongN ? hi - lo : n;
-      const i0 = alongN ? 0 : lo;
-      const j0 = alongN ? lo : 0;
-      this.describe(d, rows, cols, k, accumulate, 0, pBias === 0 ? 0 : pBias + j0 * 4);
-      const aRowStride = transA ? 1 : k;
-      const aColStride = transA ? m : 1;
-      const bRowStride = transB ? 1 : n;
-      const bColStride = transB ? k : 1;
-      this.operand(d + D_A * 4, STRIDED, pa + i0 * aRowStride * 4, aRowStride, aColStride);
-      this.operand(d + D_B * 4, STRIDED, pb + j0 * bColStride * 4, bRowStride, bColStride);
-      this.operand(d + D_C * 4, STRIDED, pc + (i0 * n + j0) * 4, n, 1);
+      const i0 = alongColumns ? 0 : lo;
+      const j0 = alongColumns ? lo : 0;
+      const biasAt = pBias === 0 ? 0 : pBias + (flip ? i0 : j0) * 4;
+      const taskRows = alongColumns ? rows : hi - lo;
+      const taskCols = alongColumns ? hi - lo : cols;
+      this.describe(d, taskRows, taskCols, k, accumulate, flip ? biasAt : 0, flip ? 0 : biasAt);
+      if (flip) {
+        this.operand(d + D_A * 4, STRIDED, pb + i0 * bCol * 4, bCol, bRow);
+        this.operand(d + D_B * 4, STRIDED, pa + j0 * aRow * 4, aCol, aRow);
+        this.operand(d + D_C * 4, STRIDED, pc + (i0 + j0 * n) * 4, 1, n);
+      } else {
+        this.operand(d + D_A * 4, STRIDED, pa + i0 * aRow * 4, aRow, aCol);
+        this.operand(d + D_B * 4, STRIDED, pb + j0 * bCol * 4, bRow, bCol);
+        this.operand(d + D_C * 4, STRIDED, pc + (i0 * n + j0) * 4, n, 1);
+      }
     }
     this.runTasks(parts.length - 1);
     this.finishOutput(c, pc, m * n);
