@@ -717,7 +717,7 @@ export class Tia {
     const frameClock = clock - this.clockWhenFrameStarted;
     // The colour clock within the line: a multiple of 3, as frames start on CPU cycles.
     const lineClock = frameClock % CLOCKS_PER_LINE;
-    if (AFFECTS_PICTURE[register]) {
+    if (AFFECTS_PICTURE[register] && this.changesPicture(register, value)) {
       let delay = WRITE_DELAY[register];
       if (delay < 0) delay = PLAYFIELD_DELAY[(lineClock / 3) & 3];
       this.updateFrame(clock + delay);
@@ -926,6 +926,41 @@ export class Tia {
       default:
         // RSYNC and the audio registers change nothing that is emulated here.
         break;
+    }
+  }
+
+  /**
+   * Whether writing `value` to `register` changes what is drawn. Games rewrite some registers every
+   * line with the value they already hold (playfield, enables, colours); such a write needs no
+   * segment drawn first. Registers whose writes have other effects (GRPx latch the delayed copies,
+   * NUSIZx and CTRLPF reset drawing state) always count as changes.
+   */
+  private changesPicture(register: number, value: number): boolean {
+    switch (register) {
+      case 0x01: // VBLANK
+        return value !== this.vblank;
+      case 0x06: // COLUP0
+        return (value & 0xfe) !== this.colour[2];
+      case 0x07: // COLUP1
+        return (value & 0xfe) !== this.colour[3];
+      case 0x08: // COLUPF
+        return (value & 0xfe) !== this.colour[1];
+      case 0x09: // COLUBK
+        return (value & 0xfe) !== this.colour[0];
+      case 0x0d: // PF0
+        return ((value >> 4) & 0x0f) !== (this.pf & 0x0f);
+      case 0x0e: // PF1
+        return value !== ((this.pf >> 4) & 0xff);
+      case 0x0f: // PF2
+        return value !== this.pf >> 12;
+      case 0x1d: // ENAM0
+        return ((value & 0x02) !== 0) !== this.enam0;
+      case 0x1e: // ENAM1
+        return ((value & 0x02) !== 0) !== this.enam1;
+      case 0x1f: // ENABL
+        return ((value & 0x02) !== 0) !== this.enabl;
+      default:
+        return true;
     }
   }
 
