@@ -3,7 +3,9 @@
  * CNN step and forward pass, on the WebAssembly kernels with one thread and with every core, and the
  * MLP step on the TypeScript reference kernels. `--compare-pytorch` runs bench/pytorch_nn.py (the
  * same shapes, models and loss in PyTorch, Debian's python3-torch) in the same run and adds the
- * ratios ours / PyTorch's (below 1: we are faster). `--quick` times for less long.
+ * ratios ours / PyTorch's (below 1: we are faster). `--quick` times for less long. `--rounds N` repeats
+ * everything N times, ours and PyTorch's in turn, and reports each figure's median over the rounds:
+ * on a machine shared with other work, load comes and goes, and alternating spreads it evenly.
  *
  * A step is CleanRL ppo.py's minibatch update: forward both heads, the clipped-surrogate + value +
  * entropy loss, backward, global grad-norm clipping to 0.5, Adam (eps 1e-5).
@@ -224,57 +226,95 @@ function printTable(rows: Record<string, Table>, columns: string[]): void {
   }
 }
 
+/** Each figure's median over the rounds. */
+function medians(rounds: Table[]): Table {
+  const out: Table = {};
+  for (const name of Object.keys(rounds[0])) {
+    const values = rounds.map((r) => r[name]).sort((a, b) => a - b);
+    const middle = values.length >> 1;
+    out[name] = values.length % 2 === 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
+  }
+  return out;
+}
+
 export async function run(args: BenchArgs): Promise<Record<string, unknown>> {
   const quick = args.argv.includes("--quick");
+  const roundsIndex = args.argv.indexOf("--rounds");
+  const roundCount = roundsIndex >= 0 ? Number(args.argv[roundsIndex + 1]) : 1;
+  if (!Number.isInteger(roundCount) || roundCount < 1) throw new Error("nn bench: --rounds needs a count");
   const seconds = quick ? 0.3 : 1;
   const cores = availableParallelism();
-  const rows: Record<string, Table> = {};
   if (wasmBackend === null) throw new Error("nn bench: the WebAssembly kernels did not load");
   const wasm: WasmBackend = wasmBackend;
+  const threadCounts = cores > 1 ? [1, cores] : [1];
 
-  rows["ts 1t"] = measure(referenceBackend, seconds, false);
-  rows["wasm 1t"] = measure(wasm, seconds, true);
-  if (cores > 1) {
-    await startKernelThreads(wasm, cores);
-    rows[`wasm ${cores}t`] = measure(wasm, seconds, true);
-    await stopKernelThreads(wasm);
-  }
-  setBackend(wasm);
-
-  const columns = Object.keys(rows);
-  const ratios: Record<string, Table> = {};
+  const rounds: Record<string, Table[]> = {};
+  const record = (column: string, table: Table) => {
+    rounds[column] ??= [];
+    rounds[column].push(table);
+  };
   let torchVersion: string | undefined;
-  if (args.comparePytorch) {
-    const threadCounts = cores > 1 ? [1, cores] : [1];
-    const torch = pytorch(threadCounts, quick);
+  for (let round = 0; round < roundCount; round++) {
+    record("ts 1t", measure(referenceBackend, seconds, false));
+    record("wasm 1t", measure(wasm, seconds, true));
+    if (cores > 1) {
+      await startKernelThreads(wasm, cores);
+      record(`wasm ${cores}t`, measure(wasm, seconds, true));
+      await stopKernelThreads(wasm);
+    }
+    setBackend(wasm);
+    const torch = args.comparePytorch ? pytorch(threadCounts, quick) : null;
     if (torch !== null) {
       torchVersion = torch.torch;
-      for (const t of threadCounts) {
-        const theirs = torch.threads[String(t)];
-        const ours = rows[`wasm ${t}t`];
-        rows[`torch ${t}t`] = theirs;
-        columns.push(`torch ${t}t`);
-        // Times: ours / theirs; GFLOPS: theirs / ours, so that below 1 always means we are faster.
-        const ratio: Table = {};
-        for (const [name, value] of Object.entries(ours)) {
-          const other = theirs[name];
-          if (other === undefined) continue;
-          ratio[name] = name.endsWith("GFLOPS") ? other / value : value / other;
-        }
-        rows[`ratio ${t}t`] = ratio;
-        ratios[`${t}t`] = ratio;
-        columns.push(`ratio ${t}t`);
-      }
-      // The reference kernels against PyTorch, single thread, for the MLP.
-      const tsRatio: Table = {};
-      for (const name of Object.keys(rows["ts 1t"])) {
-        if (name.startsWith("mlp")) tsRatio[name] = rows["ts 1t"][name] / torch.threads["1"][name];
-      }
-      rows["ts/torch 1t"] = tsRatio;
-      columns.push("ts/torch 1t");
+      for (const t of threadCounts) record(`torch ${t}t`, torch.threads[String(t)]);
     }
   }
+  const rows: Record<string, Table> = {};
+  for (const [column, tables] of Object.entries(rounds)) rows[column] = medians(tables);
+
+  const columns = Object.keys(rows).filter((c) => !c.startsWith("torch"));
+  const ratios: Record<string, Table> = {};
+  if (torchVersion !== undefined) {
+    for (const t of threadCounts) {
+      const theirs = rows[`torch ${t}t`];
+      const ours = rows[`wasm ${t}t`];
+      columns.push(`torch ${t}t`);
+      // Times: ours / theirs; GFLOPS: theirs / ours, so that below 1 always means we are faster.
+      const ratio: Table = {};
+      for (const [name, value] of Object.entries(ours)) {
+        const other = theirs[name];
+        if (other === undefined) continue;
+        ratio[name] = name.endsWith("GFLOPS") ? other / value : value / other;
+      }
+      rows[`ratio ${t}t`] = ratio;
+      ratios[`${t}t`] = ratio;
+      columns.push(`ratio ${t}t`);
+    }
+    // Each side at its better thread count: on a loaded machine either may lose by adding threads.
+    const better = (side: string, name: string) => {
+      const values = threadCounts.map((t) => rows[`${side} ${t}t`][name]);
+      return name.endsWith("GFLOPS") ? Math.max(...values) : Math.min(...values);
+    };
+    const bestRatio: Table = {};
+    for (const name of Object.keys(rows["wasm 1t"])) {
+      if (rows["torch 1t"][name] === undefined) continue;
+      const ours = better("wasm", name);
+      const theirs = better("torch", name);
+      bestRatio[name] = name.endsWith("GFLOPS") ? theirs / ours : ours / theirs;
+    }
+    rows["ratio best"] = bestRatio;
+    ratios.best = bestRatio;
+    columns.push("ratio best");
+    // The reference kernels against PyTorch, single thread, for the MLP.
+    const tsRatio: Table = {};
+    for (const name of Object.keys(rows["ts 1t"])) {
+      if (name.startsWith("mlp")) tsRatio[name] = rows["ts 1t"][name] / rows["torch 1t"][name];
+    }
+    rows["ts/torch 1t"] = tsRatio;
+    columns.push("ts/torch 1t");
+  }
+  console.log(`medians over ${roundCount} round(s)`);
   console.log("ratio columns: ours / PyTorch's time (GFLOPS: PyTorch's / ours); below 1 = we are faster");
   printTable(rows, columns);
-  return { torch: torchVersion, results: rows, ratios };
+  return { torch: torchVersion, rounds: roundCount, results: rows, ratios };
 }

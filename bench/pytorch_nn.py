@@ -2,6 +2,9 @@
 
 Run by `npm run bench -- --compare-pytorch` with Debian's python3-torch; prints one JSON object.
     /usr/bin/python3 bench/pytorch_nn.py [--threads 1,2] [--quick]
+Debian's torch calls whichever BLAS the alternatives system points to: with only the reference
+libblas3 its GEMM runs at a few GFLOPS, so install libopenblas0-pthread as well (OpenBLAS, which the
+issue's figures are from).
 """
 
 import argparse
