@@ -12,9 +12,28 @@ const root = new URL("../", import.meta.url);
 const entry = "src/nn/kernels/assembly/index.ts";
 const outDir = new URL("src/nn/kernels/build/", root);
 
-const common = ["--optimizeLevel", "3", "--noAssert", "--runtime", "stub", "--use", "abort=", "--enable", "simd"];
+const common = [
+  "--optimizeLevel",
+  "3",
+  "--noAssert",
+  "--runtime",
+  "stub",
+  "--use",
+  "abort=",
+  "--enable",
+  "simd",
+];
 const variants = {
-  shared: ["--importMemory", "--sharedMemory", "--initialMemory", "1", "--maximumMemory", "65536", "--enable", "threads"],
+  shared: [
+    "--importMemory",
+    "--sharedMemory",
+    "--initialMemory",
+    "1",
+    "--maximumMemory",
+    "65536",
+    "--enable",
+    "threads",
+  ],
   unshared: ["--importMemory", "--initialMemory", "1"],
 };
 
@@ -42,4 +61,8 @@ export const unsharedWasmBase64 =
   "${encoded.unshared}";
 `;
 writeFileSync(new URL("kernels_wasm.ts", outDir), source);
-console.log(`build:wasm: ${Object.entries(encoded).map(([n, b]) => `${n} ${(b.length * 3) >> 2} bytes`).join(", ")}`);
+console.log(
+  `build:wasm: ${Object.entries(encoded)
+    .map(([n, b]) => `${n} ${(b.length * 3) >> 2} bytes`)
+    .join(", ")}`,
+);

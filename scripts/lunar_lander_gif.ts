@@ -4,7 +4,7 @@
  * `evaluatePolicy` with frames from `renderMode: "rgb_array"`), keeps the best of them and writes
  * it as a small GIF (every `--every`th frame, downscaled by `--scale`).
  *
- *   npx tsx bench/lunar_lander_gif.ts --run-dir /tmp/runs/ll --out docs/lunar_lander.gif
+ *   npx tsx scripts/lunar_lander_gif.ts --run-dir /tmp/runs/ll --out docs/lunar_lander.gif
  */
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
