@@ -320,12 +320,19 @@ export class ALEInterface {
     checkSize(out, SCREEN_WIDTH * SCREEN_HEIGHT, "getScreenGrayscale");
     const frame = this.requireConsole().tia.frameBuffer;
     if (out.byteOffset % 4 === 0) {
-      // Four pixels per step, two per lookup (the buffers read as little-endian 32-bit words).
+      // Four pixels per step, two per lookup (the buffers read as little-endian 32-bit words); a run
+      // of identical words (background) reuses the gray of the one before.
       const quads = new Uint32Array(frame.buffer, frame.byteOffset, (SCREEN_WIDTH * SCREEN_HEIGHT) / 4);
       const outQuads = new Uint32Array(out.buffer, out.byteOffset, (SCREEN_WIDTH * SCREEN_HEIGHT) / 4);
+      let previous = -1;
+      let previousGray = 0;
       for (let i = 0; i < quads.length; i++) {
         const four = quads[i];
-        outQuads[i] = PALETTE_GRAY_PAIRS[four & 0xffff] | (PALETTE_GRAY_PAIRS[four >>> 16] << 16);
+        if (four !== previous) {
+          previous = four;
+          previousGray = PALETTE_GRAY_PAIRS[four & 0xffff] | (PALETTE_GRAY_PAIRS[four >>> 16] << 16);
+        }
+        outQuads[i] = previousGray;
       }
     } else {
       for (let i = 0; i < SCREEN_WIDTH * SCREEN_HEIGHT; i++) out[i] = PALETTE_GRAY[frame[i]];
@@ -338,15 +345,28 @@ export class ALEInterface {
     checkSize(out, SCREEN_WIDTH * SCREEN_HEIGHT * 3, "getScreenRGB");
     const frame = this.requireConsole().tia.frameBuffer;
     if (out.byteOffset % 4 === 0) {
-      // Four pixels (12 bytes) per step, written as three little-endian 32-bit words.
+      // Four pixels (12 bytes) per step, written as three little-endian 32-bit words; a run of
+      // identical pixel words (background) reuses the three words of the one before.
+      const quads = new Uint32Array(frame.buffer, frame.byteOffset, (SCREEN_WIDTH * SCREEN_HEIGHT) / 4);
       const words = new Uint32Array(out.buffer, out.byteOffset, (SCREEN_WIDTH * SCREEN_HEIGHT * 3) / 4);
-      for (let i = 0, j = 0; i < SCREEN_WIDTH * SCREEN_HEIGHT; i += 4, j += 3) {
-        const first = PALETTE_RGB_WORDS[frame[i]];
-        const second = PALETTE_RGB_WORDS[frame[i + 1]];
-        const third = PALETTE_RGB_WORDS[frame[i + 2]];
-        words[j] = first | (second << 24);
-        words[j + 1] = (second >>> 8) | (third << 16);
-        words[j + 2] = (third >>> 16) | (PALETTE_RGB_WORDS[frame[i + 3]] << 8);
+      let previous = -1;
+      let low = 0;
+      let middle = 0;
+      let high = 0;
+      for (let q = 0, j = 0; q < quads.length; q++, j += 3) {
+        const four = quads[q];
+        if (four !== previous) {
+          previous = four;
+          const first = PALETTE_RGB_WORDS[four & 0xff];
+          const second = PALETTE_RGB_WORDS[(four >>> 8) & 0xff];
+          const third = PALETTE_RGB_WORDS[(four >>> 16) & 0xff];
+          low = first | (second << 24);
+          middle = (second >>> 8) | (third << 16);
+          high = (third >>> 16) | (PALETTE_RGB_WORDS[four >>> 24] << 8);
+        }
+        words[j] = low;
+        words[j + 1] = middle;
+        words[j + 2] = high;
       }
     } else {
       for (let i = 0, j = 0; i < SCREEN_WIDTH * SCREEN_HEIGHT; i++, j += 3) {
