@@ -55,7 +55,7 @@ const PARALLEL_MIN_FLOPS = 1 << 22;
  * runs late (other processes, a slower core) leaves its share to the others instead of holding up
  * the call: a few tasks per thread, none under this many flops.
  */
-const MIN_TASK_FLOPS = 1 << 21;
+const MIN_TASK_FLOPS = 1 << 20;
 const TASKS_PER_THREAD = 4;
 /** Adam over fewer floats than this runs on the calling thread; tasks have at least this many. */
 const PARALLEL_MIN_ADAM = 1 << 16;
