@@ -237,6 +237,8 @@ for (let cycle = 0, row = MOTION_ROWS[0]; cycle < 76; cycle++) {
   row = MOTION_ROWS[cycle] ?? row;
   MOTION.set(row, cycle * 16);
 }
+/** Missile 0's move per line under the "Cosmic Ark" bug, by a counter stepping 0-3 each line. */
+const COSMIC_ARK_MOTION = [18, 33, 0, 17];
 /** HMOVE in these CPU cycles of a line blanks the line's first 8 pixels. */
 const hmoveBlanks = (cycle: number) => cycle <= 20 || cycle === 75;
 
@@ -527,9 +529,8 @@ export class Tia {
     this.p1Mask = playerMask(this.posP1, 0, this.nusiz1);
     if (this.m0CosmicArkMotion) {
       // The "Cosmic Ark" starfield bug: missile 0 keeps moving every line after a late HMM0 change.
-      const motion = [18, 33, 0, 17];
       this.m0CosmicArkCounter = (this.m0CosmicArkCounter + 1) & 3;
-      this.posM0 -= motion[this.m0CosmicArkCounter];
+      this.posM0 -= COSMIC_ARK_MOTION[this.m0CosmicArkCounter];
       if (this.posM0 >= 160) this.posM0 -= 160;
       else if (this.posM0 < 0) this.posM0 += 160;
       if (this.m0CosmicArkCounter === 1) {
