@@ -18,6 +18,9 @@ export interface CycleCounter {
   cycles: number;
 }
 
+/** TIM1T, TIM8T, TIM64T, T1024T: the timer counts down once every 1, 8, 64, 1024 cycles. */
+const TIMER_INTERVAL_SHIFTS = [0, 3, 6, 10];
+
 /** SWCHB with no switch pressed, difficulties B, colour TV (0x3F: unused bits 2, 4, 5 read 1). */
 export const SWCHB_IDLE = 0x3f;
 
@@ -113,7 +116,7 @@ export class Riot {
     } else if ((address & 0x14) === 0x14) {
       // TIM1T, TIM8T, TIM64T, T1024T
       this.timer = value;
-      this.intervalShift = [0, 3, 6, 10][address & 0x03];
+      this.intervalShift = TIMER_INTERVAL_SHIFTS[address & 0x03];
       this.cyclesWhenTimerSet = this.clock.cycles;
       this.timerReadAfterInterrupt = false;
     }
