@@ -35,7 +35,9 @@ export class MaxAndSkipEnv<Obs extends BoxArray> extends Wrapper<Obs, number> {
     let info: Info = {};
     for (let i = 0; i < this.skip; i++) {
       const [obs, reward, stepTerminated, stepTruncated, stepInfo] = this.env.step(action);
-      [terminated, truncated, info] = [stepTerminated, stepTruncated, stepInfo];
+      terminated = stepTerminated;
+      truncated = stepTruncated;
+      info = stepInfo;
       if (i === this.skip - 2) this.frames[0].set(obs);
       if (i === this.skip - 1) this.frames[1].set(obs);
       totalReward += reward;
