@@ -171,6 +171,8 @@ export async function runTraining(options: TrainOptions): Promise<TrainSummary> 
     ? new (await import("cli-progress")).SingleBar({
         format:
           " {bar} {percentage}% | {value}/{total} steps | {sps} SPS | return {ret} (last 100: {rolling}) | ETA {eta_formatted}",
+        // Narrow enough that the line, ETA included, fits a 100-column terminal.
+        barsize: 16,
         hideCursor: true,
         etaBuffer: 50,
         fps: 5,
