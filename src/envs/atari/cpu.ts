@@ -314,6 +314,239 @@ export class Cpu6507 {
       if ((pc & 0x1000) !== 0 && (pc & 0xfff) < firstHotspot - 2) {
         const bank = cartridge.bankOffset;
         opcode = rom[bank + (pc & romMask)];
+        // The instructions most frequent in display kernels complete here, their addressing written
+        // out: the byte after the opcode (operand, or the dummy read of an implied instruction) is
+        // always read, and zero-page operands are RIOT RAM (bit 7 set) or the TIA.
+        low = rom[bank + ((pc + 1) & romMask)];
+        bus.dataBus = low;
+        bus.lastAccessWasRead = true;
+        switch (opcode) {
+          // ---- implied: 2 cycles ----
+          case 0x8a: // TXA
+            bus.cycles += 2;
+            pc += 1;
+            a = n = notZ = x;
+            n &= 0x80;
+            continue;
+          case 0x98: // TYA
+            bus.cycles += 2;
+            pc += 1;
+            a = n = notZ = y;
+            n &= 0x80;
+            continue;
+          case 0xaa: // TAX
+            bus.cycles += 2;
+            pc += 1;
+            x = n = notZ = a;
+            n &= 0x80;
+            continue;
+          case 0xa8: // TAY
+            bus.cycles += 2;
+            pc += 1;
+            y = n = notZ = a;
+            n &= 0x80;
+            continue;
+          case 0x9a: // TXS
+            bus.cycles += 2;
+            pc += 1;
+            sp = x;
+            continue;
+          case 0xe8: // INX
+            bus.cycles += 2;
+            pc += 1;
+            x = n = notZ = (x + 1) & 0xff;
+            n &= 0x80;
+            continue;
+          case 0xca: // DEX
+            bus.cycles += 2;
+            pc += 1;
+            x = n = notZ = (x - 1) & 0xff;
+            n &= 0x80;
+            continue;
+          case 0xc8: // INY
+            bus.cycles += 2;
+            pc += 1;
+            y = n = notZ = (y + 1) & 0xff;
+            n &= 0x80;
+            continue;
+          case 0x88: // DEY
+            bus.cycles += 2;
+            pc += 1;
+            y = n = notZ = (y - 1) & 0xff;
+            n &= 0x80;
+            continue;
+          case 0x38: // SEC
+            bus.cycles += 2;
+            pc += 1;
+            c = 1;
+            continue;
+          case 0x18: // CLC
+            bus.cycles += 2;
+            pc += 1;
+            c = 0;
+            continue;
+          case 0x4a: // LSR A
+            bus.cycles += 2;
+            pc += 1;
+            c = a & 1;
+            a = notZ = a >> 1;
+            n = 0;
+            continue;
+          case 0x0a: // ASL A
+            bus.cycles += 2;
+            pc += 1;
+            c = a >> 7;
+            a = n = notZ = (a << 1) & 0xff;
+            n &= 0x80;
+            continue;
+          case 0x08: // PHP (kernels point the stack at ENAMx/ENABL to set them from a flag)
+            bus.cycles += 2;
+            pc += 1;
+            this.write(0x100 | sp, packStatus(n, v, d, i, notZ, c));
+            sp = (sp - 1) & 0xff;
+            continue;
+
+          // ---- immediate: 2 cycles ----
+          case 0xa9: // LDA #
+            bus.cycles += 2;
+            pc += 2;
+            a = n = notZ = low;
+            n &= 0x80;
+            continue;
+          case 0xa2: // LDX #
+            bus.cycles += 2;
+            pc += 2;
+            x = n = notZ = low;
+            n &= 0x80;
+            continue;
+          case 0xa0: // LDY #
+            bus.cycles += 2;
+            pc += 2;
+            y = n = notZ = low;
+            n &= 0x80;
+            continue;
+          case 0x29: // AND #
+            bus.cycles += 2;
+            pc += 2;
+            a &= low;
+            n = a & 0x80;
+            notZ = a;
+            continue;
+          case 0xc9: // CMP #
+            bus.cycles += 2;
+            pc += 2;
+            notZ = (a - low) & 0x1ff;
+            c = notZ >> 8 ? 0 : 1;
+            n = notZ & 0x80;
+            notZ &= 0xff;
+            continue;
+          case 0xe0: // CPX #
+            bus.cycles += 2;
+            pc += 2;
+            notZ = (x - low) & 0x1ff;
+            c = notZ >> 8 ? 0 : 1;
+            n = notZ & 0x80;
+            notZ &= 0xff;
+            continue;
+
+          // ---- zero-page stores: 3 cycles ----
+          case 0x85: // STA zp
+          case 0x86: // STX zp
+          case 0x84: {
+            // STY zp
+            const value = opcode === 0x85 ? a : opcode === 0x86 ? x : y;
+            pc += 2;
+            if (low & 0x80) {
+              bus.cycles += 3;
+              ram[low & 0x7f] = value;
+              bus.dataBus = value;
+              bus.lastAccessWasRead = false;
+            } else {
+              bus.cycles += 2;
+              bus.poke(low, value);
+            }
+            continue;
+          }
+
+          // ---- zero-page reads: 3 cycles ----
+          case 0xa5: // LDA zp
+          case 0xa6: // LDX zp
+          case 0xa4: // LDY zp
+          case 0x25: // AND zp
+          case 0x05: // ORA zp
+          case 0xe5: // SBC zp
+          case 0xc5: {
+            // CMP zp
+            pc += 2;
+            let operand: number;
+            if (low & 0x80) {
+              operand = ram[low & 0x7f];
+              bus.cycles += 3;
+              bus.dataBus = operand;
+            } else {
+              bus.cycles += 2;
+              operand = bus.peek(low);
+            }
+            switch (opcode) {
+              case 0xa5:
+                a = n = notZ = operand;
+                n &= 0x80;
+                break;
+              case 0xa6:
+                x = n = notZ = operand;
+                n &= 0x80;
+                break;
+              case 0xa4:
+                y = n = notZ = operand;
+                n &= 0x80;
+                break;
+              case 0x25:
+                a &= operand;
+                n = a & 0x80;
+                notZ = a;
+                break;
+              case 0x05:
+                a |= operand;
+                n = a & 0x80;
+                notZ = a;
+                break;
+              case 0xe5: {
+                const result = subtractWithBorrow(a, operand, c, d !== 0);
+                a = n = notZ = result & 0xff;
+                n &= 0x80;
+                c = (result >> 8) & 1;
+                v = result >> 9;
+                break;
+              }
+              default:
+                notZ = (a - operand) & 0x1ff;
+                c = notZ >> 8 ? 0 : 1;
+                n = notZ & 0x80;
+                notZ &= 0xff;
+            }
+            continue;
+          }
+
+          // ---- branches: the dummy read after a taken one is the next ROM byte ----
+          case 0x10:
+          case 0x30:
+          case 0x90:
+          case 0xb0:
+          case 0xd0:
+          case 0xf0: {
+            bus.cycles += 2;
+            pc += 2;
+            const select = opcode >> 6;
+            const flag = select === 0 ? n : select === 2 ? c : notZ === 0 ? 1 : 0;
+            if ((flag !== 0) !== ((opcode & 0x20) !== 0)) continue;
+            bus.cycles++;
+            bus.dataBus = rom[bank + (pc & romMask)];
+            const target = (pc + ((low << 24) >> 24)) & 0xffff;
+            if ((target ^ pc) & 0xff00) this.read((pc & 0xff00) | (target & 0xff));
+            pc = target;
+            continue;
+          }
+        }
         decoded = DECODE[opcode];
         let lastByte: number;
         switch (decoded >> 6) {
