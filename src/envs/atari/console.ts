@@ -79,7 +79,7 @@ export class AtariConsole {
   ) {
     this.riot = new Riot(this, rng);
     this.ram = this.riot.ram;
-    this.cpu = new Cpu6507(this, cartridge, this.ram);
+    this.cpu = new Cpu6507(this, cartridge, this.ram, this.riot);
     this.tia = new Tia(this, {
       yStart: properties.yStart,
       height: properties.height,

@@ -28,11 +28,23 @@ export interface CpuBus {
 
 import type { Cartridge } from "./cartridge.js";
 
+/** The RIOT's interval timer, as far as the CPU needs it to skip loops that wait on it. */
+export interface IntervalTimer {
+  /** The first bus cycle at which an INTIM read no longer returns a count above zero. */
+  positiveUntil(): number;
+}
+
 const FLAG_N = 0x80;
 const FLAG_UNUSED = 0x20;
 const FLAG_B = 0x10;
 const FLAG_Z = 0x02;
 const FLAG_C = 0x01;
+
+/** Address lines that select INTIM: A12 low, A9, A7 and A2 high, A0 low. */
+const INTIM_SELECT_MASK = 0x1285;
+const INTIM_SELECTED = 0x0284;
+/** Cycles of one pass of `LDA INTIM; BNE` back to it: 4 for the load, 3 for the taken branch. */
+const TIMER_LOOP_CYCLES = 7;
 
 /** Address lines that select RIOT RAM: A12 low, A9 low, A7 high. */
 const RAM_SELECT_MASK = 0x1280;
@@ -229,6 +241,7 @@ export class Cpu6507 {
     private readonly bus: CpuBus,
     private readonly cartridge: Cartridge,
     private readonly ram: Uint8Array,
+    private readonly timer: IntervalTimer,
   ) {}
 
   /** Power-on / RESET: registers as Stella sets them, PC from the vector (no cycles counted). */
@@ -525,6 +538,34 @@ export class Cpu6507 {
                 notZ &= 0xff;
             }
             continue;
+          }
+
+          // ---- absolute loads: only the idle loop on the timer is special ----
+          case 0xad: // LDA abs
+          case 0xae: // LDX abs
+          case 0xac: {
+            // LDY abs
+            // `LDx INTIM; BNE` back to it, with the branch in the same page: the passes whose read
+            // still finds the count above zero change nothing but the cycle count (the timer reads
+            // have no side effects then), so they are skipped, exactly, within the instruction limit.
+            // The generic path then runs the pass that reads zero or below.
+            const operandHigh = rom[bank + ((pc + 2) & romMask)];
+            if (
+              ((low | (operandHigh << 8)) & INTIM_SELECT_MASK) === INTIM_SELECTED &&
+              (pc & 0xfff) < firstHotspot - 5 &&
+              ((pc + 5) & 0xff00) === (pc & 0xff00) &&
+              rom[bank + ((pc + 3) & romMask)] === 0xd0 &&
+              rom[bank + ((pc + 4) & romMask)] === 0xfb
+            ) {
+              const firstRead = bus.cycles + 4;
+              const until = this.timer.positiveUntil();
+              if (firstRead < until) {
+                const passes = Math.min(Math.ceil((until - firstRead) / TIMER_LOOP_CYCLES), (count - 1) >> 1);
+                bus.cycles += passes * TIMER_LOOP_CYCLES;
+                count -= passes * 2;
+              }
+            }
+            break;
           }
 
           // ---- branches: the dummy read after a taken one is the next ROM byte ----

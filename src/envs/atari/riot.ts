@@ -90,6 +90,14 @@ export class Riot {
     }
   }
 
+  /**
+   * The first bus cycle at which an INTIM read no longer returns a count above zero. Reads before it
+   * return the count and change nothing, which lets the CPU skip loops that poll INTIM.
+   */
+  positiveUntil(): number {
+    return this.cyclesWhenTimerSet + 1 + (this.timer - 1) * 2 ** this.intervalShift;
+  }
+
   private readTimer(): number {
     const cycles = this.clock.cycles;
     const delta = (cycles - 1 - this.cyclesWhenTimerSet) >>> 0;
