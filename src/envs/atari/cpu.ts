@@ -540,6 +540,53 @@ export class Cpu6507 {
             continue;
           }
 
+          // ---- indexed loads into A ----
+          case 0xb5: {
+            // LDA zp,X: a dummy read of the base address, then the indexed one (wrapping in page 0)
+            bus.cycles += 2;
+            pc += 2;
+            if (low & 0x80) {
+              bus.cycles++;
+              bus.dataBus = ram[low & 0x7f];
+            } else {
+              bus.peek(low);
+            }
+            const address = (low + x) & 0xff;
+            if (address & 0x80) {
+              a = n = notZ = ram[address & 0x7f];
+              bus.cycles++;
+              bus.dataBus = a;
+            } else {
+              a = n = notZ = bus.peek(address);
+            }
+            n &= 0x80;
+            continue;
+          }
+          case 0xb9: {
+            // LDA abs,Y: crossing a page costs a read at the unfixed address first
+            high = rom[bank + ((pc + 2) & romMask)];
+            bus.cycles += 3;
+            bus.dataBus = high;
+            pc += 3;
+            const address = (((high << 8) | low) + y) & 0xffff;
+            if (address >> 8 !== high) this.read((high << 8) | ((low + y) & 0xff));
+            a = n = notZ = this.read(address);
+            n &= 0x80;
+            continue;
+          }
+          case 0xb1: {
+            // LDA (zp),Y: the pointer's two bytes from page 0, then as abs,Y
+            bus.cycles += 2;
+            pc += 2;
+            const pointerLow = this.read(low);
+            const pointerHigh = this.read((low + 1) & 0xff);
+            const address = (((pointerHigh << 8) | pointerLow) + y) & 0xffff;
+            if (address >> 8 !== pointerHigh) this.read((pointerHigh << 8) | ((pointerLow + y) & 0xff));
+            a = n = notZ = this.read(address);
+            n &= 0x80;
+            continue;
+          }
+
           // ---- absolute loads: only the idle loop on the timer is special ----
           case 0xad: // LDA abs
           case 0xae: // LDX abs
