@@ -9,7 +9,21 @@
  * reported is the median over the chunks, with the slowest and the fastest chunk beside it (the
  * fastest is the least disturbed), and the ratios to ALE of the median and of the fastest chunk.
  * Needs the ROMs (PPO_TS_ROM_DIR or ../shared/roms). `--frames N` sets the frames per setting.
+ *
+ * The fixed ALE figures above were measured once, and the host's speed drifts, so their ratios can be
+ * off by as much as the drift. `--compare-ale DRIVER` measures ALE in the same run instead, from a
+ * program you supply (none is shipped here). `DRIVER <rom path> <frames> <0|1>` must load the ROM
+ * into ALE with random_seed 0 and repeat_action_probability 0 and play the loop of
+ * `TimedPlayer.play` below (one LCG from x = 12345, an action from the minimal set every frame, the
+ * grayscale screen read every frame when the third argument is 1, resetGame on game over) for
+ * WARMUP_FRAMES (2000) untimed frames and then `frames` timed ones, and print the frames per CPU-second of
+ * the timed part as one number on stdout. Each of COMPARE_ROUNDS rounds per game and setting then
+ * times a fresh player of ours over the same frames next to one DRIVER call, the order alternating,
+ * and the median and range of the per-round ratios (ours / ALE) are reported. The two should run on
+ * one CPU (`taskset -c 0 npx tsx bench/run.ts --only atari --compare-ale DRIVER`): on this shared
+ * host the two CPUs were seen to differ in speed by up to 1.7x at the same moment.
  */
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { ALEInterface } from "../src/envs/atari/ale_interface.js";
@@ -21,6 +35,8 @@ const ALE_FPS: Record<string, { noScreen: number; grayscale: number }> = {
   pong: { noScreen: 12872, grayscale: 10714 },
 };
 const CHUNKS = 10;
+const COMPARE_ROUNDS = 5;
+const WARMUP_FRAMES = 2000;
 
 const romDir = process.env.PPO_TS_ROM_DIR ?? fileURLToPath(new URL("../../shared/roms", import.meta.url));
 
@@ -64,25 +80,80 @@ class TimedPlayer {
   }
 
   summary(): { median: number; slowest: number; fastest: number } {
-    const sorted = [...this.rates].sort((a, b) => a - b);
-    const middle = sorted.length >> 1;
-    const median = sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-    return { median, slowest: sorted[0], fastest: sorted[sorted.length - 1] };
+    return spread(this.rates);
   }
+}
+
+function spread(values: number[]): { median: number; slowest: number; fastest: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  return { median, slowest: sorted[0], fastest: sorted[sorted.length - 1] };
+}
+
+/** One call of the user's ALE driver (see the header); its frames per CPU-second. */
+function driverFps(driver: string, game: string, frames: number, readScreen: boolean): number {
+  const result = spawnSync(driver, [`${romDir}/${game}.bin`, String(frames), readScreen ? "1" : "0"], {
+    encoding: "utf8",
+  });
+  const fps = Number(result.stdout?.trim());
+  if (result.status !== 0 || !Number.isFinite(fps) || fps <= 0) {
+    throw new Error(
+      `--compare-ale: ${driver} failed (status ${result.status}): ${result.stderr || result.stdout}`,
+    );
+  }
+  return fps;
+}
+
+/** Same-run rounds, ours next to the driver over the same frames, order alternating. */
+function compareWithDriver(driver: string, game: string, frames: number, readScreen: boolean) {
+  const ours: number[] = [];
+  const ale: number[] = [];
+  const ratios: number[] = [];
+  for (let round = 0; round < COMPARE_ROUNDS; round++) {
+    const player = new TimedPlayer(game, readScreen);
+    player.play(WARMUP_FRAMES);
+    let o: number;
+    let a: number;
+    if (round % 2 === 0) {
+      o = player.play(frames);
+      a = driverFps(driver, game, frames, readScreen);
+    } else {
+      a = driverFps(driver, game, frames, readScreen);
+      o = player.play(frames);
+    }
+    ours.push(o);
+    ale.push(a);
+    ratios.push(o / a);
+  }
+  const [o, a, r] = [spread(ours), spread(ale), spread(ratios)];
+  return {
+    oursFps: Math.round(o.median),
+    oursRange: [Math.round(o.slowest), Math.round(o.fastest)],
+    aleFps: Math.round(a.median),
+    aleRange: [Math.round(a.slowest), Math.round(a.fastest)],
+    ratio: Number(r.median.toFixed(2)),
+    ratioRange: [Number(r.slowest.toFixed(2)), Number(r.fastest.toFixed(2))],
+  };
 }
 
 export async function run(args: BenchArgs): Promise<Record<string, unknown>> {
   if (!existsSync(`${romDir}/breakout.bin`)) return { skipped: `no ROMs in ${romDir} (set PPO_TS_ROM_DIR)` };
   const framesIndex = args.argv.indexOf("--frames");
   const frames = framesIndex >= 0 ? Number(args.argv[framesIndex + 1]) : 20000;
+  const compareIndex = args.argv.indexOf("--compare-ale");
+  const driver = compareIndex >= 0 ? args.argv[compareIndex + 1] : undefined;
+  if (compareIndex >= 0 && (driver === undefined || !existsSync(driver))) {
+    throw new Error(`--compare-ale needs the path of an ALE driver program (got ${driver})`);
+  }
   const chunkFrames = Math.max(1, Math.round(frames / CHUNKS));
   const results: Record<string, unknown> = { frames, chunks: CHUNKS, rate: "median over chunks" };
   for (const game of Object.keys(ALE_FPS)) {
     const noScreen = new TimedPlayer(game, false);
     const grayscale = new TimedPlayer(game, true);
     // Warm-up (JIT), both settings.
-    noScreen.play(2000);
-    grayscale.play(2000);
+    noScreen.play(WARMUP_FRAMES);
+    grayscale.play(WARMUP_FRAMES);
     for (let chunk = 0; chunk < CHUNKS; chunk++) {
       noScreen.timeChunk(chunkFrames);
       grayscale.timeChunk(chunkFrames);
@@ -101,6 +172,15 @@ export async function run(args: BenchArgs): Promise<Record<string, unknown>> {
       ratioNoScreenFastestChunk: Number((plain.fastest / ALE_FPS[game].noScreen).toFixed(2)),
       ratioGrayscaleFastestChunk: Number((gray.fastest / ALE_FPS[game].grayscale).toFixed(2)),
     };
+    if (driver !== undefined) {
+      (results[game] as Record<string, unknown>).sameRunAle = {
+        rounds: COMPARE_ROUNDS,
+        framesPerRound: frames,
+        noScreen: compareWithDriver(driver, game, frames, false),
+        grayscale: compareWithDriver(driver, game, frames, true),
+      };
+    }
   }
+  if (driver !== undefined) results.aleDriver = driver;
   return results;
 }
