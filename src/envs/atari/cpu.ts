@@ -570,19 +570,42 @@ export class Cpu6507 {
             pc += 3;
             const address = (((high << 8) | low) + y) & 0xffff;
             if (address >> 8 !== high) this.read((high << 8) | ((low + y) & 0xff));
-            a = n = notZ = this.read(address);
+            if ((address & RAM_SELECT_MASK) === RAM_SELECTED) {
+              a = n = notZ = ram[address & 0x7f];
+              bus.cycles++;
+              bus.dataBus = a;
+            } else {
+              a = n = notZ = this.read(address);
+            }
             n &= 0x80;
             continue;
           }
           case 0xb1: {
-            // LDA (zp),Y: the pointer's two bytes from page 0, then as abs,Y
+            // LDA (zp),Y: the pointer's two bytes from page 0 (usually RIOT RAM), then as abs,Y
+            // (usually a ROM table)
             bus.cycles += 2;
             pc += 2;
-            const pointerLow = this.read(low);
-            const pointerHigh = this.read((low + 1) & 0xff);
+            let pointerLow: number;
+            let pointerHigh: number;
+            if ((low & 0x80) !== 0 && low !== 0xff) {
+              pointerLow = ram[low & 0x7f];
+              pointerHigh = ram[(low + 1) & 0x7f];
+              bus.cycles += 2;
+              bus.dataBus = pointerHigh;
+            } else {
+              pointerLow = this.read(low);
+              pointerHigh = this.read((low + 1) & 0xff);
+            }
             const address = (((pointerHigh << 8) | pointerLow) + y) & 0xffff;
             if (address >> 8 !== pointerHigh) this.read((pointerHigh << 8) | ((pointerLow + y) & 0xff));
-            a = n = notZ = this.read(address);
+            if ((address & 0x1000) !== 0 && (address & 0xfff) < firstHotspot) {
+              // (The bank as it is now: the page-crossing read may have touched a hotspot.)
+              a = n = notZ = rom[cartridge.bankOffset + (address & romMask)];
+              bus.cycles++;
+              bus.dataBus = a;
+            } else {
+              a = n = notZ = this.read(address);
+            }
             n &= 0x80;
             continue;
           }
