@@ -415,7 +415,15 @@ export class Cpu6507 {
           case 0x08: // PHP (kernels point the stack at ENAMx/ENABL to set them from a flag)
             bus.cycles += 2;
             pc += 1;
-            this.write(0x100 | sp, packStatus(n, v, d, i, notZ, c));
+            if (sp & 0x80) {
+              const status = packStatus(n, v, d, i, notZ, c);
+              ram[sp & 0x7f] = status;
+              bus.cycles++;
+              bus.dataBus = status;
+              bus.lastAccessWasRead = false;
+            } else {
+              bus.poke(0x100 | sp, packStatus(n, v, d, i, notZ, c));
+            }
             sp = (sp - 1) & 0xff;
             continue;
 
