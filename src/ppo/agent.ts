@@ -18,6 +18,7 @@
  * CleanRL does for truncation too). `toBytes()`/`fromBytes()` work anywhere; `save(path)` and
  * `load(path)` use Node's file system (loaded on demand, so this module stays browser-safe).
  */
+import { nodeBuiltin } from "../envs/core/node.js";
 import { Adam, loadSafetensors, saveSafetensors } from "../nn/index.js";
 import { RolloutBuffer } from "./buffer.js";
 import { ConfigError, type ConfigProblem, DEFAULT_CONFIG } from "./config.js";
@@ -343,7 +344,7 @@ export class PPOAgent {
 
   /** Writes `toBytes()` to a file atomically (Node). */
   async save(path: string): Promise<void> {
-    const { writeFile, rename } = await import("node:fs/promises");
+    const { writeFile, rename } = nodeFilePromises("save");
     const temporary = `${path}.tmp`;
     await writeFile(temporary, this.toBytes());
     await rename(temporary, path);
@@ -351,7 +352,18 @@ export class PPOAgent {
 
   /** Reads a file written by `save` (Node). */
   async load(path: string): Promise<void> {
-    const { readFile } = await import("node:fs/promises");
+    const { readFile } = nodeFilePromises("load");
     this.loadBytes(new Uint8Array(await readFile(path)), path);
   }
+}
+
+/** Node's `fs/promises`; in a browser, an error pointing at the byte-level methods. */
+function nodeFilePromises(method: string): typeof import("node:fs/promises") {
+  const fs = nodeBuiltin<typeof import("node:fs/promises")>("node:fs/promises");
+  if (fs === undefined) {
+    throw new Error(
+      `PPOAgent.${method}(path) needs Node's file system; elsewhere use toBytes() / fromBytes()`,
+    );
+  }
+  return fs;
 }

@@ -9,6 +9,7 @@
  * call time, so nothing here is imported in a browser. There, give the ROM's bytes instead
  * (`make(id, { rom: bytes })`).
  */
+import { nodeBuiltin, nodeProcess } from "../core/node.js";
 import { md5Hex } from "./md5.js";
 
 /** What identifies a ROM: ALE's name (the file's base name) and the md5 of its bytes. */
@@ -58,18 +59,9 @@ interface NodeFs {
   statSync(path: string): { isFile(): boolean; size: number };
 }
 
-type ProcessLike = {
-  env?: Record<string, string | undefined>;
-  getBuiltinModule?: (id: string) => unknown;
-};
-
-function nodeProcess(): ProcessLike | undefined {
-  return (globalThis as { process?: ProcessLike }).process;
-}
-
 /** `node:fs` in Node (>= 20.16), undefined elsewhere. */
 function nodeFs(): NodeFs | undefined {
-  return nodeProcess()?.getBuiltinModule?.("node:fs") as NodeFs | undefined;
+  return nodeBuiltin<NodeFs>("node:fs");
 }
 
 /** The folders searched, in order, with where each came from. */

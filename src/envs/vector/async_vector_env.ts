@@ -9,6 +9,7 @@
  * so importing this module is safe in a browser (where only SyncVectorEnv works).
  */
 import type * as WorkerThreads from "node:worker_threads";
+import { nodeBuiltin } from "../core/node.js";
 import { type MakeOptions, make } from "../core/registry.js";
 import {
   type CallRequest,
@@ -73,17 +74,17 @@ interface Reply {
 const WAIT_SLICE_MS = 100;
 const CLOSE_TIMEOUT_MS = 5000;
 
-/** A Node built-in module, fetched at run time so that bundlers for the browser never see it. */
-function nodeBuiltin<T>(id: string): T {
-  const node = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  if (typeof node?.getBuiltinModule !== "function") {
+/** A Node built-in module; elsewhere an error that says what to use instead. */
+function requireNode<T>(id: string): T {
+  const module = nodeBuiltin<T>(id);
+  if (module === undefined) {
     throw new Error(`AsyncVectorEnv needs Node's ${id} (Node >= 20.16); elsewhere use mode: "sync"`);
   }
-  return node.getBuiltinModule(id) as T;
+  return module;
 }
 
 function workerThreads(): typeof WorkerThreads {
-  return nodeBuiltin<typeof WorkerThreads>("node:worker_threads");
+  return requireNode<typeof WorkerThreads>("node:worker_threads");
 }
 
 /**
@@ -148,7 +149,7 @@ export class AsyncVectorEnv extends VectorEnv {
     this.copy = options.copy ?? false;
 
     const wt = workerThreads();
-    const cores = nodeBuiltin<typeof import("node:os")>("node:os").availableParallelism();
+    const cores = requireNode<typeof import("node:os")>("node:os").availableParallelism();
     const numWorkers = Math.min(numEnvs, options.numWorkers ?? cores);
     if (!Number.isInteger(numWorkers) || numWorkers < 1) {
       throw new RangeError(

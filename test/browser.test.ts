@@ -1,0 +1,45 @@
+/**
+ * The package outside Node: bundled for the browser (no `node:` import may reach the bundle), then run
+ * in a bare JavaScript context (no `process`, no `require`) that only has what a browser page has.
+ * There an env replays a seeded reset and PPO trains a few updates.
+ */
+import vm from "node:vm";
+import { build } from "esbuild";
+import { describe, expect, it } from "vitest";
+import { make } from "../src/envs/index.js";
+
+describe("in a browser", () => {
+  it("bundles without Node built-ins and trains CartPole-v1 in a context without process", async () => {
+    const result = await build({
+      entryPoints: [new URL("../src/index.ts", import.meta.url).pathname],
+      bundle: true,
+      platform: "browser",
+      format: "iife",
+      globalName: "ppo",
+      write: false,
+      logLevel: "silent",
+    });
+    expect(result.errors).toEqual([]);
+    const context = vm.createContext({
+      console,
+      WebAssembly,
+      TextEncoder,
+      TextDecoder,
+      performance,
+      atob,
+      URL,
+    });
+    vm.runInContext(result.outputFiles[0].text, context);
+    const [obs, globalStep, processType] = vm.runInContext(
+      `const env = ppo.make("CartPole-v1");
+       const [obs] = env.reset({ seed: 42 });
+       const trainer = new ppo.PPOTrainer(ppo.resolveConfig({ envId: "CartPole-v1", seed: 1, totalTimesteps: 2048 }));
+       while (!trainer.done) trainer.iterate();
+       [Array.from(obs), trainer.globalStep, typeof process]`,
+      context,
+    ) as [number[], number, string];
+    expect(processType).toBe("undefined");
+    expect(obs).toEqual(Array.from(make("CartPole-v1").reset({ seed: 42 })[0] as Float32Array));
+    expect(globalStep).toBe(2048);
+  }, 60_000);
+});
