@@ -16,6 +16,7 @@ import type { Env } from "../src/envs/core/env.js";
 import { envSpec, make, registeredEnvs } from "../src/envs/core/registry.js";
 import { SeedSequence } from "../src/envs/core/seeding.js";
 import type { Discrete } from "../src/envs/core/spaces.js";
+import { PPOTrainer, resolveConfig } from "../src/ppo/index.js";
 import "../src/envs/index.js";
 import { hasShared, sharedPath } from "./helpers/shared.js";
 
@@ -328,6 +329,45 @@ describe.skipIf(!romDir)(suiteName, () => {
     expect(() => new AtariPreprocessing(makeAtari("ALE/Breakout-v5") as Env<unknown, number>)).toThrow(
       /already skips/,
     );
+  });
+
+  it("gives CleanRL's stack for { preprocessing: 'cleanrl' }, and PPO's Atari preset trains on it", async () => {
+    const viaOption = makeAtari("BreakoutNoFrameskip-v4", { preprocessing: "cleanrl" });
+    const direct = makeAtariEnv("BreakoutNoFrameskip-v4", { romDir });
+    expect(String(viaOption.observationSpace)).toBe("Box(0.0, 255.0, (4, 84, 84), uint8)");
+    expect(Array.from(viaOption.reset({ seed: 3 })[0])).toEqual(Array.from(direct.reset({ seed: 3 })[0]));
+    for (let t = 0; t < 40; t++) {
+      const [obsA, rewardA, terminatedA] = viaOption.step(t % 4);
+      const [obsB, rewardB, terminatedB] = direct.step(t % 4);
+      expect([rewardA, terminatedA]).toEqual([rewardB, terminatedB]);
+      expect(Array.from(obsA)).toEqual(Array.from(obsB));
+    }
+    expect(() => makeAtari("BreakoutNoFrameskip-v4", { preprocessing: "gym" })).toThrow(
+      'preprocessing must be "cleanrl" or "none", got "gym"',
+    );
+
+    const config = resolveConfig({
+      envId: "BreakoutNoFrameskip-v4",
+      envKwargs: { romDir },
+      numEnvs: 1,
+      numSteps: 16,
+      numMinibatches: 1,
+      updateEpochs: 1,
+      totalTimesteps: 32,
+    });
+    expect(config.envKwargs).toEqual({ preprocessing: "cleanrl", romDir });
+    expect(config.policy.kind).toBe("nature-cnn");
+    const trainer = new PPOTrainer(config);
+    try {
+      let metrics = trainer.iterate();
+      while (!trainer.done) metrics = trainer.iterate();
+      expect(trainer.globalStep).toBe(32);
+      expect(Number.isFinite(metrics.stats.policyLoss) && Number.isFinite(metrics.stats.valueLoss)).toBe(
+        true,
+      );
+    } finally {
+      await trainer.close();
+    }
   });
 });
 

@@ -123,7 +123,8 @@ export function mergeConfig(base: Readonly<PPOConfig>, ...overrides: PPOConfigOv
     }
     const { policy, ...rest } = override;
     const definedRest = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
-    merged = { ...merged, ...definedRest };
+    // envKwargs merge key by key (a config file's romDir keeps the family's preprocessing).
+    merged = { ...merged, ...definedRest, envKwargs: { ...merged.envKwargs, ...rest.envKwargs } };
     if (policy !== undefined) {
       const unknownPolicy = Object.keys(policy).filter((key) => !(key in DEFAULT_CONFIG.policy));
       if (unknownPolicy.length > 0) {

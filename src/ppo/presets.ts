@@ -44,6 +44,9 @@ export const ATARI_DEFAULTS: Readonly<PPOConfigOverrides> = Object.freeze<PPOCon
   updateEpochs: 4,
   clipCoef: 0.1,
   entCoef: 0.01,
+  // The env inside CleanRL's wrappers: NOOP reset, max-and-skip 4, episodic life, fire reset, reward
+  // sign, 84x84 grayscale, 4 frames stacked (src/envs/atari/wrappers/make_atari_env.ts).
+  envKwargs: { preprocessing: "cleanrl" },
   policy: { kind: "nature-cnn", sharedTrunk: true, activation: "relu", hiddenSizes: [512] },
 });
 

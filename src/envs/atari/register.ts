@@ -5,10 +5,12 @@
  * - `<Game>NoFrameskip-v4`: frameskip 1, repeat_action_probability 0, minimal action set,
  *   max_num_frames_per_episode 108,000 (what CleanRL and SB3 wrap in their Atari preprocessing).
  * Neither has a registered step limit: ALE's frame cap truncates the episode. Registering needs no
- * ROM; `make` looks for it (see roms.ts).
+ * ROM; `make` looks for it (see roms.ts). `make(id, { preprocessing: "cleanrl" })` adds CleanRL's
+ * Atari wrappers (84x84 grayscale, 4 frames stacked, ...).
  */
 import { register } from "../core/registry.js";
 import { AtariEnv, type AtariEnvOptions } from "./atari_env.js";
+import { wrapAtariEnv } from "./wrappers/make_atari_env.js";
 
 /** ALE's names of the supported games. */
 export const ATARI_GAMES = [
@@ -33,7 +35,21 @@ export function atariIdName(game: string): string {
     .join("");
 }
 
-const makeAtari = (options: Record<string, unknown>) => new AtariEnv(options as unknown as AtariEnvOptions);
+/**
+ * The entry point of every Atari id. `preprocessing: "cleanrl"` returns the env inside CleanRL's
+ * `ppo_atari.py` wrappers (`wrapAtariEnv`): an option, rather than wrappers applied by the caller, so
+ * that vector-env worker threads, evaluation and checkpoints all build the same stack from the id.
+ */
+function makeAtari(options: Record<string, unknown>) {
+  const { preprocessing, ...envOptions } = options;
+  const env = new AtariEnv(envOptions as unknown as AtariEnvOptions);
+  if (preprocessing === undefined || preprocessing === "none") return env;
+  if (preprocessing === "cleanrl") return wrapAtariEnv(env);
+  env.close();
+  throw new RangeError(
+    `${env.displayName}: preprocessing must be "cleanrl" or "none", got ${JSON.stringify(preprocessing)}`,
+  );
+}
 
 for (const game of ATARI_GAMES) {
   const name = atariIdName(game);

@@ -11,7 +11,8 @@ import { MaxAndSkipEnv } from "./max_and_skip.js";
 import { NoopResetEnv } from "./noop_reset.js";
 import { ResizeObservation } from "./resize_observation.js";
 
-export interface AtariStackOptions extends MakeOptions {
+/** The wrappers' settings (CleanRL's values by default). */
+export interface AtariStackSettings {
   /** Seeds the action space's sampler; the game itself is seeded by `reset({ seed })`, as CleanRL. */
   seed?: number;
   /** Most NOOPs at reset. Default 30. */
@@ -28,6 +29,8 @@ export interface AtariStackOptions extends MakeOptions {
   clipRewards?: boolean;
 }
 
+export interface AtariStackOptions extends MakeOptions, AtariStackSettings {}
+
 /**
  * CleanRL's `ppo_atari.py` environment in one call: `make(id)`, episode statistics (of the real,
  * unclipped game), NOOP reset, max-and-skip, episodic life, fire reset where the game has FIRE,
@@ -36,10 +39,20 @@ export interface AtariStackOptions extends MakeOptions {
  * Other options (`romDir`, `renderMode`, `repeatActionProbability`, ...) go to `make`.
  */
 export function makeAtariEnv(id: string, options: AtariStackOptions = {}): Env<Uint8Array, number> {
-  const { seed, noopMax = 30, frameSkip = 4, screenSize = 84, frameStack = 4, ...rest } = options;
-  const { episodicLife = true, clipRewards = true, ...makeOptions } = rest;
-  let env = make<Uint8Array, number>(id, makeOptions);
-  env = new RecordEpisodeStatistics(env);
+  const { seed, noopMax, frameSkip, screenSize, frameStack, episodicLife, clipRewards, ...makeOptions } =
+    options;
+  const stack = { seed, noopMax, frameSkip, screenSize, frameStack, episodicLife, clipRewards };
+  return wrapAtariEnv(make<Uint8Array, number>(id, makeOptions), stack);
+}
+
+/** `makeAtariEnv`'s wrappers around an Atari env that is already made (e.g. by a registry entry point). */
+export function wrapAtariEnv(
+  atari: Env<Uint8Array, number>,
+  options: AtariStackSettings = {},
+): Env<Uint8Array, number> {
+  const { seed, noopMax = 30, frameSkip = 4, screenSize = 84, frameStack = 4 } = options;
+  const { episodicLife = true, clipRewards = true } = options;
+  let env: Env<Uint8Array, number> = new RecordEpisodeStatistics(atari);
   env = new NoopResetEnv(env, noopMax);
   env = new MaxAndSkipEnv(env, frameSkip);
   if (episodicLife) env = new EpisodicLifeEnv(env);
