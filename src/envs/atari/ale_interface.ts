@@ -15,6 +15,7 @@
  * - Paddles: RIGHT moves the paddle resistance by -23,000 per frame, LEFT by +23,000, within
  *   [27,450, 790,196]; FIRE presses the paddle's button.
  */
+import { Buffer } from "node:buffer";
 import { Cartridge } from "./cartridge.js";
 import {
   AtariConsole,
@@ -34,6 +35,8 @@ import { PALETTE_GRAY, PALETTE_GRAY_PAIRS, PALETTE_RGB, PALETTE_RGB_WORDS } from
 
 export const SCREEN_WIDTH = 160;
 export const SCREEN_HEIGHT = 210;
+/** Rows compared at once when looking for what changed since the last grayscale conversion. */
+const GRAY_BAND_PIXELS = 10 * SCREEN_WIDTH;
 
 const PADDLE_DELTA = 23000;
 const PADDLE_MIN = 27450;
@@ -94,6 +97,14 @@ export class ALEInterface {
   private truncateOnLossOfLife = false;
   /** Whether frames are drawn; off when only RAM is looked at (collisions stay exact). */
   private renderScreen = true;
+  /** The last grayscale screen written, and the palette indices it was converted from. */
+  private readonly grayWritten = Buffer.alloc(SCREEN_WIDTH * SCREEN_HEIGHT, PALETTE_GRAY[0]);
+  private readonly grayConvertedPixels = Buffer.alloc(SCREEN_WIDTH * SCREEN_HEIGHT);
+  private readonly grayConvertedQuads = new Uint32Array(
+    this.grayConvertedPixels.buffer,
+    this.grayConvertedPixels.byteOffset,
+    (SCREEN_WIDTH * SCREEN_HEIGHT) / 4,
+  );
 
   private console?: AtariConsole;
   private rules?: GameRules;
@@ -316,23 +327,42 @@ export class ALEInterface {
     return out;
   }
 
+  /**
+   * The screen as luminance (ALE's grayscale), 210 rows of 160. When `out` still holds the screen
+   * written last time (as when one buffer is passed every frame), only bands of rows whose pixels
+   * changed since then are converted.
+   */
   getScreenGrayscale(out: Uint8Array = new Uint8Array(SCREEN_WIDTH * SCREEN_HEIGHT)): Uint8Array {
     checkSize(out, SCREEN_WIDTH * SCREEN_HEIGHT, "getScreenGrayscale");
     const frame = this.requireConsole().tia.frameBuffer;
     if (out.byteOffset % 4 === 0) {
       // Four pixels per step, two per lookup (the buffers read as little-endian 32-bit words); a run
-      // of identical words (background) reuses the gray of the one before.
+      // of identical words (background) reuses the gray of the one before. Unchanged bands of rows
+      // are found with a native byte comparison, far cheaper than reading them word by word.
+      const pixels = Buffer.from(frame.buffer, frame.byteOffset, SCREEN_WIDTH * SCREEN_HEIGHT);
       const quads = new Uint32Array(frame.buffer, frame.byteOffset, (SCREEN_WIDTH * SCREEN_HEIGHT) / 4);
       const outQuads = new Uint32Array(out.buffer, out.byteOffset, (SCREEN_WIDTH * SCREEN_HEIGHT) / 4);
-      let previous = -1;
-      let previousGray = 0;
-      for (let i = 0; i < quads.length; i++) {
-        const four = quads[i];
-        if (four !== previous) {
-          previous = four;
-          previousGray = PALETTE_GRAY_PAIRS[four & 0xffff] | (PALETTE_GRAY_PAIRS[four >>> 16] << 16);
+      const convertedPixels = this.grayConvertedPixels;
+      const convertedQuads = this.grayConvertedQuads;
+      const outBytes = Buffer.from(out.buffer, out.byteOffset, SCREEN_WIDTH * SCREEN_HEIGHT);
+      const written = this.grayWritten;
+      const onlyChangedBands = outBytes.equals(written);
+      for (let bandStart = 0; bandStart < SCREEN_WIDTH * SCREEN_HEIGHT; bandStart += GRAY_BAND_PIXELS) {
+        const bandEnd = bandStart + GRAY_BAND_PIXELS;
+        if (onlyChangedBands && pixels.compare(convertedPixels, bandStart, bandEnd, bandStart, bandEnd) === 0)
+          continue;
+        let previous = -1;
+        let previousGray = 0;
+        for (let i = bandStart >> 2; i < bandEnd >> 2; i++) {
+          const four = quads[i];
+          if (four !== previous) {
+            previous = four;
+            previousGray = PALETTE_GRAY_PAIRS[four & 0xffff] | (PALETTE_GRAY_PAIRS[four >>> 16] << 16);
+          }
+          convertedQuads[i] = four;
+          outQuads[i] = previousGray;
         }
-        outQuads[i] = previousGray;
+        outBytes.copy(written, bandStart, bandStart, bandEnd);
       }
     } else {
       for (let i = 0; i < SCREEN_WIDTH * SCREEN_HEIGHT; i++) out[i] = PALETTE_GRAY[frame[i]];
