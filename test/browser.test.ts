@@ -3,10 +3,12 @@
  * in a bare JavaScript context (no `process`, no `require`) that only has what a browser page has.
  * There an env replays a seeded reset and PPO trains a few updates.
  */
+import { readFileSync } from "node:fs";
 import vm from "node:vm";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
-import { make } from "../src/envs/index.js";
+import { ALEInterface, make } from "../src/envs/index.js";
+import { hasShared, sharedPath } from "./helpers/shared.js";
 
 describe("in a browser", () => {
   it("bundles without Node built-ins and trains CartPole-v1 in a context without process", async () => {
@@ -41,5 +43,23 @@ describe("in a browser", () => {
     expect(processType).toBe("undefined");
     expect(obs).toEqual(Array.from(make("CartPole-v1").reset({ seed: 42 })[0] as Float32Array));
     expect(globalStep).toBe(2048);
+
+    // The Atari emulator too (its grayscale screen has a Node-only fast path), given the ROM's bytes.
+    if (!hasShared("roms/breakout.bin")) return;
+    context.rom = new Uint8Array(readFileSync(sharedPath("roms/breakout.bin")));
+    const playBreakout = (ale: ALEInterface, rom: Uint8Array) => {
+      ale.setInt("random_seed", 0);
+      ale.loadROM(rom);
+      const gray = new Uint8Array(210 * 160);
+      const screens: number[][] = [];
+      for (let t = 0; t < 200; t++) {
+        ale.act([0, 1, 3, 4][t % 4]);
+        if (t % 50 === 49) screens.push(Array.from(ale.getScreenGrayscale(gray)));
+      }
+      return screens;
+    };
+    context.playBreakout = playBreakout;
+    const inBrowser = vm.runInContext("playBreakout(new ppo.ALEInterface(), rom)", context) as number[][];
+    expect(inBrowser).toEqual(playBreakout(new ALEInterface(), context.rom as Uint8Array));
   }, 60_000);
 });

@@ -15,7 +15,8 @@
  * - Paddles: RIGHT moves the paddle resistance by -23,000 per frame, LEFT by +23,000, within
  *   [27,450, 790,196]; FIRE presses the paddle's button.
  */
-import { Buffer } from "node:buffer";
+
+import { nodeBuiltin } from "../core/node.js";
 import { Cartridge } from "./cartridge.js";
 import {
   AtariConsole,
@@ -32,6 +33,9 @@ import { GAMES, gameByMd5 } from "./games/index.js";
 import { md5Hex } from "./md5.js";
 import { MT19937 } from "./mt19937.js";
 import { PALETTE_GRAY, PALETTE_GRAY_PAIRS, PALETTE_RGB, PALETTE_RGB_WORDS } from "./palette.js";
+
+/** Node's Buffer, for native byte comparisons of screens; undefined in a browser. */
+const NodeBuffer = nodeBuiltin<typeof import("node:buffer")>("node:buffer")?.Buffer;
 
 export const SCREEN_WIDTH = 160;
 export const SCREEN_HEIGHT = 210;
@@ -98,8 +102,8 @@ export class ALEInterface {
   /** Whether frames are drawn; off when only RAM is looked at (collisions stay exact). */
   private renderScreen = true;
   /** The last grayscale screen written, and the palette indices it was converted from. */
-  private readonly grayWritten = Buffer.alloc(SCREEN_WIDTH * SCREEN_HEIGHT, PALETTE_GRAY[0]);
-  private readonly grayConvertedPixels = Buffer.alloc(SCREEN_WIDTH * SCREEN_HEIGHT);
+  private readonly grayWritten = new Uint8Array(SCREEN_WIDTH * SCREEN_HEIGHT).fill(PALETTE_GRAY[0]);
+  private readonly grayConvertedPixels = new Uint8Array(SCREEN_WIDTH * SCREEN_HEIGHT);
   private readonly grayConvertedQuads = new Uint32Array(
     this.grayConvertedPixels.buffer,
     this.grayConvertedPixels.byteOffset,
@@ -339,14 +343,16 @@ export class ALEInterface {
       // Four pixels per step, two per lookup (the buffers read as little-endian 32-bit words); a run
       // of identical words (background) reuses the gray of the one before. Unchanged bands of rows
       // are found with a native byte comparison, far cheaper than reading them word by word.
-      const pixels = Buffer.from(frame.buffer, frame.byteOffset, SCREEN_WIDTH * SCREEN_HEIGHT);
+      const pixels = NodeBuffer?.from(frame.buffer, frame.byteOffset, SCREEN_WIDTH * SCREEN_HEIGHT);
       const quads = new Uint32Array(frame.buffer, frame.byteOffset, (SCREEN_WIDTH * SCREEN_HEIGHT) / 4);
       const outQuads = new Uint32Array(out.buffer, out.byteOffset, (SCREEN_WIDTH * SCREEN_HEIGHT) / 4);
       const convertedPixels = this.grayConvertedPixels;
       const convertedQuads = this.grayConvertedQuads;
-      const outBytes = Buffer.from(out.buffer, out.byteOffset, SCREEN_WIDTH * SCREEN_HEIGHT);
       const written = this.grayWritten;
-      const onlyChangedBands = outBytes.equals(written);
+      // Without Node's Buffer (a browser) every band is converted.
+      const onlyChangedBands =
+        pixels !== undefined &&
+        NodeBuffer!.from(out.buffer, out.byteOffset, SCREEN_WIDTH * SCREEN_HEIGHT).equals(written);
       for (let bandStart = 0; bandStart < SCREEN_WIDTH * SCREEN_HEIGHT; bandStart += GRAY_BAND_PIXELS) {
         const bandEnd = bandStart + GRAY_BAND_PIXELS;
         if (onlyChangedBands && pixels.compare(convertedPixels, bandStart, bandEnd, bandStart, bandEnd) === 0)
@@ -362,7 +368,7 @@ export class ALEInterface {
           convertedQuads[i] = four;
           outQuads[i] = previousGray;
         }
-        outBytes.copy(written, bandStart, bandStart, bandEnd);
+        written.set(out.subarray(bandStart, bandEnd), bandStart);
       }
     } else {
       for (let i = 0; i < SCREEN_WIDTH * SCREEN_HEIGHT; i++) out[i] = PALETTE_GRAY[frame[i]];
