@@ -9,7 +9,7 @@ import type { RgbFrame } from "../envs/core/env.js";
 import { loadRun } from "../io/checkpoint.js";
 import type { GifWriter } from "../io/gif.js";
 import { evaluatePolicy } from "../ppo/evaluate.js";
-import { checkVideoPath, deterministicFlag, integerFlag } from "./flags.js";
+import { checkVideoPath, deterministicFlag, type PolicyRunFlags, policyRunOptions } from "./flags.js";
 
 /** Collects frames into a GIF at the env's render rate. */
 export class GifRecorder {
@@ -33,27 +33,16 @@ export class GifRecorder {
   }
 }
 
-interface EvalFlags {
-  run: string;
-  episodes: number;
-  deterministic?: boolean;
-  stochastic?: boolean;
-  video?: string;
+interface EvalFlags extends PolicyRunFlags {
   json?: boolean;
-  seed: number;
 }
 
 export function registerEvalCommand(program: Command): void {
-  program
+  const command = program
     .command("eval")
-    .description("evaluate a trained run: mean and std of the episodic return")
-    .requiredOption("--run <dir>", "the run directory (uses its latest checkpoint)")
-    .option("--episodes <n>", "episodes to run", integerFlag("--episodes", 1), 10)
-    .option("--deterministic", "take the most likely action (the default)")
-    .option("--stochastic", "sample actions from the policy")
-    .option("--video <file.gif>", "record the first episode as an animated GIF")
+    .description("evaluate a trained run: mean and std of the episodic return");
+  policyRunOptions(command, { episodes: 10, videoHelp: "record the first episode as an animated GIF" })
     .option("--json", 'print {"mean_return", "std_return", "episodes"} as JSON')
-    .option("--seed <n>", "episode k is reset with seed + k", integerFlag("--seed", 0), 0)
     .action(async (opts: EvalFlags) => {
       const deterministic = deterministicFlag(opts);
       checkVideoPath(opts.video);

@@ -1,4 +1,5 @@
 /** Flag parsers shared by the commands; each error names the flag and the value given. */
+import type { Command } from "commander";
 
 /** A commander parser for an integer (at least `min` when given). */
 export function integerFlag(flag: string, min = Number.NEGATIVE_INFINITY) {
@@ -31,4 +32,28 @@ export function deterministicFlag(opts: { deterministic?: boolean; stochastic?: 
 export function checkVideoPath(path: string | undefined): void {
   if (path !== undefined && !path.toLowerCase().endsWith(".gif"))
     throw new Error(`--video must name a .gif file, got ${path}`);
+}
+
+/** The flags of the commands that run a trained policy (`eval`, `play`). */
+export interface PolicyRunFlags {
+  run: string;
+  episodes: number;
+  deterministic?: boolean;
+  stochastic?: boolean;
+  video?: string;
+  seed: number;
+}
+
+/** Adds `--run`, `--episodes`, `--deterministic` / `--stochastic`, `--video` and `--seed`. */
+export function policyRunOptions(
+  command: Command,
+  defaults: { episodes: number; videoHelp: string },
+): Command {
+  return command
+    .requiredOption("--run <dir>", "the run directory (uses its latest checkpoint)")
+    .option("--episodes <n>", "episodes to run", integerFlag("--episodes", 1), defaults.episodes)
+    .option("--deterministic", "take the most likely action (the default)")
+    .option("--stochastic", "sample actions from the policy")
+    .option("--video <file.gif>", defaults.videoHelp)
+    .option("--seed <n>", "episode k is reset with seed + k", integerFlag("--seed", 0), 0);
 }

@@ -8,88 +8,76 @@ import { loadRun } from "../io/checkpoint.js";
 import { renderHalfBlocks } from "../io/terminal.js";
 import { evaluatePolicy } from "../ppo/evaluate.js";
 import { GifRecorder } from "./eval.js";
-import { checkVideoPath, deterministicFlag, integerFlag } from "./flags.js";
+import { checkVideoPath, deterministicFlag, type PolicyRunFlags, policyRunOptions } from "./flags.js";
 
 const HIDE_CURSOR = "\x1b[?25l";
 const SHOW_CURSOR = "\x1b[?25h";
 const CLEAR_SCREEN = "\x1b[2J";
 const CURSOR_HOME = "\x1b[H";
 
-interface PlayFlags {
-  run: string;
-  episodes: number;
-  deterministic?: boolean;
-  stochastic?: boolean;
-  video?: string;
-  seed: number;
-}
-
 export function registerPlayCommand(program: Command): void {
-  program
+  const command = program
     .command("play")
-    .description("watch a trained run's agent in the terminal, or record it with --video")
-    .requiredOption("--run <dir>", "the run directory (uses its latest checkpoint)")
-    .option("--episodes <n>", "episodes to play", integerFlag("--episodes", 1), 1)
-    .option("--deterministic", "take the most likely action (the default)")
-    .option("--stochastic", "sample actions from the policy")
-    .option("--video <file.gif>", "write the episodes to an animated GIF instead of the terminal")
-    .option("--seed <n>", "episode k is reset with seed + k", integerFlag("--seed", 0), 0)
-    .action(async (opts: PlayFlags) => {
-      const deterministic = deterministicFlag(opts);
-      checkVideoPath(opts.video);
-      const run = loadRun(opts.run);
-      const recorder = opts.video === undefined ? null : await GifRecorder.create();
-      const terminal = process.stdout;
-      let stopped = false;
-      const onSignal = () => {
-        stopped = true;
-      };
-      process.on("SIGINT", onSignal);
-      if (recorder === null) terminal.write(HIDE_CURSOR + CLEAR_SCREEN);
-      let lastFrameAt = 0;
-      try {
-        const result = await evaluatePolicy(run.policy, {
-          envId: run.config.envId,
-          envKwargs: run.config.envKwargs,
-          episodes: opts.episodes,
-          deterministic,
-          seed: opts.seed,
-          obsStatistics: run.obsStatistics,
-          clipObservation: run.config.clipObservation,
-          shouldStop: () => stopped,
-          onFrame: async (frame, episode, renderFps) => {
-            if (recorder !== null) {
-              recorder.add(frame, renderFps);
-              return;
-            }
-            // One status line below the picture; the rest of the window holds the frame.
-            const cols = terminal.columns ?? 80;
-            const rows = Math.max(2, (terminal.rows ?? 24) - 2);
-            terminal.write(
-              `${CURSOR_HOME}${renderHalfBlocks(frame, cols, rows)}\n${run.config.envId}  episode ${episode + 1}/${opts.episodes}  (Ctrl-C stops)\x1b[K`,
-            );
-            const wait = lastFrameAt + 1000 / renderFps - performance.now();
-            if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-            lastFrameAt = performance.now();
-          },
-          onEpisode: (episode, episodeReturn, length) => {
-            const line = `episode ${episode + 1}: return ${episodeReturn.toFixed(2)}, ${length} steps`;
-            if (recorder === null) terminal.write(`\n${line}\x1b[K`);
-            else console.log(line);
-          },
-        });
-        if (recorder === null) terminal.write("\n");
-        if (recorder !== null && opts.video !== undefined) {
-          recorder.write(opts.video);
-          console.log(`wrote ${opts.video}`);
-        }
-        if (result.returns.length > 1)
-          console.log(
-            `return ${result.meanReturn.toFixed(2)} +- ${result.stdReturn.toFixed(2)} over ${result.returns.length} episodes`,
+    .description("watch a trained run's agent in the terminal, or record it with --video");
+  policyRunOptions(command, {
+    episodes: 1,
+    videoHelp: "write the episodes to an animated GIF instead of the terminal",
+  }).action(async (opts: PolicyRunFlags) => {
+    const deterministic = deterministicFlag(opts);
+    checkVideoPath(opts.video);
+    const run = loadRun(opts.run);
+    const recorder = opts.video === undefined ? null : await GifRecorder.create();
+    const terminal = process.stdout;
+    let stopped = false;
+    const onSignal = () => {
+      stopped = true;
+    };
+    process.on("SIGINT", onSignal);
+    if (recorder === null) terminal.write(HIDE_CURSOR + CLEAR_SCREEN);
+    let lastFrameAt = 0;
+    try {
+      const result = await evaluatePolicy(run.policy, {
+        envId: run.config.envId,
+        envKwargs: run.config.envKwargs,
+        episodes: opts.episodes,
+        deterministic,
+        seed: opts.seed,
+        obsStatistics: run.obsStatistics,
+        clipObservation: run.config.clipObservation,
+        shouldStop: () => stopped,
+        onFrame: async (frame, episode, renderFps) => {
+          if (recorder !== null) {
+            recorder.add(frame, renderFps);
+            return;
+          }
+          // One status line below the picture; the rest of the window holds the frame.
+          const cols = terminal.columns ?? 80;
+          const rows = Math.max(2, (terminal.rows ?? 24) - 2);
+          terminal.write(
+            `${CURSOR_HOME}${renderHalfBlocks(frame, cols, rows)}\n${run.config.envId}  episode ${episode + 1}/${opts.episodes}  (Ctrl-C stops)\x1b[K`,
           );
-      } finally {
-        if (recorder === null) terminal.write(SHOW_CURSOR);
-        process.off("SIGINT", onSignal);
+          const wait = lastFrameAt + 1000 / renderFps - performance.now();
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          lastFrameAt = performance.now();
+        },
+        onEpisode: (episode, episodeReturn, length) => {
+          const line = `episode ${episode + 1}: return ${episodeReturn.toFixed(2)}, ${length} steps`;
+          if (recorder === null) terminal.write(`\n${line}\x1b[K`);
+          else console.log(line);
+        },
+      });
+      if (recorder === null) terminal.write("\n");
+      if (recorder !== null && opts.video !== undefined) {
+        recorder.write(opts.video);
+        console.log(`wrote ${opts.video}`);
       }
-    });
+      if (result.returns.length > 1)
+        console.log(
+          `return ${result.meanReturn.toFixed(2)} +- ${result.stdReturn.toFixed(2)} over ${result.returns.length} episodes`,
+        );
+    } finally {
+      if (recorder === null) terminal.write(SHOW_CURSOR);
+      process.off("SIGINT", onSignal);
+    }
+  });
 }
