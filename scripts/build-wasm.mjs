@@ -1,9 +1,10 @@
 /**
  * `npm run build:wasm`: compiles the AssemblyScript kernels (src/nn/kernels/assembly) to WebAssembly
- * SIMD, twice: over a shared memory (threads; Node and cross-origin-isolated pages) and over a plain
- * one (other pages). Both binaries are embedded as base64 in src/nn/kernels/build/kernels_wasm.ts, a
- * generated module (ignored by git) that tsc then ships in dist, so that loading the kernels needs
- * neither a network nor a file system.
+ * SIMD four times: over a shared memory (threads; Node and cross-origin-isolated pages) or a plain one
+ * (other pages), each with and without relaxed SIMD (whose fused multiply-add speeds the GEMM up; the
+ * engines that lack it load the other build). The binaries are embedded as base64 in
+ * src/nn/kernels/build/kernels_wasm.ts, a generated module (ignored by git) that tsc then ships in
+ * dist, so that loading the kernels needs neither a network nor a file system.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import asc from "assemblyscript/asc";
@@ -23,7 +24,7 @@ const common = [
   "--enable",
   "simd",
 ];
-const variants = {
+const memories = {
   shared: [
     "--importMemory",
     "--sharedMemory",
@@ -36,6 +37,12 @@ const variants = {
   ],
   unshared: ["--importMemory", "--initialMemory", "1"],
 };
+
+const variants = {};
+for (const [memory, flags] of Object.entries(memories)) {
+  variants[memory] = flags;
+  variants[`${memory}Relaxed`] = [...flags, "--enable", "relaxed-simd"];
+}
 
 mkdirSync(outDir, { recursive: true });
 const encoded = {};
@@ -59,6 +66,12 @@ export const sharedWasmBase64 =
 /** The kernels compiled for a plain memory, base64. */
 export const unsharedWasmBase64 =
   "${encoded.unshared}";
+/** As sharedWasmBase64, with relaxed SIMD (fused multiply-add). */
+export const sharedRelaxedWasmBase64 =
+  "${encoded.sharedRelaxed}";
+/** As unsharedWasmBase64, with relaxed SIMD (fused multiply-add). */
+export const unsharedRelaxedWasmBase64 =
+  "${encoded.unsharedRelaxed}";
 `;
 writeFileSync(new URL("kernels_wasm.ts", outDir), source);
 console.log(

@@ -242,9 +242,10 @@ describe("WebAssembly kernels agree with the TypeScript reference", () => {
     wasm = await loadWasmBackend();
   });
 
-  it("loads over a shared memory in Node", () => {
+  it("loads over a shared memory in Node, the relaxed-SIMD build (fused multiply-add)", () => {
     expect(wasm.name).toBe("wasm");
     expect(wasm.shared).toBe(true);
+    expect(wasm.relaxedSimd).toBe(true);
     expect(wasm.alloc(10).buffer).toBeInstanceOf(SharedArrayBuffer);
   });
 
@@ -290,6 +291,16 @@ describe("WebAssembly kernels over a private (unshared) memory", () => {
     checkAdam(wasm, 6, 37);
     checkGemmBias(wasm, 12);
     checkElementwise(wasm, 13, 37);
+  });
+});
+
+describe("the build without relaxed SIMD (engines that lack it)", () => {
+  it("agrees with the reference too", async () => {
+    const wasm = await loadWasmBackend({ relaxedSimd: false });
+    expect(wasm.relaxedSimd).toBe(false);
+    checkGemms(wasm, 14, gemmShapes);
+    checkConvs(wasm, 15, convShapes.slice(0, 2));
+    checkGemmBias(wasm, 16);
   });
 });
 

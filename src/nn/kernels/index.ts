@@ -9,8 +9,8 @@ import { createWasmBackend, type WasmBackend } from "./wasm.js";
 export type { Activation, AdamHyper, Conv2dShape, KernelBackend } from "./backend.js";
 export { convOutputSize } from "./backend.js";
 export { referenceBackend, tanhFloat32 } from "./reference.js";
-export type { KernelThreadPool } from "./wasm.js";
-export { createWasmBackend, loadWasmBackend, WasmBackend } from "./wasm.js";
+export type { KernelThreadPool, WasmBackendOptions } from "./wasm.js";
+export { createWasmBackend, loadWasmBackend, relaxedSimdAvailable, WasmBackend } from "./wasm.js";
 
 /** PPO_TS_KERNELS, read without importing node:process (this module runs in browsers too). */
 const requested = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env

@@ -13,6 +13,8 @@
  * images through offset tables, adds the bias in its register tile, and col2im is the GEMM's store
  * through the same tables.
  */
+
+import { nodeBuiltin } from "../../envs/core/node.js";
 import {
   type Activation,
   type AdamHyper,
@@ -20,7 +22,12 @@ import {
   convOutputSize,
   type KernelBackend,
 } from "./backend.js";
-import { sharedWasmBase64, unsharedWasmBase64 } from "./build/kernels_wasm.js";
+import {
+  sharedRelaxedWasmBase64,
+  sharedWasmBase64,
+  unsharedRelaxedWasmBase64,
+  unsharedWasmBase64,
+} from "./build/kernels_wasm.js";
 
 // Blocking of the AssemblyScript GEMM (assembly/gemm.ts); the scratch sizes follow from it.
 const MR = 4;
@@ -119,6 +126,8 @@ interface ConvTables {
 export class WasmBackend implements KernelBackend {
   readonly name = "wasm";
   readonly shared: boolean;
+  /** Whether this is the relaxed-SIMD build (fused multiply-add in the GEMM). */
+  readonly relaxedSimd: boolean;
   private readonly memory: WebAssembly.Memory;
   private readonly module: WebAssembly.Module;
   private readonly kernels: WasmExports;
@@ -149,10 +158,12 @@ export class WasmBackend implements KernelBackend {
     instance: WebAssembly.Instance,
     memory: WebAssembly.Memory,
     shared: boolean,
+    relaxedSimd = false,
   ) {
     this.module = module;
     this.memory = memory;
     this.shared = shared;
+    this.relaxedSimd = relaxedSimd;
     this.kernels = instance.exports as unknown as WasmExports;
     this.f32 = new Float32Array(memory.buffer);
     this.i32 = new Int32Array(memory.buffer);
@@ -656,26 +667,77 @@ function memoryFor(shared: boolean): WebAssembly.Memory {
     : new WebAssembly.Memory({ initial: 32 });
 }
 
+export interface WasmBackendOptions {
+  /** Over a shared memory (threads); default: where SharedArrayBuffer exists. */
+  shared?: boolean;
+  /**
+   * The build with relaxed SIMD, whose fused multiply-add makes the GEMM about 1.2x faster (results
+   * differ from the plain build in the last bits); default: where the engine has it.
+   */
+  relaxedSimd?: boolean;
+}
+
+let relaxedSimdSupport: boolean | undefined;
+
+/**
+ * Whether this engine compiles relaxed SIMD. Chrome 114, Firefox 120 and Node 22 have it on; Node
+ * 20's V8 has it behind --experimental-wasm-relaxed-simd, which we turn on (it only adds the
+ * instructions; nothing else changes).
+ */
+export function relaxedSimdAvailable(): boolean {
+  if (relaxedSimdSupport === undefined) {
+    const probe = decodeBase64(unsharedRelaxedWasmBase64) as BufferSource;
+    relaxedSimdSupport = WebAssembly.validate(probe);
+    const v8 = nodeBuiltin<{ setFlagsFromString(flags: string): void }>("node:v8");
+    if (!relaxedSimdSupport && v8 !== undefined) {
+      v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
+      relaxedSimdSupport = WebAssembly.validate(probe);
+    }
+  }
+  return relaxedSimdSupport;
+}
+
+function chooseBuild(options: WasmBackendOptions): {
+  shared: boolean;
+  relaxedSimd: boolean;
+  bytes: BufferSource;
+} {
+  const shared = options.shared ?? typeof SharedArrayBuffer === "function";
+  const relaxedSimd = options.relaxedSimd ?? relaxedSimdAvailable();
+  if (relaxedSimd && !relaxedSimdAvailable()) throw new Error("this engine has no relaxed SIMD");
+  const base64 = shared
+    ? relaxedSimd
+      ? sharedRelaxedWasmBase64
+      : sharedWasmBase64
+    : relaxedSimd
+      ? unsharedRelaxedWasmBase64
+      : unsharedWasmBase64;
+  return { shared, relaxedSimd, bytes: decodeBase64(base64) as BufferSource };
+}
+
 /**
  * Compiles and instantiates the kernels synchronously (the module is a few kilobytes, within what
  * browsers allow on the main thread): over a shared memory where SharedArrayBuffer exists, else over
  * a private one. Throws where WebAssembly or its SIMD is missing.
  */
-export function createWasmBackend(options: { shared?: boolean } = {}): WasmBackend {
-  const shared = options.shared ?? typeof SharedArrayBuffer === "function";
-  const module = new WebAssembly.Module(
-    decodeBase64(shared ? sharedWasmBase64 : unsharedWasmBase64) as BufferSource,
-  );
+export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend {
+  const { shared, relaxedSimd, bytes } = chooseBuild(options);
+  const module = new WebAssembly.Module(bytes);
   const memory = memoryFor(shared);
-  return new WasmBackend(module, new WebAssembly.Instance(module, { env: { memory } }), memory, shared);
+  return new WasmBackend(
+    module,
+    new WebAssembly.Instance(module, { env: { memory } }),
+    memory,
+    shared,
+    relaxedSimd,
+  );
 }
 
 /** As `createWasmBackend`, compiling off the calling thread where the engine can. */
-export async function loadWasmBackend(options: { shared?: boolean } = {}): Promise<WasmBackend> {
-  const shared = options.shared ?? typeof SharedArrayBuffer === "function";
-  const module = await WebAssembly.compile(
-    decodeBase64(shared ? sharedWasmBase64 : unsharedWasmBase64) as BufferSource,
-  );
+export async function loadWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackend> {
+  const { shared, relaxedSimd, bytes } = chooseBuild(options);
+  const module = await WebAssembly.compile(bytes);
   const memory = memoryFor(shared);
-  return new WasmBackend(module, await WebAssembly.instantiate(module, { env: { memory } }), memory, shared);
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  return new WasmBackend(module, instance, memory, shared, relaxedSimd);
 }

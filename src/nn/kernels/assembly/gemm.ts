@@ -233,6 +233,12 @@ function packB(dst: usize, d: usize, p0: i32, j0: i32, kc: i32, nc: i32): void {
   }
 }
 
+/** acc + a * b, fused (one rounding) where the engine has relaxed SIMD's multiply-add. */
+@inline function madd(a: v128, b: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
+}
+
 /**
  * The MR x NR register tile: C[0..4, 0..8] (= or +=) sum_p a[p, :]^T b[p, :] + bias, with C rows
  * `ldc` bytes apart. Twelve vector registers live across the loop (8 sums, 2 of B, 1 of A).
@@ -258,13 +264,13 @@ function microkernel(
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(b), b1 = v128.load(b, 16);
     let av = v128.load32_splat(a);
-    c00 = f32x4.add(c00, f32x4.mul(av, b0)); c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    c00 = madd(av, b0, c00); c01 = madd(av, b1, c01);
     av = v128.load32_splat(a, 4);
-    c10 = f32x4.add(c10, f32x4.mul(av, b0)); c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    c10 = madd(av, b0, c10); c11 = madd(av, b1, c11);
     av = v128.load32_splat(a, 8);
-    c20 = f32x4.add(c20, f32x4.mul(av, b0)); c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    c20 = madd(av, b0, c20); c21 = madd(av, b1, c21);
     av = v128.load32_splat(a, 12);
-    c30 = f32x4.add(c30, f32x4.mul(av, b0)); c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
     a += 16;
     b += 32;
   }
