@@ -101,6 +101,7 @@ export class ALEInterface {
   private truncateOnLossOfLife = false;
   /** Whether frames are drawn; off when only RAM is looked at (collisions stay exact). */
   private renderScreen = true;
+  private recompile = true;
   /** The last grayscale screen written, and the palette indices it was converted from. */
   private readonly grayWritten = new Uint8Array(SCREEN_WIDTH * SCREEN_HEIGHT).fill(PALETTE_GRAY[0]);
   private readonly grayConvertedPixels = new Uint8Array(SCREEN_WIDTH * SCREEN_HEIGHT);
@@ -160,20 +161,27 @@ export class ALEInterface {
   }
 
   /**
-   * `truncate_on_loss_of_life` as ALE; `render_screen` (ours, default true): false skips drawing
-   * pixels for speed when the screen is never read (RAM observations).
+   * `truncate_on_loss_of_life` as ALE; ours (default true): `render_screen` false skips drawing
+   * pixels for speed when the screen is never read (RAM observations); `recompile` false runs every
+   * instruction in the interpreter instead of compiling hot ROM code to JavaScript (the same results,
+   * slower; for debugging and pages that forbid compiling code), from the next loadROM.
    */
   setBool(name: string, value: boolean): void {
     if (name === "truncate_on_loss_of_life") this.truncateOnLossOfLife = value;
+    else if (name === "recompile") this.recompile = value;
     else if (name === "render_screen") {
       this.renderScreen = value;
       if (this.console) this.console.tia.drawPixels = value;
-    } else throw new Error(`unknown boolean setting "${name}" (truncate_on_loss_of_life, render_screen)`);
+    } else
+      throw new Error(
+        `unknown boolean setting "${name}" (truncate_on_loss_of_life, render_screen, recompile)`,
+      );
   }
 
   getBool(name: string): boolean {
     if (name === "truncate_on_loss_of_life") return this.truncateOnLossOfLife;
     if (name === "render_screen") return this.renderScreen;
+    if (name === "recompile") return this.recompile;
     throw new Error(`unknown boolean setting "${name}"`);
   }
 
@@ -196,7 +204,7 @@ export class ALEInterface {
       rightController: rules.properties?.rightController ?? "joystick",
     };
     const consoleRng = new MT19937(this.intSettings.system_random_seed);
-    const console = new AtariConsole(new Cartridge(rom), properties, consoleRng);
+    const console = new AtariConsole(new Cartridge(rom), properties, consoleRng, this.recompile);
     console.tia.drawPixels = this.renderScreen;
     // Stella's display-format detection: 60 frames from a system reset, inputs all released.
     console.systemReset();

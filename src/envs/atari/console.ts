@@ -14,6 +14,7 @@
 import type { Cartridge } from "./cartridge.js";
 import { Cpu6507 } from "./cpu.js";
 import type { MT19937 } from "./mt19937.js";
+import { Recompiler } from "./recompiler.js";
 import { Riot, SWCHB_IDLE } from "./riot.js";
 import { MAXIMUM_RESISTANCE, MINIMUM_RESISTANCE, Tia } from "./tia.js";
 
@@ -76,10 +77,12 @@ export class AtariConsole {
     readonly cartridge: Cartridge,
     readonly properties: ConsoleProperties,
     rng: MT19937,
+    recompile = true,
   ) {
     this.riot = new Riot(this, rng);
     this.ram = this.riot.ram;
-    this.cpu = new Cpu6507(this, cartridge, this.ram, this.riot);
+    const recompiler = recompile ? new Recompiler(cartridge, this, this.ram) : null;
+    this.cpu = new Cpu6507(this, cartridge, this.ram, this.riot, recompiler);
     this.tia = new Tia(this, {
       yStart: properties.yStart,
       height: properties.height,

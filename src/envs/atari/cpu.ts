@@ -27,6 +27,7 @@ export interface CpuBus {
 }
 
 import type { Cartridge } from "./cartridge.js";
+import type { CompiledRegion, Recompiler } from "./recompiler.js";
 
 /** The RIOT's interval timer, as far as the CPU needs it to skip loops that wait on it. */
 export interface IntervalTimer {
@@ -60,17 +61,17 @@ for (let t = 0; t < 256; t++) {
 // ---- addressing modes (the bytes after the opcode, and how the effective address is formed) ----
 
 /** No operand; the chip reads the next byte anyway (and does not use it). */
-const IMPLIED = 0;
+export const IMPLIED = 0;
 /** The byte after the opcode is the operand (also a branch's offset, BRK's padding). */
-const IMMEDIATE = 1;
-const ZERO_PAGE = 2;
-const ZERO_PAGE_X = 3;
-const ZERO_PAGE_Y = 4;
-const ABSOLUTE = 5;
-const ABSOLUTE_X = 6;
-const ABSOLUTE_Y = 7;
+export const IMMEDIATE = 1;
+export const ZERO_PAGE = 2;
+export const ZERO_PAGE_X = 3;
+export const ZERO_PAGE_Y = 4;
+export const ABSOLUTE = 5;
+export const ABSOLUTE_X = 6;
+export const ABSOLUTE_Y = 7;
 const INDEXED_INDIRECT = 8; // (zp,X)
-const INDIRECT_INDEXED = 9; // (zp),Y
+export const INDIRECT_INDEXED = 9; // (zp),Y
 /** JSR: only the low byte comes first; the high byte is fetched after the pushes. */
 const JSR_ADDRESS = 10;
 /** The jam opcodes: the CPU locks up before reading anything more. */
@@ -82,18 +83,18 @@ const OPERAND_BYTES = [0, 1, 1, 1, 1, 2, 2, 2, 1, 1, 1, 3];
 // ---- how the operation uses its operand ----
 
 /** The effective address only (stores, jumps) or no memory operand at all. */
-const ADDRESS = 0;
+export const ADDRESS = 0;
 /** Reads the operand: indexed modes take the extra cycle only when a page is crossed. */
-const READ = 1;
+export const READ = 1;
 /** Reads the operand and writes it back unchanged before writing the result (the 6502's RMW). */
-const READ_MODIFY_WRITE = 2;
+export const READ_MODIFY_WRITE = 2;
 
 /**
  * Per opcode, packed into one byte for a single lookup: addressing mode (bits 0-3), access (bits 4-5)
  * and the operand bytes (bits 6-7; 3 = none read at all). The operation itself is `execute`'s switch
  * on the opcode.
  */
-const DECODE = new Uint8Array(256).fill(NO_OPERAND | (3 << 6));
+export const DECODE = new Uint8Array(256).fill(NO_OPERAND | (3 << 6));
 
 function define(access: number, mode: number, ...opcodes: number[]): void {
   for (const opcode of opcodes) DECODE[opcode] = mode | (access << 4) | (OPERAND_BYTES[mode] << 6);
@@ -172,7 +173,7 @@ const CARRY_OUT = 0x100;
 const OVERFLOW_OUT = 0x200;
 
 /** ADC: binary, or decimal with Stella's BCD tables. */
-function addWithCarry(a: number, operand: number, carry: number, decimal: boolean): number {
+export function addWithCarry(a: number, operand: number, carry: number, decimal: boolean): number {
   if (!decimal) {
     const sum = a + operand + carry;
     return (sum & 0x1ff) | (((a ^ sum) & (operand ^ sum) & 0x80) << 2);
@@ -184,7 +185,7 @@ function addWithCarry(a: number, operand: number, carry: number, decimal: boolea
 }
 
 /** SBC: binary (ADC of the complement), or decimal with Stella's BCD tables. */
-function subtractWithBorrow(a: number, operand: number, carry: number, decimal: boolean): number {
+export function subtractWithBorrow(a: number, operand: number, carry: number, decimal: boolean): number {
   if (!decimal) return addWithCarry(a, operand ^ 0xff, carry, false);
   const borrow = carry ? 0 : 1;
   let difference = BCD[a] - BCD[operand] - borrow;
@@ -242,6 +243,8 @@ export class Cpu6507 {
     private readonly cartridge: Cartridge,
     private readonly ram: Uint8Array,
     private readonly timer: IntervalTimer,
+    /** Compiles hot ROM code to JavaScript (./recompiler.ts); null: interpret everything. */
+    private readonly recompiler: Recompiler | null = null,
   ) {}
 
   /** Power-on / RESET: registers as Stella sets them, PC from the vector (no cycles counted). */
@@ -314,7 +317,7 @@ export class Cpu6507 {
   execute(maxInstructions: number): void {
     this.stopRequested = false;
     if (this.halted) return;
-    const { bus, ram, cartridge } = this;
+    const { bus, ram, cartridge, recompiler } = this;
     const { rom, addressMask: romMask, firstHotspot } = cartridge;
     let { a, x, y, sp, pc, n, v, d, i, notZ, c } = this;
     for (let count = maxInstructions; count > 0 && !this.stopRequested; count--) {
@@ -326,6 +329,30 @@ export class Cpu6507 {
       let decoded: number;
       if ((pc & 0x1000) !== 0 && (pc & 0xfff) < firstHotspot - 2) {
         const bank = cartridge.bankOffset;
+        if (recompiler !== null) {
+          const key = bank + (pc & 0xfff);
+          if (recompiler.labels[key] !== pc) recompiler.visit(key, pc);
+          else if (count >= recompiler.sizes[key]) {
+            const region = recompiler.regions[key] as CompiledRegion;
+            this.a = a;
+            this.x = x;
+            this.y = y;
+            this.sp = sp;
+            this.pc = pc;
+            this.n = n;
+            this.v = v;
+            this.d = d;
+            this.i = i;
+            this.notZ = notZ;
+            this.c = c;
+            const left = region(this, count);
+            recompiler.instructionsRun += count - left;
+            // The loop's decrement follows.
+            count = left + 1;
+            ({ a, x, y, sp, pc, n, v, d, i, notZ, c } = this);
+            continue;
+          }
+        }
         opcode = rom[bank + (pc & romMask)];
         // The instructions most frequent in display kernels complete here, their addressing written
         // out: the byte after the opcode (operand, or the dummy read of an implied instruction) is
@@ -1360,7 +1387,7 @@ export class Cpu6507 {
   }
 }
 
-function packStatus(n: number, v: number, d: number, i: number, notZ: number, c: number): number {
+export function packStatus(n: number, v: number, d: number, i: number, notZ: number, c: number): number {
   // The 6507's B flag always reads 1.
   return n | (v << 6) | FLAG_UNUSED | FLAG_B | (d << 3) | (i << 2) | (notZ === 0 ? FLAG_Z : 0) | c;
 }
