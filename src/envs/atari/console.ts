@@ -81,7 +81,7 @@ export class AtariConsole {
   ) {
     this.riot = new Riot(this, rng);
     this.ram = this.riot.ram;
-    const recompiler = recompile ? new Recompiler(cartridge, this, this.ram) : null;
+    const recompiler = recompile ? new Recompiler(cartridge) : null;
     this.cpu = new Cpu6507(this, cartridge, this.ram, this.riot, recompiler);
     this.tia = new Tia(this, {
       yStart: properties.yStart,

@@ -239,9 +239,9 @@ export class Cpu6507 {
   halted = false;
 
   constructor(
-    private readonly bus: CpuBus,
-    private readonly cartridge: Cartridge,
-    private readonly ram: Uint8Array,
+    readonly bus: CpuBus,
+    readonly cartridge: Cartridge,
+    readonly ram: Uint8Array,
     private readonly timer: IntervalTimer,
     /** Compiles hot ROM code to JavaScript (./recompiler.ts); null: interpret everything. */
     private readonly recompiler: Recompiler | null = null,

@@ -4,9 +4,9 @@
  * branches, executed every scanline) run without the interpreter's per-instruction fetch, decode and
  * dispatch, with the registers in the function's locals.
  *
- * A region is the instructions found by sweeping forward from where the interpreter asked for one,
- * up to the first instruction the recompiler leaves to the interpreter (JSR, RTS, RIOT and hotspot
- * addresses, the undocumented opcodes, ...). Every instruction start is a label: control falls from
+ * A region is the instructions found by sweeping forward from an instruction the interpreter has
+ * run often, up to the first one the interpreter has never run or the recompiler leaves to it (JSR,
+ * RTS, RIOT and hotspot addresses, the undocumented opcodes, ...). Every instruction start is a label: control falls from
  * one instruction into the next, and a branch or JMP to a label of the same region stays inside.
  * Anything else leaves the region with the registers written back, and the interpreter goes on.
  *
@@ -43,8 +43,11 @@ import {
 /** A compiled region: runs from `cpu.pc` (one of its labels) and returns the instructions left. */
 export type CompiledRegion = (cpu: RegionRegisters, count: number) => number;
 
-/** The CPU's registers as a region reads them on entry and writes them back on leaving. */
+/** The CPU as a region sees it: its bus, RAM and cartridge, and the registers it reads on entry and writes back on leaving. */
 export interface RegionRegisters {
+  readonly bus: CpuBus;
+  readonly ram: Uint8Array;
+  readonly cartridge: Cartridge;
   a: number;
   x: number;
   y: number;
@@ -63,6 +66,12 @@ export interface RegionRegisters {
 const HOT_VISITS = 8;
 /** Instructions per region at most (a few display kernels' worth). */
 const MAX_REGION_INSTRUCTIONS = 256;
+
+/**
+ * Compiled regions by source text, shared by every console: consoles running the same ROM compile
+ * the same sources, and V8 then optimizes each function once rather than once per console.
+ */
+const compiledSources = new Map<string, CompiledRegion>();
 /** `visits` value of an instruction the recompiler cannot start a region at. */
 const NEVER = 255;
 
@@ -461,8 +470,7 @@ class RegionWriter {
 }
 
 /**
- * Compiles regions on demand and keeps them per bank and address, for one console: the functions
- * close over its bus, RAM and cartridge. Keys are `bankOffset + (pc & 0xFFF)` (a 2K ROM's mirrors
+ * Compiles regions on demand and keeps them per bank and address, for one console. Keys are `bankOffset + (pc & 0xFFF)` (a 2K ROM's mirrors
  * are distinct keys), and each key remembers the exact pc its label has.
  */
 export class Recompiler {
@@ -477,11 +485,7 @@ export class Recompiler {
   /** Instructions run in compiled regions so far (the CPU counts them). */
   instructionsRun = 0;
 
-  constructor(
-    private readonly cartridge: Cartridge,
-    private readonly bus: CpuBus,
-    private readonly ram: Uint8Array,
-  ) {
+  constructor(private readonly cartridge: Cartridge) {
     const keys = Math.max(cartridge.rom.length, 0x1000);
     this.labels = new Int32Array(keys).fill(-1);
     this.regions = new Array(keys).fill(undefined);
@@ -514,11 +518,14 @@ export class Recompiler {
       const next = writer.add(pc);
       if (next === null) break;
       pc = next;
-      if (!writer.continuesAt(pc)) break;
+      // Only code the interpreter has run: what never ran may be data, and V8 optimizes best what
+      // it has seen run.
+      if (!writer.continuesAt(pc) || this.visits[bank + (pc & 0xfff)] === 0) break;
     }
     if (writer.labels.length === 0) return;
     const source =
       "return function region(cpu, count) {\n" +
+      "const bus = cpu.bus, ram = cpu.ram, cart = cpu.cartridge, rom = cart.rom;\n" +
       "let a = cpu.a, x = cpu.x, y = cpu.y, sp = cpu.sp, n = cpu.n, v = cpu.v, d = cpu.d, i = cpu.i, notZ = cpu.notZ, c = cpu.c;\n" +
       "let pc = cpu.pc, cyc = bus.cycles, db = bus.dataBus, rd = bus.lastAccessWasRead;\n" +
       "let o = 0, t = 0, addr = 0, pl = 0, ph = 0;\n" +
@@ -528,22 +535,20 @@ export class Recompiler {
       "cpu.a = a; cpu.x = x; cpu.y = y; cpu.sp = sp; cpu.n = n; cpu.v = v; cpu.d = d; cpu.i = i; cpu.notZ = notZ; cpu.c = c;\n" +
       "cpu.pc = pc; bus.cycles = cyc; bus.dataBus = db; bus.lastAccessWasRead = rd;\n" +
       "return count;\n};";
-    let region: CompiledRegion;
-    try {
-      region = new Function(
-        "bus",
-        "ram",
-        "rom",
-        "cart",
-        "addWithCarry",
-        "subtractWithBorrow",
-        "packStatus",
-        source,
-      )(this.bus, this.ram, cartridge.rom, cartridge, addWithCarry, subtractWithBorrow, packStatus);
-    } catch {
-      // A page whose content security policy forbids compiling code: the interpreter runs everything.
-      this.visits.fill(NEVER);
-      return;
+    let region = compiledSources.get(source);
+    if (region === undefined) {
+      try {
+        region = new Function("addWithCarry", "subtractWithBorrow", "packStatus", source)(
+          addWithCarry,
+          subtractWithBorrow,
+          packStatus,
+        ) as CompiledRegion;
+      } catch {
+        // A page whose content security policy forbids compiling code: the interpreter runs everything.
+        this.visits.fill(NEVER);
+        return;
+      }
+      compiledSources.set(source, region);
     }
     for (const label of writer.labels) {
       const key = bank + (label & 0xfff);
