@@ -119,6 +119,32 @@ describe("recompiled code runs as the interpreter does (no ROM needed)", () => {
     }
   });
 
+  it("subroutines and the stack: JSR and RTS inside a region, PHP, PHA, PLA, PLP", () => {
+    // biome-ignore format: one instruction (or two) per line, with its address
+    const program = [
+      0xa2, 0xff, 0x9a, //       $F000 LDX #$FF; TXS
+      0x20, 0x10, 0xf0, //       $F003 loop: JSR $F010
+      0xe6, 0x80, //             $F006 INC $80
+      0xa5, 0x80, 0xd0, 0xf7, // $F008 LDA $80; BNE loop
+      0x4c, 0x00, 0xf0, //       $F00C JMP $F000
+      0xea, //                   $F00F NOP
+      0x08, 0x48, //             $F010 PHP; PHA
+      0xa5, 0x80, 0x85, 0x09, // $F012 LDA $80; STA COLUBK
+      0x68, 0x28, //             $F016 PLA; PLP
+      0x85, 0x02, //             $F018 STA WSYNC
+      0x60, //                   $F01A RTS
+    ];
+    for (const instructions of [1, 13, 29, 31, 97]) expectSameRuns(image4k(program), 300, instructions);
+    const [interpreted, compiled] = pair(image4k(program));
+    for (let frame = 0; frame < 10; frame++) {
+      interpreted.runFrame();
+      compiled.runFrame();
+      expect(compiled.saveState(), `after frame ${frame}`).toEqual(interpreted.saveState());
+    }
+    // 12 instructions a scanline (one WSYNC each), 291 scanlines a frame without VSYNC.
+    expect(compiledRun(compiled) / 10).toBeGreaterThan(3000);
+  });
+
   it("leaves a region when an indexed read switches banks (F8)", () => {
     // Bank 1 (where F8 starts) reads $1FF8,X with X = 0 (the bank-0 hotspot); bank 0 has a
     // different program at the same addresses, which reads $1FF9 back to bank 1.

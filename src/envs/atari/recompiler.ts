@@ -5,10 +5,12 @@
  * dispatch, with the registers in the function's locals.
  *
  * A region is the instructions found by sweeping forward from an instruction the interpreter has
- * run often, up to the first one the interpreter has never run or the recompiler leaves to it (JSR,
- * RTS, RIOT and hotspot addresses, the undocumented opcodes, ...). Every instruction start is a label: control falls from
- * one instruction into the next, and a branch or JMP to a label of the same region stays inside.
- * Anything else leaves the region with the registers written back, and the interpreter goes on.
+ * run often, up to the first one the recompiler leaves to the interpreter (RIOT and hotspot
+ * addresses, (zp,X), RTI, BRK, the undocumented opcodes) or the end of the code after a JMP or RTS
+ * that no branch of the region leads past. Every instruction start is a label: control falls from
+ * one instruction into the next, and a branch, JMP, JSR or RTS to a label of the same region stays
+ * inside. Anything else leaves the region with the registers written back, and the interpreter
+ * goes on.
  *
  * Each instruction makes the same bus accesses, in the same order and at the same cycles, as
  * Cpu6507.execute: the cycle count, data bus and read/write latch live in locals and are handed to
@@ -168,6 +170,9 @@ const MODIFY_OPERATION = table(MODIFY_OPERATIONS);
 
 const hex = (value: number) => `0x${value.toString(16)}`;
 
+/** Marks a jump to the address in `pc` (known only when run): `finish` writes it out. */
+const DISPATCH = "/*DISPATCH*/";
+
 /** Hands the locals to the bus before an access it decodes, and takes them back after. */
 const TO_BUS = "bus.cycles = cyc; bus.dataBus = db; bus.lastAccessWasRead = rd;";
 const FROM_BUS = "cyc = bus.cycles; db = bus.dataBus; rd = bus.lastAccessWasRead;";
@@ -269,6 +274,17 @@ class RegionWriter {
     );
   }
 
+  /**
+   * Leaves the region (after `setPc`) where this instruction's accesses through the bus may have
+   * ended the frame (a write) or switched banks (any access).
+   */
+  private leaveIfDisturbed(setPc: string): void {
+    if (this.wroteThroughBus) this.emit(`if (cpu.stopRequested) { ${setPc} break run; }`);
+    if (this.throughBus) this.emit(`if (cart.bankOffset !== ${this.bank}) { ${setPc} break run; }`);
+    this.wroteThroughBus = false;
+    this.throughBus = false;
+  }
+
   /** Leaves the region with pc at `next`. */
   private static leave(next: number): string {
     return `pc = ${hex(next)}; break run;`;
@@ -296,8 +312,7 @@ class RegionWriter {
       this.lines.length = start;
       return null;
     }
-    if (this.wroteThroughBus) this.emit(`if (cpu.stopRequested) { ${RegionWriter.leave(next)} }`);
-    if (this.throughBus) this.emit(`if (cart.bankOffset !== ${this.bank}) { ${RegionWriter.leave(next)} }`);
+    this.leaveIfDisturbed(`pc = ${hex(next)};`);
     this.emit("}");
     this.labels.push(pc);
     return next;
@@ -319,6 +334,20 @@ class RegionWriter {
       this.emit(`cyc += 3; db = ${high}; rd = true;`);
       this.jumpTo(pc, low | (high << 8));
       this.fallsThrough = false;
+      return pc + 3;
+    }
+    if (opcode === 0x20) {
+      // JSR: the low byte, a dummy read of the stack, the return address less one pushed, then the
+      // high byte.
+      this.emit(`cyc += 2; db = ${low}; rd = true; addr = 0x100 | sp;`);
+      this.readComputed(null);
+      this.emit(`t = ${(pc + 2) >> 8};`);
+      this.push();
+      this.emit(`t = ${(pc + 2) & 0xff};`);
+      this.push();
+      this.emit(`cyc++; db = ${high}; rd = true;`);
+      this.leaveIfDisturbed(`pc = ${hex(low | (high << 8))};`);
+      this.jumpTo(pc, low | (high << 8));
       return pc + 3;
     }
     if (mode === IMPLIED) return this.implied(pc, opcode);
@@ -415,12 +444,51 @@ class RegionWriter {
     if (opcode === 0x48 || opcode === 0x08) {
       // PHA, PHP: kernels point the stack at the TIA (ENAM0/ENAM1/ENABL) to set them from a flag.
       this.emit(dummy);
-      this.emit(`t = ${opcode === 0x48 ? "a" : "packStatus(n, v, d, i, notZ, c)"}; addr = 0x100 | sp;`);
-      this.writeComputed();
-      this.emit("sp = (sp - 1) & 0xff;");
+      this.emit(`t = ${opcode === 0x48 ? "a" : "packStatus(n, v, d, i, notZ, c)"};`);
+      this.push();
       return pc + 1;
     }
-    return null; // the pulls, RTS, RTI, BRK and the undocumented NOPs
+    if (opcode === 0x68 || opcode === 0x28) {
+      // PLA, PLP: a dummy read of the stack, then the pull.
+      this.emit(dummy);
+      this.pull("o");
+      this.emit(
+        opcode === 0x68
+          ? `${SET_NZ("a")}o; n &= 0x80;`
+          : "n = o & 0x80; v = (o >> 6) & 1; d = (o >> 3) & 1; i = (o >> 2) & 1; notZ = o & 0x02 ? 0 : 1; c = o & 1;",
+      );
+      return pc + 1;
+    }
+    if (opcode === 0x60) {
+      // RTS: pull the return address less one, read there and drop it, continue after it.
+      this.emit(dummy);
+      this.pull("pl");
+      this.emit("sp = (sp + 1) & 0xff; addr = 0x100 | sp;");
+      this.readComputed("ph");
+      this.emit("addr = (ph << 8) | pl;");
+      this.readComputed(null);
+      this.emit("pc = (addr + 1) & 0xffff;");
+      this.leaveIfDisturbed("");
+      this.emit(DISPATCH);
+      this.fallsThrough = false;
+      return pc + 1;
+    }
+    return null; // RTI, BRK and the undocumented NOPs
+  }
+
+  /** Pushes local `t`. */
+  private push(): void {
+    this.emit("addr = 0x100 | sp;");
+    this.writeComputed();
+    this.emit("sp = (sp - 1) & 0xff;");
+  }
+
+  /** A pull into `target`: the stack pointer's byte is read and dropped, then the next one read. */
+  private pull(target: string): void {
+    this.emit("addr = 0x100 | sp;");
+    this.readComputed(null);
+    this.emit("sp = (sp + 1) & 0xff; addr = 0x100 | sp;");
+    this.readComputed(target);
   }
 
   private branch(pc: number, taken: string, offset: number): number | null {
@@ -465,7 +533,8 @@ class RegionWriter {
       const check = target <= Number(from) ? `if (count < ${size}) break run; ` : "";
       return `pc = ${hex(target)}; ${check}continue run;`;
     });
-    return `${body}\n${RegionWriter.leave(end)}`;
+    // A computed target may lie anywhere (the switch leaves the region for any other address).
+    return `${body.replaceAll(DISPATCH, `if (count < ${size}) break run; continue run;`)}\n${RegionWriter.leave(end)}`;
   }
 }
 
@@ -520,7 +589,7 @@ export class Recompiler {
       pc = next;
       // Only code the interpreter has run: what never ran may be data, and V8 optimizes best what
       // it has seen run.
-      if (!writer.continuesAt(pc) || this.visits[bank + (pc & 0xfff)] === 0) break;
+      if (!writer.continuesAt(pc)) break;
     }
     if (writer.labels.length === 0) return;
     const source =
