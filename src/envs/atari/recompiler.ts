@@ -587,8 +587,6 @@ export class Recompiler {
       const next = writer.add(pc);
       if (next === null) break;
       pc = next;
-      // Only code the interpreter has run: what never ran may be data, and V8 optimizes best what
-      // it has seen run.
       if (!writer.continuesAt(pc)) break;
     }
     if (writer.labels.length === 0) return;
