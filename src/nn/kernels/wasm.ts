@@ -63,7 +63,7 @@ const PARALLEL_MIN_FLOPS = 1 << 22;
  * the call: a few tasks per thread, none under this many flops.
  */
 const MIN_TASK_FLOPS = 1 << 20;
-const TASKS_PER_THREAD = 4;
+const TASKS_PER_THREAD = 2;
 /** Adam over fewer floats than this runs on the calling thread; tasks have at least this many. */
 const PARALLEL_MIN_ADAM = 1 << 16;
 /** Allocations start here, leaving address 0 as "none". */
