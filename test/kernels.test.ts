@@ -56,6 +56,8 @@ const convShapes: Conv2dShape[] = [
   { batch: 3, inChannels: 4, height: 20, width: 20, outChannels: 8, kernelH: 8, kernelW: 8, stride: 4 },
   { batch: 1, inChannels: 7, height: 9, width: 13, outChannels: 13, kernelH: 3, kernelW: 3, stride: 1 },
   { batch: 5, inChannels: 32, height: 9, width: 9, outChannels: 64, kernelH: 4, kernelW: 4, stride: 2 },
+  // Enough images that the weight gradient is summed over several chunks.
+  { batch: 20, inChannels: 3, height: 9, width: 9, outChannels: 8, kernelH: 3, kernelW: 3, stride: 2 },
 ];
 
 function checkGemms(wasm: KernelBackend, seed: number, shapes: [number, number, number][]): void {
@@ -327,6 +329,42 @@ describe("WebAssembly kernels on two threads", () => {
       { batch: 6, inChannels: 64, height: 9, width: 9, outChannels: 64, kernelH: 3, kernelW: 3, stride: 1 },
     ]);
     checkAdam(wasm, 9, 100_003);
+  });
+
+  it("gives the same convolution gradients, bit for bit, as one thread", async () => {
+    const single = await loadWasmBackend();
+    const shape = {
+      batch: 32,
+      inChannels: 4,
+      height: 36,
+      width: 36,
+      outChannels: 32,
+      kernelH: 8,
+      kernelW: 8,
+      stride: 4,
+    };
+    const random = generator(17);
+    const { outH, outW } = convOutputSize(shape);
+    const input = filled(referenceBackend, shape.batch * 4 * 36 * 36, random);
+    const weight = filled(referenceBackend, 32 * 4 * 8 * 8, random);
+    const gradOutput = filled(referenceBackend, shape.batch * 32 * outH * outW, random);
+    const gradients = (backend: WasmBackend) => {
+      const gradInput = backend.alloc(input.length);
+      const gradWeight = backend.alloc(weight.length);
+      const gradBias = backend.alloc(32);
+      backend.conv2dBackward(
+        copyInto(backend, input),
+        copyInto(backend, weight),
+        copyInto(backend, gradOutput),
+        gradInput,
+        gradWeight,
+        gradBias,
+        shape,
+      );
+      return [gradInput, gradWeight, gradBias].map((g) => Buffer.from(g.buffer, g.byteOffset, g.byteLength));
+    };
+    const [one, two] = [gradients(single), gradients(wasm)];
+    for (let g = 0; g < 3; g++) expect(one[g].equals(two[g]), ["input", "weight", "bias"][g]).toBe(true);
   });
 });
 
