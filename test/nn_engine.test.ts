@@ -3,14 +3,17 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { NpRandom } from "../src/envs/core/seeding.js";
 import {
+  Adam,
   add,
   Categorical,
   Conv2d,
+  clipGradNorm,
   Flatten,
   Linear,
   loadSafetensors,
   Module,
   manualSeed,
+  mean,
   mul,
   Normal,
   noGrad,
@@ -19,6 +22,7 @@ import {
   ReLU,
   Sequential,
   saveSafetensors,
+  square,
   sum,
   Tanh,
   Tensor,
@@ -26,6 +30,8 @@ import {
   tensor,
   tidy,
 } from "../src/nn/index.js";
+import { getBackend, WasmBackend } from "../src/nn/kernels/index.js";
+import { startKernelThreads, stopKernelThreads } from "../src/nn/kernels/threads.js";
 
 class Agent extends Module {
   critic = new Sequential(new Linear(4, 64), new Tanh(), new Linear(64, 1));
@@ -325,5 +331,55 @@ describe("safetensors", () => {
     const huge = Uint8Array.from(bytes);
     new DataView(huge.buffer).setBigUint64(0, 1n << 40n, true);
     expect(() => loadSafetensors(huge)).toThrow(/header length/);
+  });
+});
+
+describe("kernel threads", () => {
+  it("leave a Nature-CNN training step's numbers as one thread makes them, bit for bit", async () => {
+    const backend = getBackend();
+    if (!(backend instanceof WasmBackend)) throw new Error("the WebAssembly kernels did not load");
+    manualSeed(5);
+    const model = new Sequential(
+      new Conv2d(4, 32, 8, { stride: 4 }),
+      new ReLU(),
+      new Conv2d(32, 64, 4, { stride: 2 }),
+      new ReLU(),
+      new Conv2d(64, 64, 3, { stride: 1 }),
+      new ReLU(),
+      new Flatten(),
+      new Linear(3136, 512),
+      new ReLU(),
+      new Linear(512, 5),
+    );
+    const random = new NpRandom(3);
+    const obs = tensor(
+      Float32Array.from({ length: 24 * 4 * 84 * 84 }, () => random.random()),
+      [24, 4, 84, 84],
+    ).keep();
+    const initial = Object.entries(model.stateDict()).map(([name, t]) => [name, t.data.slice()] as const);
+    /** Two steps (forward, backward, clipping, Adam) from the same start; the parameters' bytes. */
+    const train = () => {
+      for (const [name, data] of initial) model.stateDict()[name].data.set(data);
+      const optimizer = new Adam(model.parameters(), { lr: 1e-3, eps: 1e-5 });
+      for (let step = 0; step < 2; step++) {
+        tidy(() => {
+          optimizer.zeroGrad();
+          mean(square(model.forward(obs))).backward();
+          clipGradNorm(model.parameters(), 0.5);
+          optimizer.step();
+        });
+      }
+      return model.parameters().map((p) => Buffer.from(p.data.slice().buffer));
+    };
+    const oneThread = train();
+    await startKernelThreads(backend, 2);
+    try {
+      expect(backend.threads).toBe(2);
+      const twoThreads = train();
+      for (let i = 0; i < oneThread.length; i++)
+        expect(twoThreads[i].equals(oneThread[i]), `parameter ${i}`).toBe(true);
+    } finally {
+      await stopKernelThreads(backend);
+    }
   });
 });

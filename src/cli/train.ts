@@ -12,6 +12,7 @@
  * the same step counter, cutting metrics.csv back to that step.
  */
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { extname, join } from "node:path";
 import type { Command } from "commander";
 import {
@@ -24,6 +25,8 @@ import {
 } from "../io/checkpoint.js";
 import { METRIC_COLUMNS, MetricsCsv, type MetricsRow } from "../io/metrics.js";
 import { TensorBoardWriter } from "../io/tensorboard.js";
+import { wasmBackend } from "../nn/kernels/index.js";
+import { startKernelThreads, stopKernelThreads } from "../nn/kernels/threads.js";
 import { evaluatePolicy } from "../ppo/evaluate.js";
 import { type PPOConfig, type PPOConfigOverrides, resolveConfig } from "../ppo/index.js";
 import { type IterationMetrics, PPOTrainer } from "../ppo/trainer.js";
@@ -41,6 +44,11 @@ export interface TrainOptions {
   quiet?: boolean;
   /** Stop (with a checkpoint) once the env's reward threshold is reached over 100 episodes. */
   stopAtThreshold?: boolean;
+  /**
+   * Threads for the network's large kernels (default: one per core; 1: the calling thread only).
+   * The numbers do not depend on it: each output of a kernel is computed by one thread, whole.
+   */
+  threads?: number;
 }
 
 export interface TrainSummary {
@@ -133,6 +141,8 @@ export async function runTraining(options: TrainOptions): Promise<TrainSummary> 
   mkdirSync(runDir, { recursive: true });
 
   const trainer = new PPOTrainer(config);
+  const threads = options.threads ?? availableParallelism();
+  if (wasmBackend !== null && threads > 1) await startKernelThreads(wasmBackend, threads);
   let previousWallTime = 0;
   const metrics = new MetricsCsv(join(runDir, "metrics.csv"));
   try {
@@ -148,6 +158,7 @@ export async function runTraining(options: TrainOptions): Promise<TrainSummary> 
   } catch (error) {
     metrics.close();
     await trainer.close();
+    if (wasmBackend !== null) await stopKernelThreads(wasmBackend);
     throw error;
   }
   const tensorboard = new TensorBoardWriter(runDir);
@@ -229,6 +240,7 @@ export async function runTraining(options: TrainOptions): Promise<TrainSummary> 
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     await trainer.close();
+    if (wasmBackend !== null) await stopKernelThreads(wasmBackend);
   }
 
   const wallTimeS = previousWallTime + elapsed();
@@ -337,6 +349,11 @@ export function registerTrainCommand(program: Command): void {
       "--stop-at-threshold",
       "stop once the mean of the last 100 returns reaches the env's reward threshold",
     )
+    .option(
+      "--threads <n>",
+      "threads for the network's large kernels (default: one per core); results do not depend on it",
+      integerFlag("--threads", 1),
+    )
     .option("--no-progress", "no progress bar")
     .action(async (opts: Record<string, unknown>) => {
       const overrides: PPOConfigOverrides[] = [];
@@ -356,6 +373,7 @@ export function registerTrainCommand(program: Command): void {
         resume: opts.resume === true,
         progress: opts.progress === false ? false : undefined,
         stopAtThreshold: opts.stopAtThreshold === true,
+        threads: opts.threads as number | undefined,
       });
     });
 }

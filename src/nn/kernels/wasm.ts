@@ -64,6 +64,8 @@ const PARALLEL_MIN_FLOPS = 1 << 22;
  */
 const MIN_TASK_FLOPS = 1 << 20;
 const TASKS_PER_THREAD = 2;
+/** Chunks of images a convolution's input gradient is computed in (see conv2dBackward). */
+const INPUT_GRAD_CHUNKS = 8;
 /** Adam over fewer floats than this runs on the calling thread; tasks have at least this many. */
 const PARALLEL_MIN_ADAM = 1 << 16;
 /** Allocations start here, leaving address 0 as "none". */
@@ -406,8 +408,11 @@ export class WasmBackend implements KernelBackend {
 
     if (pGradIn !== 0 && gradInput !== null) {
       // col2im(W^T dOut) added onto dInput through the store tables; tasks take whole images, so
-      // that no two add onto the same input.
-      const images = splitRange(shape.batch, tasks, 1);
+      // that no two add onto the same input. Overlapping windows add onto an input in the order of
+      // the tiles, which depends on where a task's columns start: the chunks of images follow from
+      // the batch alone, not from the threads, so that the sums come out the same on any number.
+      const images = splitRange(shape.batch, Math.min(shape.batch, INPUT_GRAD_CHUNKS), 1);
+      this.reserveTasks(images.length - 1);
       for (let t = 0; t < images.length - 1; t++) {
         const first = images[t] * positions * 4;
         const d = this.task(t);
@@ -468,6 +473,8 @@ export class WasmBackend implements KernelBackend {
 
   /** The descriptor of task t. */
   private task(t: number): number {
+    // A descriptor past the reserved ones would overwrite whatever follows them in the memory.
+    if (t >= this.taskCapacity) throw new Error(`task ${t}: only ${this.taskCapacity} descriptors reserved`);
     return this.tasks + t * DESCRIPTOR_BYTES;
   }
 

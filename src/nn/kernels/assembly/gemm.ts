@@ -248,19 +248,6 @@ function microkernel(
 ): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  if (rowBias != 0) {
-    c00 = c01 = v128.load32_splat(rowBias);
-    c10 = c11 = v128.load32_splat(rowBias, 4);
-    c20 = c21 = v128.load32_splat(rowBias, 8);
-    c30 = c31 = v128.load32_splat(rowBias, 12);
-  }
-  if (colBias != 0) {
-    const b0 = v128.load(colBias), b1 = v128.load(colBias, 16);
-    c00 = f32x4.add(c00, b0); c01 = f32x4.add(c01, b1);
-    c10 = f32x4.add(c10, b0); c11 = f32x4.add(c11, b1);
-    c20 = f32x4.add(c20, b0); c21 = f32x4.add(c21, b1);
-    c30 = f32x4.add(c30, b0); c31 = f32x4.add(c31, b1);
-  }
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(b), b1 = v128.load(b, 16);
     let av = v128.load32_splat(a);
@@ -273,6 +260,25 @@ function microkernel(
     c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
     a += 16;
     b += 32;
+  }
+  // The bias after the products, as storeTile adds it to edge tiles: every element of C is then
+  // rounded the same way wherever the tiles (and the threads' tasks) fall.
+  if (rowBias != 0) {
+    let bias = v128.load32_splat(rowBias);
+    c00 = f32x4.add(c00, bias); c01 = f32x4.add(c01, bias);
+    bias = v128.load32_splat(rowBias, 4);
+    c10 = f32x4.add(c10, bias); c11 = f32x4.add(c11, bias);
+    bias = v128.load32_splat(rowBias, 8);
+    c20 = f32x4.add(c20, bias); c21 = f32x4.add(c21, bias);
+    bias = v128.load32_splat(rowBias, 12);
+    c30 = f32x4.add(c30, bias); c31 = f32x4.add(c31, bias);
+  }
+  if (colBias != 0) {
+    const b0 = v128.load(colBias), b1 = v128.load(colBias, 16);
+    c00 = f32x4.add(c00, b0); c01 = f32x4.add(c01, b1);
+    c10 = f32x4.add(c10, b0); c11 = f32x4.add(c11, b1);
+    c20 = f32x4.add(c20, b0); c21 = f32x4.add(c21, b1);
+    c30 = f32x4.add(c30, b0); c31 = f32x4.add(c31, b1);
   }
   if (accumulate) {
     c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
