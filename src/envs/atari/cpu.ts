@@ -334,17 +334,7 @@ export class Cpu6507 {
           if (recompiler.labels[key] !== pc) recompiler.visit(key, pc);
           else if (count >= recompiler.sizes[key]) {
             const region = recompiler.regions[key] as CompiledRegion;
-            this.a = a;
-            this.x = x;
-            this.y = y;
-            this.sp = sp;
-            this.pc = pc;
-            this.n = n;
-            this.v = v;
-            this.d = d;
-            this.i = i;
-            this.notZ = notZ;
-            this.c = c;
+            this.storeRegisters(a, x, y, sp, pc, n, v, d, i, notZ, c);
             const left = region(this, count);
             recompiler.instructionsRun += count - left;
             // The loop's decrement follows.
@@ -1373,6 +1363,23 @@ export class Cpu6507 {
         // Otherwise a NOP: its reads are done.
       }
     }
+    this.storeRegisters(a, x, y, sp, pc, n, v, d, i, notZ, c);
+  }
+
+  /** `execute` keeps the registers in locals; they go back here before anything else reads them. */
+  private storeRegisters(
+    a: number,
+    x: number,
+    y: number,
+    sp: number,
+    pc: number,
+    n: number,
+    v: number,
+    d: number,
+    i: number,
+    notZ: number,
+    c: number,
+  ): void {
     this.a = a;
     this.x = x;
     this.y = y;
