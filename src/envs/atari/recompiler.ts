@@ -66,6 +66,8 @@ export interface RegionRegisters {
 
 /** Interpreted visits to an instruction before a region is compiled from it: cold code stays interpreted. */
 const HOT_VISITS = 8;
+/** `visits` value of an instruction the recompiler cannot start a region at. */
+const NEVER = 255;
 /** Instructions per region at most (a few display kernels' worth). */
 const MAX_REGION_INSTRUCTIONS = 256;
 
@@ -74,8 +76,6 @@ const MAX_REGION_INSTRUCTIONS = 256;
  * the same sources, and V8 then optimizes each function once rather than once per console.
  */
 const compiledSources = new Map<string, CompiledRegion>();
-/** `visits` value of an instruction the recompiler cannot start a region at. */
-const NEVER = 255;
 
 /** RAM, TIA and RIOT as the bus decodes them (A12 low): RAM when A9 is low and A7 high. */
 const RAM_SELECT_MASK = 0x1280;
