@@ -188,7 +188,7 @@ class RegionWriter {
   private wroteThroughBus = false;
   /** The furthest address a branch or jump so far goes forward to. */
   private furthestTarget = -1;
-  /** Whether the last instruction can continue into the next (all but JMP). */
+  /** Whether the last instruction can continue into the next (all but JMP and RTS). */
   private fallsThrough = true;
 
   constructor(
@@ -291,8 +291,8 @@ class RegionWriter {
   }
 
   /**
-   * Appends the instruction at `pc`, or returns false (and appends nothing) where the interpreter
-   * must run it. Returns the address of the next instruction otherwise.
+   * Appends the instruction at `pc` and returns the address of the next one, or returns null (and
+   * appends nothing) where the interpreter must run it.
    */
   add(pc: number): number | null {
     const opcode = this.romByte(pc);
