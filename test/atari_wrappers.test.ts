@@ -15,11 +15,13 @@ import {
   makeAtariEnv,
   NoopResetEnv,
   ResizeObservation,
+  wrapAtariEnv,
 } from "../src/envs/atari/wrappers/index.js";
 import { Env, type ResetOptions, type ResetResult, type StepResult } from "../src/envs/core/env.js";
 import { register } from "../src/envs/core/registry.js";
 import { npRandom } from "../src/envs/core/seeding.js";
 import { Box, Discrete } from "../src/envs/core/spaces.js";
+import { ActorCritic, DEFAULT_CONFIG, evaluatePolicy } from "../src/ppo/index.js";
 
 const HEIGHT = 210;
 const WIDTH = 160;
@@ -385,5 +387,43 @@ describe("makeAtariEnv builds CleanRL's stack", () => {
     for (let terminated = false; !terminated; ) [, , terminated, , info] = env.step(0);
     // The statistics sit below the frame skip and the clipping: 80 frames, 16 rewards of 7.
     expect(info.episode).toMatchObject({ r: 112, l: 80 });
+  });
+});
+
+describe("evaluation in CleanRL's stack", () => {
+  // Three lives, lost at frames 30 and 60; 7 points every fifth frame; the game ends at frame 90.
+  register("Test/ScriptedAtariLives-v0", {
+    entryPoint: () =>
+      wrapAtariEnv(
+        new ScriptedAtari({
+          shape: [HEIGHT, WIDTH, 3],
+          reward: (t) => (t % 5 === 0 ? 7 : 0),
+          lives: (t) => (t < 30 ? 3 : t < 60 ? 2 : 1),
+          terminal: (t) => t >= 90,
+        }),
+      ),
+  });
+
+  it("reports whole games and their real score, not the clipped return of one life", async () => {
+    const policy = new ActorCritic(
+      { obsShape: [4, 84, 84], actionSize: 4, continuous: false },
+      {
+        ...DEFAULT_CONFIG.policy,
+        kind: "nature-cnn",
+        sharedTrunk: true,
+        activation: "relu",
+        hiddenSizes: [512],
+      },
+      npRandom(0),
+    );
+    const result = await evaluatePolicy(policy, {
+      envId: "Test/ScriptedAtariLives-v0",
+      episodes: 2,
+      deterministic: true,
+      seed: 0,
+    });
+    // Every frame of the game counts (NOOPs, FIRE, the steps after each lost life): 18 rewards of 7.
+    expect(result.returns).toEqual([126, 126]);
+    expect(result.lengths).toEqual([90, 90]);
   });
 });

@@ -2,11 +2,19 @@
  * Evaluation: run a trained policy for whole episodes in one env and report the returns. The
  * observations are normalized with the statistics saved at training time (frozen), actions are the
  * most likely ones (`deterministic`) or sampled, and continuous actions are clipped to the space.
+ *
+ * Where the env records its episodes (RecordEpisodeStatistics inside, as in CleanRL's Atari stack),
+ * an episode is what that wrapper reports, as CleanRL's evaluation counts them: the whole game and
+ * its real score, although the wrappers above end an "episode" at every lost life and clip rewards.
  */
-import type { Env, RgbFrame } from "../envs/core/env.js";
+import { type Env, type RgbFrame, Wrapper } from "../envs/core/env.js";
 import { make } from "../envs/core/registry.js";
 import type { Rng } from "../envs/core/seeding.js";
 import { Box } from "../envs/core/spaces.js";
+import {
+  type EpisodeStatistics,
+  RecordEpisodeStatistics,
+} from "../envs/wrappers/record_episode_statistics.js";
 import type { RunningMeanStdState } from "../envs/wrappers/running_mean_std.js";
 import type { ActorCritic } from "./policy.js";
 import { CountingRng } from "./serialize.js";
@@ -77,6 +85,7 @@ export async function evaluatePolicy(policy: ActorCritic, options: EvaluateOptio
     }
   };
 
+  const recordsEpisodes = wrapsRecordEpisodeStatistics(env);
   const returns: number[] = [];
   const lengths: number[] = [];
   try {
@@ -99,11 +108,20 @@ export async function evaluatePolicy(policy: ActorCritic, options: EvaluateOptio
         } else {
           result = env.step(action[0]);
         }
-        const [next, reward, terminated, truncated] = result;
+        const [next, reward, terminated, truncated, info] = result;
         episodeReturn += reward;
         length++;
         write(next);
-        if (terminated || truncated) break;
+        if (!terminated && !truncated) continue;
+        if (!recordsEpisodes) break;
+        const statistics = info.episode as EpisodeStatistics | undefined;
+        if (statistics !== undefined) {
+          episodeReturn = statistics.r;
+          length = statistics.l;
+          break;
+        }
+        // A life lost under EpisodicLife: the game goes on from a reset.
+        write(env.reset()[0]);
       }
       if (options.shouldStop?.()) break;
       returns.push(episodeReturn);
@@ -115,4 +133,11 @@ export async function evaluatePolicy(policy: ActorCritic, options: EvaluateOptio
   }
   const { mean, std } = meanStd(returns);
   return { returns, lengths, meanReturn: mean, stdReturn: std };
+}
+
+function wrapsRecordEpisodeStatistics(env: Env): boolean {
+  for (let layer: Env = env; layer instanceof Wrapper; layer = layer.env as Env) {
+    if (layer instanceof RecordEpisodeStatistics) return true;
+  }
+  return false;
 }
