@@ -9,7 +9,13 @@ import type { RgbFrame } from "../envs/core/env.js";
 import { loadRun } from "../io/checkpoint.js";
 import type { GifWriter } from "../io/gif.js";
 import { evaluatePolicy } from "../ppo/evaluate.js";
-import { checkVideoPath, deterministicFlag, type PolicyRunFlags, policyRunOptions } from "./flags.js";
+import {
+  checkVideoPath,
+  deterministicFlag,
+  type PolicyRunFlags,
+  policyRunOptions,
+  runEvaluateOptions,
+} from "./flags.js";
 
 /** Collects frames into a GIF at the env's render rate. */
 export class GifRecorder {
@@ -49,13 +55,7 @@ export function registerEvalCommand(program: Command): void {
       const run = loadRun(opts.run);
       const recorder = opts.video === undefined ? null : await GifRecorder.create();
       const result = await evaluatePolicy(run.policy, {
-        envId: run.config.envId,
-        envKwargs: run.config.envKwargs,
-        episodes: opts.episodes,
-        deterministic,
-        seed: opts.seed,
-        obsStatistics: run.obsStatistics,
-        clipObservation: run.config.clipObservation,
+        ...runEvaluateOptions(run, opts, deterministic),
         onFrame:
           recorder === null ? undefined : (frame, _episode, renderFps) => recorder.add(frame, renderFps),
         renderEpisodes: 1,

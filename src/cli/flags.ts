@@ -1,5 +1,7 @@
 /** Flag parsers shared by the commands; each error names the flag and the value given. */
 import type { Command } from "commander";
+import type { LoadedRun } from "../io/checkpoint.js";
+import type { EvaluateOptions } from "../ppo/evaluate.js";
 
 /** A commander parser for an integer (at least `min` when given). */
 export function integerFlag(flag: string, min = Number.NEGATIVE_INFINITY) {
@@ -56,4 +58,21 @@ export function policyRunOptions(
     .option("--stochastic", "sample actions from the policy")
     .option("--video <file.gif>", defaults.videoHelp)
     .option("--seed <n>", "episode k is reset with seed + k", integerFlag("--seed", 0), 0);
+}
+
+/** `evaluatePolicy`'s options for a saved run and the flags `eval` and `play` share. */
+export function runEvaluateOptions(
+  run: LoadedRun,
+  opts: PolicyRunFlags,
+  deterministic: boolean,
+): EvaluateOptions {
+  return {
+    envId: run.config.envId,
+    envKwargs: run.config.envKwargs,
+    episodes: opts.episodes,
+    deterministic,
+    seed: opts.seed,
+    obsStatistics: run.obsStatistics,
+    clipObservation: run.config.clipObservation,
+  };
 }

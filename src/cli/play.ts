@@ -8,7 +8,13 @@ import { loadRun } from "../io/checkpoint.js";
 import { renderHalfBlocks } from "../io/terminal.js";
 import { evaluatePolicy } from "../ppo/evaluate.js";
 import { GifRecorder } from "./eval.js";
-import { checkVideoPath, deterministicFlag, type PolicyRunFlags, policyRunOptions } from "./flags.js";
+import {
+  checkVideoPath,
+  deterministicFlag,
+  type PolicyRunFlags,
+  policyRunOptions,
+  runEvaluateOptions,
+} from "./flags.js";
 
 const HIDE_CURSOR = "\x1b[?25l";
 const SHOW_CURSOR = "\x1b[?25h";
@@ -37,13 +43,7 @@ export function registerPlayCommand(program: Command): void {
     let lastFrameAt = 0;
     try {
       const result = await evaluatePolicy(run.policy, {
-        envId: run.config.envId,
-        envKwargs: run.config.envKwargs,
-        episodes: opts.episodes,
-        deterministic,
-        seed: opts.seed,
-        obsStatistics: run.obsStatistics,
-        clipObservation: run.config.clipObservation,
+        ...runEvaluateOptions(run, opts, deterministic),
         shouldStop: () => stopped,
         onFrame: async (frame, episode, renderFps) => {
           if (recorder !== null) {
