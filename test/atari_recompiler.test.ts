@@ -57,6 +57,17 @@ function expectSameRuns(image: Uint8Array, calls: number, instructions: number):
   return compiled;
 }
 
+/** Runs both consoles `frames` frames; their whole states must stay equal. */
+function expectSameFrames(image: Uint8Array, frames: number): AtariConsole {
+  const [interpreted, compiled] = pair(image);
+  for (let frame = 0; frame < frames; frame++) {
+    interpreted.runFrame();
+    compiled.runFrame();
+    expect(compiled.saveState(), `after frame ${frame}`).toEqual(interpreted.saveState());
+  }
+  return compiled;
+}
+
 /** A 4K image: `program` at $F000, the reset vector pointing at it, NOPs elsewhere. */
 function image4k(program: number[]): Uint8Array {
   const image = new Uint8Array(4096).fill(0xea);
@@ -100,12 +111,7 @@ describe("recompiled code runs as the interpreter does (no ROM needed)", () => {
     const image = image4k(kernel);
     for (let i = 0; i < 256; i++) image[0x100 + i] = (i * 37) & 0xff;
     expectSameRuns(image, 200, 97);
-    const [interpreted, compiled] = pair(image);
-    for (let frame = 0; frame < 20; frame++) {
-      interpreted.runFrame();
-      compiled.runFrame();
-      expect(compiled.saveState(), `after frame ${frame}`).toEqual(interpreted.saveState());
-    }
+    const compiled = expectSameFrames(image, 20);
     // Without VSYNC a frame ends after 291 scanlines, each a pass of 23-25 instructions through the
     // loop (WSYNC waits for the next line): nearly all of them ran compiled.
     expect(compiledRun(compiled) / 20).toBeGreaterThan(5000);
@@ -135,12 +141,7 @@ describe("recompiled code runs as the interpreter does (no ROM needed)", () => {
       0x60, //                   $F01A RTS
     ];
     for (const instructions of [1, 13, 29, 31, 97]) expectSameRuns(image4k(program), 300, instructions);
-    const [interpreted, compiled] = pair(image4k(program));
-    for (let frame = 0; frame < 10; frame++) {
-      interpreted.runFrame();
-      compiled.runFrame();
-      expect(compiled.saveState(), `after frame ${frame}`).toEqual(interpreted.saveState());
-    }
+    const compiled = expectSameFrames(image4k(program), 10);
     // 12 instructions a scanline (one WSYNC each), 291 scanlines a frame without VSYNC.
     expect(compiledRun(compiled) / 10).toBeGreaterThan(3000);
   });
