@@ -64,8 +64,8 @@ const PARALLEL_MIN_FLOPS = 1 << 22;
  */
 const MIN_TASK_FLOPS = 1 << 20;
 const TASKS_PER_THREAD = 2;
-/** Chunks of images a convolution's input gradient is computed in (see conv2dBackward). */
-const INPUT_GRAD_CHUNKS = 8;
+/** Chunks of images a convolution's gradients are computed in (see conv2dBackward). */
+const GRAD_IMAGE_CHUNKS = 8;
 /** Adam over fewer floats than this runs on the calling thread; tasks have at least this many. */
 const PARALLEL_MIN_ADAM = 1 << 16;
 /** Allocations start here, leaving address 0 as "none". */
@@ -77,6 +77,7 @@ const MAX_PAGES = 65536;
 export interface WasmExports {
   runTask(descriptor: number, scratch: number): void;
   biasGrad(gradOutput: number, gradBias: number, batch: number, channels: number, positions: number): void;
+  addPartials(partials: number, count: number, n: number, out: number): void;
   tanh(x: number, y: number, n: number): void;
   tanhBackward(y: number, gradY: number, gradX: number, n: number): void;
   relu(x: number, y: number, n: number): void;
@@ -154,6 +155,9 @@ export class WasmBackend implements KernelBackend {
   private scratchBytes = 0;
   private scratchUsed = 0;
   private pool: KernelThreadPool | null = null;
+  /** Partial sums of a kernel's tasks (see partialsScratch). */
+  private partials = 0;
+  private partialsBytes = 0;
 
   constructor(
     module: WebAssembly.Module,
@@ -372,7 +376,6 @@ export class WasmBackend implements KernelBackend {
     const outputLength = shape.batch * shape.outChannels * positions;
     const weightLength = shape.outChannels * patch;
     const tables = this.tables(shape, positions);
-    const tasks = this.taskCount(2 * outputLength * patch);
     this.beginCall(
       input.length +
         weight.length +
@@ -387,18 +390,26 @@ export class WasmBackend implements KernelBackend {
     const pGradIn = gradInput === null ? 0 : this.output(gradInput, inputLength, true);
     const pGradW = this.output(gradWeight, weightLength, true);
 
-    // dW (outC x patch) += dOut (outC x batch*positions) im2col(input)^T. Tasks take columns of dW
-    // (patch elements), so that each sums over every image and none needs a private copy.
-    const columns = splitRange(patch, tasks, NR);
-    for (let t = 0; t < columns.length - 1; t++) {
-      const lo = columns[t];
+    // Both gradients are computed by chunks of images, a task each. The chunks follow from the batch
+    // alone, not from the threads, so that the sums come out the same on any number of threads.
+    const images = splitRange(shape.batch, Math.min(shape.batch, GRAD_IMAGE_CHUNKS), 1);
+    const chunks = images.length - 1;
+    this.reserveTasks(chunks);
+
+    // dW (outC x patch) += dOut (outC x batch*positions) im2col(input)^T: each chunk's product goes
+    // to a partial of its own, then the partials add onto dW in order. (Tasks over columns of dW
+    // would each pack all of dOut again.)
+    const partials = this.partialsScratch(chunks * weightLength);
+    for (let t = 0; t < chunks; t++) {
+      const first = images[t] * positions * 4;
       const d = this.task(t);
-      this.describe(d, shape.outChannels, columns[t + 1] - lo, shape.batch * positions, true, 0, 0);
-      this.operand(d + D_A * 4, TABLE, pGradOut, tables.channelOffsets, tables.outputOffsets);
-      this.operand(d + D_B * 4, TABLE, pIn, tables.windowOffsets, tables.patchOffsets + lo * 4);
-      this.operand(d + D_C * 4, STRIDED, pGradW + lo * 4, patch, 1);
+      this.describe(d, shape.outChannels, patch, (images[t + 1] - images[t]) * positions, false, 0, 0);
+      this.operand(d + D_A * 4, TABLE, pGradOut, tables.channelOffsets, tables.outputOffsets + first);
+      this.operand(d + D_B * 4, TABLE, pIn, tables.windowOffsets + first, tables.patchOffsets);
+      this.operand(d + D_C * 4, STRIDED, partials + t * weightLength * 4, patch, 1);
     }
-    this.runTasks(columns.length - 1);
+    this.runTasks(chunks);
+    this.kernels.addPartials(partials, chunks, weightLength, pGradW);
 
     if (gradBias !== null) {
       const pGradBias = this.output(gradBias, shape.outChannels, true);
@@ -407,13 +418,10 @@ export class WasmBackend implements KernelBackend {
     }
 
     if (pGradIn !== 0 && gradInput !== null) {
-      // col2im(W^T dOut) added onto dInput through the store tables; tasks take whole images, so
-      // that no two add onto the same input. Overlapping windows add onto an input in the order of
-      // the tiles, which depends on where a task's columns start: the chunks of images follow from
-      // the batch alone, not from the threads, so that the sums come out the same on any number.
-      const images = splitRange(shape.batch, Math.min(shape.batch, INPUT_GRAD_CHUNKS), 1);
-      this.reserveTasks(images.length - 1);
-      for (let t = 0; t < images.length - 1; t++) {
+      // col2im(W^T dOut) added onto dInput through the store tables: no two chunks add onto the same
+      // input. Overlapping windows add onto an input in the order of the tiles, which depends on
+      // where a chunk's columns start (hence chunks independent of the threads).
+      for (let t = 0; t < chunks; t++) {
         const first = images[t] * positions * 4;
         const d = this.task(t);
         this.describe(d, patch, (images[t + 1] - images[t]) * positions, shape.outChannels, true, 0, 0);
@@ -421,7 +429,7 @@ export class WasmBackend implements KernelBackend {
         this.operand(d + D_B * 4, TABLE, pGradOut, tables.channelOffsets, tables.outputOffsets + first);
         this.operand(d + D_C * 4, TABLE, pGradIn, tables.patchOffsets, tables.windowOffsets + first);
       }
-      this.runTasks(images.length - 1);
+      this.runTasks(chunks);
       this.finishOutput(gradInput, pGradIn, inputLength);
     }
     this.finishOutput(gradWeight, pGradW, weightLength);
@@ -571,6 +579,17 @@ export class WasmBackend implements KernelBackend {
 
   private owns(array: Float32Array): boolean {
     return this.buffers.has(array.buffer);
+  }
+
+  /** Scratch for partial results of `floats` floats (grown, never shrunk). */
+  private partialsScratch(floats: number): number {
+    const bytes = roundUp(floats * 4, ALIGN);
+    if (bytes > this.partialsBytes) {
+      if (this.partials !== 0) this.freeBytes(this.partials, this.partialsBytes);
+      this.partials = this.allocBytes(bytes);
+      this.partialsBytes = bytes;
+    }
+    return this.partials;
   }
 
   /** Reserves scratch for operands outside the memory before any address is taken. */

@@ -17,3 +17,21 @@ export function biasGrad(gradOutput: usize, gradBias: usize, batch: i32, channel
     store<f32>(at, load<f32>(at) + sum);
   }
 }
+
+/** out[i] += partials[0][i] + partials[1][i] + ... (count partials of n floats, n apart), in that order. */
+export function addPartials(partials: usize, count: i32, n: i32, out: usize): void {
+  const stride = <usize>n << 2;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    let sum = v128.load(partials + o);
+    for (let c = 1; c < count; c++) sum = f32x4.add(sum, v128.load(partials + <usize>c * stride + o));
+    v128.store(out + o, f32x4.add(v128.load(out + o), sum));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    let sum = load<f32>(partials + o);
+    for (let c = 1; c < count; c++) sum += load<f32>(partials + <usize>c * stride + o);
+    store<f32>(out + o, load<f32>(out + o) + sum);
+  }
+}

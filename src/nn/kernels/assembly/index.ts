@@ -3,7 +3,7 @@
 import { adam } from "./adam";
 import { gemm } from "./gemm";
 
-export { biasGrad } from "./conv";
+export { addPartials, biasGrad } from "./conv";
 export {
   addColumnSums, relu, reluBackward, scale, sumOfSquares, tanh, tanhBackward, zero,
 } from "./elementwise";
