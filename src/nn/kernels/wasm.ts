@@ -10,8 +10,8 @@
  * arrays and every call copies.
  *
  * The convolution never writes its im2col matrix: the GEMM packs blocks of it straight from the
- * images through offset tables, adds the bias in its register tile, and col2im is the GEMM's store
- * through the same tables.
+ * images through offset tables, adds the bias in its register tile and stores through the same
+ * tables. Its input gradient goes through a small column buffer per thread (GEMM, then col2im).
  */
 
 import { nodeBuiltin } from "../../envs/core/node.js";
@@ -39,6 +39,7 @@ const NC = 1024;
 // Task descriptors (assembly/index.ts, gemm.ts D_*, adam.ts D_*): slot 0 is the kind.
 const KIND_GEMM = 0;
 const KIND_ADAM = 1;
+const KIND_CONV_INPUT_GRAD = 2;
 const STRIDED = 0;
 const TABLE = 1;
 const D_M = 1;
@@ -50,10 +51,20 @@ const D_C = 14;
 const D_ACCUMULATE = 19;
 const D_ROW_BIAS = 20;
 const D_COL_BIAS = 21;
-/** A descriptor's bytes (22 slots), rounded up to a cache line. */
+/** An input-gradient task's geometry (assembly/conv.ts), after the GEMM's slots. */
+const D_CONV_GEOMETRY = 22;
+/** A descriptor's bytes (up to 32 slots): two cache lines. */
 const DESCRIPTOR_BYTES = 128;
-/** A thread's GEMM scratch (assembly/gemm.ts): packed A, packed B, a tile and its transpose. */
-const SCRATCH_BYTES = (MC * KC + KC * NC + 2 * MR * NR) * 4;
+/**
+ * A thread's scratch (assembly/gemm.ts): packed A, packed B, a register tile, then a column buffer
+ * for convolutions' input gradients (its length apart, see reserveColumns).
+ */
+const SCRATCH_BYTES = (MC * KC + KC * NC + MR * NR) * 4;
+/**
+ * Floats of the column buffer a convolution's input gradient aims for per task: chunks of images
+ * this size stay in the core's L2 between the GEMM that writes them and col2im.
+ */
+const COLUMN_FLOATS = 1 << 17;
 
 /** Kernels below this many flops run on the calling thread: waking a worker costs more. */
 const PARALLEL_MIN_FLOPS = 1 << 22;
@@ -64,7 +75,7 @@ const PARALLEL_MIN_FLOPS = 1 << 22;
  */
 const MIN_TASK_FLOPS = 1 << 20;
 const TASKS_PER_THREAD = 2;
-/** Chunks of images a convolution's gradients are computed in (see conv2dBackward). */
+/** Chunks of images a convolution's weight gradient is summed in (see conv2dBackward). */
 const GRAD_IMAGE_CHUNKS = 8;
 /** Adam over fewer floats than this runs on the calling thread; tasks have at least this many. */
 const PARALLEL_MIN_ADAM = 1 << 16;
@@ -143,8 +154,10 @@ export class WasmBackend implements KernelBackend {
   private readonly freeBlocks = new Map<number, number[]>();
   /** Live allocations: address -> byte size. */
   private readonly live = new Map<number, number>();
-  /** GEMM scratch per thread: the calling thread's first, then each worker's. */
+  /** Scratch per thread: the calling thread's first, then each worker's. */
   private readonly scratches: number[] = [];
+  /** Floats of the column buffer at the end of each scratch. */
+  private columnFloats = 0;
   /** Descriptors of the current GEMM's tasks, DESCRIPTOR_BYTES apart, and the counter they are claimed by. */
   private tasks = 0;
   private taskCapacity = 0;
@@ -174,7 +187,7 @@ export class WasmBackend implements KernelBackend {
     this.f32 = new Float32Array(memory.buffer);
     this.i32 = new Int32Array(memory.buffer);
     this.buffers.add(memory.buffer);
-    this.scratches.push(this.allocBytes(SCRATCH_BYTES));
+    this.scratches.push(this.allocBytes(this.scratchBytesPerThread()));
     this.reserveTasks(1);
   }
 
@@ -188,7 +201,7 @@ export class WasmBackend implements KernelBackend {
     if (pool !== null && !this.shared) throw new Error("kernel threads need a shared WebAssembly memory");
     this.pool = pool;
     const workers = pool?.workers ?? 0;
-    while (this.scratches.length < workers + 1) this.scratches.push(this.allocBytes(SCRATCH_BYTES));
+    while (this.scratches.length < workers + 1) this.scratches.push(this.allocBytes(this.scratchBytesPerThread()));
     this.reserveTasks(TASKS_PER_THREAD * (workers + 1));
   }
 
@@ -390,15 +403,13 @@ export class WasmBackend implements KernelBackend {
     const pGradIn = gradInput === null ? 0 : this.output(gradInput, inputLength, true);
     const pGradW = this.output(gradWeight, weightLength, true);
 
-    // Both gradients are computed by chunks of images, a task each. The chunks follow from the batch
-    // alone, not from the threads, so that the sums come out the same on any number of threads.
+    // dW (outC x patch) += dOut (outC x batch*positions) im2col(input)^T by chunks of images, a task
+    // each: each chunk's product goes to a partial of its own, then the partials add onto dW in
+    // order. (Tasks over columns of dW would each pack all of dOut again.) The chunks follow from the
+    // batch alone, not from the threads, so that the sums come out the same on any number of threads.
     const images = splitRange(shape.batch, Math.min(shape.batch, GRAD_IMAGE_CHUNKS), 1);
     const chunks = images.length - 1;
     this.reserveTasks(chunks);
-
-    // dW (outC x patch) += dOut (outC x batch*positions) im2col(input)^T: each chunk's product goes
-    // to a partial of its own, then the partials add onto dW in order. (Tasks over columns of dW
-    // would each pack all of dOut again.)
     const partials = this.partialsScratch(chunks * weightLength);
     for (let t = 0; t < chunks; t++) {
       const first = images[t] * positions * 4;
@@ -418,18 +429,39 @@ export class WasmBackend implements KernelBackend {
     }
 
     if (pGradIn !== 0 && gradInput !== null) {
-      // col2im(W^T dOut) added onto dInput through the store tables: no two chunks add onto the same
-      // input. Overlapping windows add onto an input in the order of the tiles, which depends on
-      // where a chunk's columns start (hence chunks independent of the threads).
-      for (let t = 0; t < chunks; t++) {
-        const first = images[t] * positions * 4;
+      // dInput += col2im(W^T dOut) by chunks of images, a task each: the GEMM writes a chunk's
+      // columns (patch x positions per image) into the thread's scratch and col2im adds them onto
+      // the chunk's images, which no other task touches. Chunks follow from the shape alone, so that
+      // the sums come out the same on any number of threads.
+      const imageColumns = patch * positions;
+      const perChunk = Math.max(1, Math.floor(COLUMN_FLOATS / imageColumns));
+      const inputImages = splitRange(shape.batch, Math.ceil(shape.batch / perChunk), 1);
+      this.reserveColumns(perChunk * imageColumns);
+      this.reserveTasks(inputImages.length - 1);
+      const s = this.i32;
+      for (let t = 0; t < inputImages.length - 1; t++) {
+        const count = inputImages[t + 1] - inputImages[t];
         const d = this.task(t);
-        this.describe(d, patch, (images[t + 1] - images[t]) * positions, shape.outChannels, true, 0, 0);
+        this.describe(d, patch, count * positions, shape.outChannels, false, 0, 0);
         this.operand(d + D_A * 4, STRIDED, pW, 1, patch);
+        const first = inputImages[t] * positions * 4;
         this.operand(d + D_B * 4, TABLE, pGradOut, tables.channelOffsets, tables.outputOffsets + first);
-        this.operand(d + D_C * 4, TABLE, pGradIn, tables.patchOffsets, tables.windowOffsets + first);
+        // C is the running thread's column buffer, set by the task.
+        this.operand(d + D_C * 4, STRIDED, 0, count * positions, 1);
+        const o = (d >> 2) + D_CONV_GEOMETRY;
+        s[d >> 2] = KIND_CONV_INPUT_GRAD;
+        s[o] = count;
+        s[o + 1] = shape.inChannels;
+        s[o + 2] = shape.height;
+        s[o + 3] = shape.width;
+        s[o + 4] = shape.kernelH;
+        s[o + 5] = shape.kernelW;
+        s[o + 6] = shape.stride;
+        s[o + 7] = outH;
+        s[o + 8] = outW;
+        s[o + 9] = pGradIn + inputImages[t] * shape.inChannels * shape.height * shape.width * 4;
       }
-      this.runTasks(chunks);
+      this.runTasks(inputImages.length - 1);
       this.finishOutput(gradInput, pGradIn, inputLength);
     }
     this.finishOutput(gradWeight, pGradW, weightLength);
@@ -579,6 +611,21 @@ export class WasmBackend implements KernelBackend {
 
   private owns(array: Float32Array): boolean {
     return this.buffers.has(array.buffer);
+  }
+
+  private scratchBytesPerThread(): number {
+    return SCRATCH_BYTES + this.columnFloats * 4;
+  }
+
+  /** Makes every thread's column buffer at least `floats` long (between calls: no task runs). */
+  private reserveColumns(floats: number): void {
+    if (floats <= this.columnFloats) return;
+    const oldBytes = this.scratchBytesPerThread();
+    this.columnFloats = floats;
+    for (let t = 0; t < this.scratches.length; t++) {
+      this.freeBytes(this.scratches[t], oldBytes);
+      this.scratches[t] = this.allocBytes(this.scratchBytesPerThread());
+    }
   }
 
   /** Scratch for partial results of `floats` floats (grown, never shrunk). */

@@ -1,5 +1,104 @@
-// What the convolution needs beyond the GEMM (its im2col and col2im run inside the GEMM's packing and
-// stores, through offset tables the host builds once per shape).
+// What the convolution needs beyond the GEMM. Its im2col runs inside the GEMM's packing, through
+// offset tables the host builds once per shape; col2im runs here, over a column buffer in the
+// calling thread's scratch.
+import { D_C, gemm, SCRATCH_COLUMNS, slot } from "./gemm";
+
+// An input-gradient task's descriptor: the GEMM's slots (gemm.ts), C but for its address, then the
+// geometry of the chunk of images it covers.
+const D_IMAGES: i32 = 22;
+const D_IN_CHANNELS: i32 = 23;
+const D_HEIGHT: i32 = 24;
+const D_WIDTH: i32 = 25;
+const D_KERNEL_H: i32 = 26;
+const D_KERNEL_W: i32 = 27;
+const D_STRIDE: i32 = 28;
+const D_OUT_H: i32 = 29;
+const D_OUT_W: i32 = 30;
+/** The chunk's first image in dInput. */
+const D_GRAD_INPUT: i32 = 31;
+
+/**
+ * dInput += col2im(W^T dOut) for a chunk of images: the GEMM writes the chunk's columns (patch x
+ * images*positions) into this thread's scratch, then each column adds onto its window of the input.
+ */
+export function convInputGrad(d: usize, scratch: usize): void {
+  const columns = scratch + SCRATCH_COLUMNS;
+  store<i32>(d + (<usize>(D_C + 1) << 2), <i32>columns);
+  gemm(d, scratch);
+  col2im(d, columns);
+}
+
+function col2im(d: usize, columns: usize): void {
+  const images = slot(d, D_IMAGES);
+  const inChannels = slot(d, D_IN_CHANNELS);
+  const height = slot(d, D_HEIGHT);
+  const width = slot(d, D_WIDTH);
+  const kernelH = slot(d, D_KERNEL_H);
+  const kernelW = slot(d, D_KERNEL_W);
+  const stride = slot(d, D_STRIDE);
+  const outH = slot(d, D_OUT_H);
+  const outW = slot(d, D_OUT_W);
+  const gradInput = <usize>slot(d, D_GRAD_INPUT);
+  const positions = outH * outW;
+  const rowLength = <usize>(images * positions) << 2;
+  const imageBytes = <usize>(inChannels * height * width) << 2;
+  const step = <usize>stride << 2;
+  for (let b = 0; b < images; b++) {
+    const image = gradInput + <usize>b * imageBytes;
+    const chunk = columns + (<usize>(b * positions) << 2);
+    for (let c = 0; c < inChannels; c++) {
+      for (let ky = 0; ky < kernelH; ky++) {
+        // Rows (c, ky, kx) of the columns: output position (oy, ox) adds onto input
+        // (c, oy * stride + ky, ox * stride + kx).
+        const rows = chunk + <usize>((c * kernelH + ky) * kernelW) * rowLength;
+        let kx = 0;
+        if (stride == 2) {
+          // Rows kx and kx + 1 interleaved are consecutive inputs: whole vectors.
+          for (; kx + 2 <= kernelW; kx += 2) {
+            let from = rows + <usize>kx * rowLength;
+            for (let oy = 0; oy < outH; oy++) {
+              let to = image + (<usize>((c * height + oy * 2 + ky) * width + kx) << 2);
+              let ox = 0;
+              for (; ox + 4 <= outW; ox += 4) {
+                const even = v128.load(from);
+                const odd = v128.load(from + rowLength);
+                v128.store(to, f32x4.add(v128.load(to), v128.shuffle<f32>(even, odd, 0, 4, 1, 5)));
+                v128.store(to, f32x4.add(v128.load(to, 16), v128.shuffle<f32>(even, odd, 2, 6, 3, 7)), 16);
+                from += 16;
+                to += 32;
+              }
+              for (; ox < outW; ox++) {
+                store<f32>(to, load<f32>(to) + load<f32>(from));
+                store<f32>(to, load<f32>(to, 4) + load<f32>(from + rowLength), 4);
+                from += 4;
+                to += 8;
+              }
+            }
+          }
+        }
+        for (; kx < kernelW; kx++) {
+          let from = rows + <usize>kx * rowLength;
+          for (let oy = 0; oy < outH; oy++) {
+            let to = image + (<usize>((c * height + oy * stride + ky) * width + kx) << 2);
+            let ox = 0;
+            if (stride == 1) {
+              for (; ox + 4 <= outW; ox += 4) {
+                v128.store(to, f32x4.add(v128.load(to), v128.load(from)));
+                to += 16;
+                from += 16;
+              }
+            }
+            for (; ox < outW; ox++) {
+              store<f32>(to, load<f32>(to) + load<f32>(from));
+              to += step;
+              from += 4;
+            }
+          }
+        }
+      }
+    }
+  }
+}
 
 /** gradBias[o] += sum over images and positions of gradOutput (batch, channels, positions). */
 export function biasGrad(gradOutput: usize, gradBias: usize, batch: i32, channels: i32, positions: i32): void {

@@ -4,7 +4,7 @@
 // Operands are described in memory (see `Operand` below) rather than by a transposition flag, so the
 // same driver serves plain matrices in either layout and the implicit matrices of a convolution: the
 // im2col matrix of an image batch is never written out, its blocks are packed straight from the
-// images through tables of element offsets, and col2im is a store through such tables.
+// images through tables of element offsets, and a convolution's output is stored through such tables.
 
 /** Rows of the register tile: A values broadcast per step. */
 export const MR: i32 = 4;
@@ -37,12 +37,14 @@ export const D_ROW_BIAS: i32 = 20; // pointer or 0: bias[i] added to row i
 export const D_COL_BIAS: i32 = 21; // pointer or 0: bias[j] added to column j
 
 // A thread's scratch, passed apart from the descriptor so that any thread can run any descriptor:
-// the packed A block (MC * KC floats), the packed B block (KC * NC floats), then a register tile
-// and its transpose (2 * MR * NR floats).
+// the packed A block (MC * KC floats), the packed B block (KC * NC floats), a register tile (MR * NR
+// floats), then a column buffer for convolutions (conv.ts), as long as the host made it.
 const SCRATCH_PACK_B: usize = <usize>(MC * KC) << 2;
 const SCRATCH_TILE: usize = SCRATCH_PACK_B + (<usize>(KC * NC) << 2);
+export const SCRATCH_COLUMNS: usize = SCRATCH_TILE + (<usize>(MR * NR) << 2);
 
-@inline function slot(d: usize, i: i32): i32 {
+/** Slot i (i32) of the descriptor at d. */
+@inline export function slot(d: usize, i: i32): i32 {
   return load<i32>(d + (<usize>i << 2));
 }
 
@@ -295,8 +297,7 @@ function microkernel(
 /**
  * Writes the valid rows x cols of a tile computed into scratch (at the edges, and where C is given
  * through tables): adds the bias, then stores or adds into C. Full tiles through tables move vectors
- * where offsets run consecutively: along a row (an output row of a convolution), or down the four
- * rows (col2im onto kernel rows of width 4 or 8).
+ * where offsets run consecutively along a row (an output row of a convolution).
  */
 function storeTile(
   tile: usize, d: usize, i: i32, j: i32, rows: i32, cols: i32, accumulate: bool, rowBias: usize, colBias: usize,
@@ -339,19 +340,6 @@ function storeTile(
         }
         v128.store(a0, v0);
         v128.store(a1, v1);
-      }
-      return;
-    }
-    if (runOf4(ro)) {
-      // Transpose the tile into its columns, each four consecutive floats of C.
-      const rowAddress = base + (<usize>load<i32>(ro) << 2);
-      transpose4(tile + 128, 16, v128.load(tile), v128.load(tile, 32), v128.load(tile, 64), v128.load(tile, 96));
-      transpose4(tile + 192, 16, v128.load(tile, 16), v128.load(tile, 48), v128.load(tile, 80), v128.load(tile, 112));
-      for (let c = 0; c < NR; c++) {
-        const at = rowAddress + (<usize>load<i32>(co + (<usize>c << 2)) << 2);
-        let v = v128.load(tile + 128 + (<usize>c << 4));
-        if (accumulate) v = f32x4.add(v, v128.load(at));
-        v128.store(at, v);
       }
       return;
     }
