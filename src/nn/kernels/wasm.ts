@@ -201,7 +201,8 @@ export class WasmBackend implements KernelBackend {
     if (pool !== null && !this.shared) throw new Error("kernel threads need a shared WebAssembly memory");
     this.pool = pool;
     const workers = pool?.workers ?? 0;
-    while (this.scratches.length < workers + 1) this.scratches.push(this.allocBytes(this.scratchBytesPerThread()));
+    while (this.scratches.length < workers + 1)
+      this.scratches.push(this.allocBytes(this.scratchBytesPerThread()));
     this.reserveTasks(TASKS_PER_THREAD * (workers + 1));
   }
 
