@@ -404,67 +404,65 @@ export class WasmBackend implements KernelBackend {
     const pGradIn = gradInput === null ? 0 : this.output(gradInput, inputLength, true);
     const pGradW = this.output(gradWeight, weightLength, true);
 
-    // dW (outC x patch) += dOut (outC x batch*positions) im2col(input)^T by chunks of images, a task
-    // each: each chunk's product goes to a partial of its own, then the partials add onto dW in
-    // order. (Tasks over columns of dW would each pack all of dOut again.) The chunks follow from the
-    // batch alone, not from the threads, so that the sums come out the same on any number of threads.
-    const images = splitRange(shape.batch, Math.min(shape.batch, GRAD_IMAGE_CHUNKS), 1);
-    const chunks = images.length - 1;
-    this.reserveTasks(chunks);
-    const partials = this.partialsScratch(chunks * weightLength);
-    for (let t = 0; t < chunks; t++) {
-      const first = images[t] * positions * 4;
+    // Both gradients are computed by chunks of images, a task each, in one call. The chunks follow
+    // from the shape alone, not from the threads, so that the sums come out the same on any number.
+    //
+    // dInput += col2im(W^T dOut): the GEMM writes a chunk's columns (patch x positions per image)
+    // into the thread's scratch and col2im adds them onto the chunk's images, which no other task
+    // touches.
+    const imageColumns = patch * positions;
+    const perChunk = Math.max(1, Math.floor(COLUMN_FLOATS / imageColumns));
+    const inputImages = pGradIn === 0 ? [0] : splitRange(shape.batch, Math.ceil(shape.batch / perChunk), 1);
+    const inputTasks = inputImages.length - 1;
+    // dW (outC x patch) += dOut (outC x batch*positions) im2col(input)^T: each chunk's product goes
+    // to a partial of its own, then the partials add onto dW in order. (Tasks over columns of dW
+    // would each pack all of dOut again.)
+    const weightImages = splitRange(shape.batch, Math.min(shape.batch, GRAD_IMAGE_CHUNKS), 1);
+    const weightTasks = weightImages.length - 1;
+    this.reserveTasks(inputTasks + weightTasks);
+    if (inputTasks > 0) this.reserveColumns(perChunk * imageColumns);
+    const partials = this.partialsScratch(weightTasks * weightLength);
+    const s = this.i32;
+    for (let t = 0; t < inputTasks; t++) {
+      const count = inputImages[t + 1] - inputImages[t];
       const d = this.task(t);
-      this.describe(d, shape.outChannels, patch, (images[t + 1] - images[t]) * positions, false, 0, 0);
+      this.describe(d, patch, count * positions, shape.outChannels, false, 0, 0);
+      this.operand(d + D_A * 4, STRIDED, pW, 1, patch);
+      const first = inputImages[t] * positions * 4;
+      this.operand(d + D_B * 4, TABLE, pGradOut, tables.channelOffsets, tables.outputOffsets + first);
+      // C is the running thread's column buffer, set by the task.
+      this.operand(d + D_C * 4, STRIDED, 0, count * positions, 1);
+      const o = (d >> 2) + D_CONV_GEOMETRY;
+      s[d >> 2] = KIND_CONV_INPUT_GRAD;
+      s[o] = count;
+      s[o + 1] = shape.inChannels;
+      s[o + 2] = shape.height;
+      s[o + 3] = shape.width;
+      s[o + 4] = shape.kernelH;
+      s[o + 5] = shape.kernelW;
+      s[o + 6] = shape.stride;
+      s[o + 7] = outH;
+      s[o + 8] = outW;
+      s[o + 9] = pGradIn + inputImages[t] * shape.inChannels * shape.height * shape.width * 4;
+    }
+    for (let t = 0; t < weightTasks; t++) {
+      const first = weightImages[t] * positions * 4;
+      const d = this.task(inputTasks + t);
+      const count = weightImages[t + 1] - weightImages[t];
+      this.describe(d, shape.outChannels, patch, count * positions, false, 0, 0);
       this.operand(d + D_A * 4, TABLE, pGradOut, tables.channelOffsets, tables.outputOffsets + first);
       this.operand(d + D_B * 4, TABLE, pIn, tables.windowOffsets + first, tables.patchOffsets);
       this.operand(d + D_C * 4, STRIDED, partials + t * weightLength * 4, patch, 1);
     }
-    this.runTasks(chunks);
-    this.kernels.addPartials(partials, chunks, weightLength, pGradW);
+    this.runTasks(inputTasks + weightTasks);
+    this.kernels.addPartials(partials, weightTasks, weightLength, pGradW);
 
     if (gradBias !== null) {
       const pGradBias = this.output(gradBias, shape.outChannels, true);
       this.kernels.biasGrad(pGradOut, pGradBias, shape.batch, shape.outChannels, positions);
       this.finishOutput(gradBias, pGradBias, shape.outChannels);
     }
-
-    if (pGradIn !== 0 && gradInput !== null) {
-      // dInput += col2im(W^T dOut) by chunks of images, a task each: the GEMM writes a chunk's
-      // columns (patch x positions per image) into the thread's scratch and col2im adds them onto
-      // the chunk's images, which no other task touches. Chunks follow from the shape alone, so that
-      // the sums come out the same on any number of threads.
-      const imageColumns = patch * positions;
-      const perChunk = Math.max(1, Math.floor(COLUMN_FLOATS / imageColumns));
-      const inputImages = splitRange(shape.batch, Math.ceil(shape.batch / perChunk), 1);
-      this.reserveColumns(perChunk * imageColumns);
-      this.reserveTasks(inputImages.length - 1);
-      const s = this.i32;
-      for (let t = 0; t < inputImages.length - 1; t++) {
-        const count = inputImages[t + 1] - inputImages[t];
-        const d = this.task(t);
-        this.describe(d, patch, count * positions, shape.outChannels, false, 0, 0);
-        this.operand(d + D_A * 4, STRIDED, pW, 1, patch);
-        const first = inputImages[t] * positions * 4;
-        this.operand(d + D_B * 4, TABLE, pGradOut, tables.channelOffsets, tables.outputOffsets + first);
-        // C is the running thread's column buffer, set by the task.
-        this.operand(d + D_C * 4, STRIDED, 0, count * positions, 1);
-        const o = (d >> 2) + D_CONV_GEOMETRY;
-        s[d >> 2] = KIND_CONV_INPUT_GRAD;
-        s[o] = count;
-        s[o + 1] = shape.inChannels;
-        s[o + 2] = shape.height;
-        s[o + 3] = shape.width;
-        s[o + 4] = shape.kernelH;
-        s[o + 5] = shape.kernelW;
-        s[o + 6] = shape.stride;
-        s[o + 7] = outH;
-        s[o + 8] = outW;
-        s[o + 9] = pGradIn + inputImages[t] * shape.inChannels * shape.height * shape.width * 4;
-      }
-      this.runTasks(inputImages.length - 1);
-      this.finishOutput(gradInput, pGradIn, inputLength);
-    }
+    if (gradInput !== null) this.finishOutput(gradInput, pGradIn, inputLength);
     this.finishOutput(gradWeight, pGradW, weightLength);
   }
 
