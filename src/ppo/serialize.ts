@@ -4,26 +4,17 @@
  * of draws taken.
  */
 import { type NpRandom, npRandom, type Rng } from "../envs/core/seeding.js";
+import { base64ToBytes, bytesToBase64 } from "../nn/base64.js";
 import type { AdamState } from "../nn/index.js";
 
-const CHUNK = 0x8000;
-
 export function float32ToBase64(values: Float32Array): string {
-  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += CHUNK) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
-  }
-  return btoa(binary);
+  return bytesToBase64(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
 }
 
 export function base64ToFloat32(text: string): Float32Array {
-  const binary = atob(text);
-  if (binary.length % 4 !== 0) throw new Error(`base64 data of ${binary.length} bytes is not float32`);
-  const out = new Float32Array(binary.length / 4);
-  const bytes = new Uint8Array(out.buffer);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return out;
+  const bytes = base64ToBytes(text);
+  if (bytes.length % 4 !== 0) throw new Error(`base64 data of ${bytes.length} bytes is not float32`);
+  return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
 }
 
 export interface RngState {

@@ -15,6 +15,7 @@
  */
 
 import { nodeBuiltin } from "../../envs/core/node.js";
+import { base64ToBytes } from "../base64.js";
 import {
   type Activation,
   type AdamHyper,
@@ -726,13 +727,6 @@ function roundUp(value: number, multiple: number): number {
   return Math.ceil(value / multiple) * multiple;
 }
 
-function decodeBase64(text: string): Uint8Array {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
-
 function memoryFor(shared: boolean): WebAssembly.Memory {
   return shared
     ? new WebAssembly.Memory({ initial: 32, maximum: MAX_PAGES, shared: true })
@@ -758,7 +752,7 @@ let relaxedSimdSupport: boolean | undefined;
  */
 export function relaxedSimdAvailable(): boolean {
   if (relaxedSimdSupport === undefined) {
-    const probe = decodeBase64(unsharedRelaxedWasmBase64) as BufferSource;
+    const probe = base64ToBytes(unsharedRelaxedWasmBase64) as BufferSource;
     relaxedSimdSupport = WebAssembly.validate(probe);
     const v8 = nodeBuiltin<{ setFlagsFromString(flags: string): void }>("node:v8");
     if (!relaxedSimdSupport && v8 !== undefined) {
@@ -784,7 +778,7 @@ function chooseBuild(options: WasmBackendOptions): {
     : relaxedSimd
       ? unsharedRelaxedWasmBase64
       : unsharedWasmBase64;
-  return { shared, relaxedSimd, bytes: decodeBase64(base64) as BufferSource };
+  return { shared, relaxedSimd, bytes: base64ToBytes(base64) as BufferSource };
 }
 
 /**
