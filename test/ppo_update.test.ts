@@ -173,6 +173,33 @@ describe("ppoUpdate", () => {
 });
 
 describe("ActorCritic", () => {
+  it("reads byte observations as CleanRL's x / 255.0 in float32", () => {
+    // A Nature CNN on a small image (36x36: the convolutions leave 1x1) keeps the test quick.
+    const policy = new ActorCritic(
+      { obsShape: [4, 36, 36], actionSize: 3, continuous: false },
+      {
+        ...DEFAULT_CONFIG.policy,
+        kind: "nature-cnn",
+        sharedTrunk: true,
+        activation: "relu",
+        hiddenSizes: [512],
+      },
+      npRandom(3),
+    );
+    const count = 3;
+    const bytes = Uint8Array.from({ length: count * 4 * 36 * 36 }, (_, i) => (i * 101 + 7) % 256);
+    const floats = Float32Array.from(bytes, (v) => Math.fround(v / 255));
+    const fromBytes = new Float32Array(count);
+    const fromFloats = new Float32Array(count);
+    policy.predictValues(bytes, count, fromBytes);
+    policy.predictValues(floats, count, fromFloats);
+    expect(Array.from(fromBytes)).toEqual(Array.from(fromFloats));
+    const rows = Int32Array.from([2, 0]);
+    const evaluation = (obs: Uint8Array | Float32Array) =>
+      Array.from(policy.evaluateActions({ obs, actions: Float32Array.from([0, 1, 2]) }, rows).value.data);
+    expect(evaluation(bytes)).toEqual(evaluation(floats));
+  });
+
   it("initializes as CleanRL's layer_init: orthogonal with gains sqrt(2), 0.01 and 1, zero biases", () => {
     const policy = smallPolicy(false);
     const linears = (net: Sequential) => net.layers.filter((l): l is Linear => l instanceof Linear);

@@ -156,6 +156,14 @@ class GraphFreeMlp {
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
+/** v / 255 as float32 for each byte value, as CleanRL's `x / 255.0` computes it. */
+const BYTE_TO_UNIT = Float32Array.from({ length: 256 }, (_, v) => v / 255);
+
+/** out[k] = bytes[from + k] / 255 (image observations into the network's input). */
+function bytesToUnit(bytes: Uint8Array, from: number, out: Float32Array): void {
+  for (let k = 0; k < out.length; k++) out[k] = BYTE_TO_UNIT[bytes[from + k]];
+}
+
 /** The result of evaluating stored actions under the current policy (tensors in the graph). */
 export interface ActionEvaluation {
   logProb: Tensor;
@@ -373,14 +381,14 @@ export class ActorCritic extends Module {
   /** The input tensor: rows of `obs` (all `count` of them, or those at `indices`), pixels / 255. */
   private input(obs: ObsArray, count: number, indices?: Int32Array): Tensor {
     const size = this.obsSize;
-    const x = Tensor.zeros([count, ...this.spec.obsShape]);
+    // Every element is written below: no zeroing.
+    const x = new Tensor(getBackend().alloc(count * size, false), [count, ...this.spec.obsShape]);
     const data = x.data;
-    const scale = obs instanceof Uint8Array ? 1 / 255 : 1;
     for (let r = 0; r < count; r++) {
       const from = (indices === undefined ? r : indices[r]) * size;
-      const to = r * size;
-      if (scale === 1) for (let k = 0; k < size; k++) data[to + k] = obs[from + k];
-      else for (let k = 0; k < size; k++) data[to + k] = obs[from + k] * scale;
+      const row = data.subarray(r * size, (r + 1) * size);
+      if (obs instanceof Uint8Array) bytesToUnit(obs, from, row);
+      else row.set(obs.subarray(from, from + size));
     }
     return x;
   }
