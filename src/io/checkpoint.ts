@@ -164,7 +164,8 @@ export function loadRun(runDir: string): LoadedRun {
   const env = make(config.envId, { ...config.envKwargs });
   const spec = policySpecFor(env.observationSpace, env.actionSpace);
   env.close();
-  const policy = new ActorCritic(spec, config.policy, npRandom(0));
+  // The weights come from the checkpoint next: no orthogonal init.
+  const policy = new ActorCritic(spec, config.policy, npRandom(0), false);
   const modelPath = join(files.dir, MODEL_FILE);
   let tensors: ReturnType<typeof loadSafetensors>["tensors"];
   try {

@@ -44,8 +44,9 @@ export interface PolicySpec {
   continuous: boolean;
 }
 
-/** `layer_init`: orthogonal weight with `gain`, constant bias. */
-function layerInit<L extends Linear | Conv2d>(layer: L, gain: number, rng: Rng, biasConst = 0): L {
+/** `layer_init`: orthogonal weight with `gain`, constant bias; nothing when `rng` is null (to be loaded). */
+function layerInit<L extends Linear | Conv2d>(layer: L, gain: number, rng: Rng | null, biasConst = 0): L {
+  if (rng === null) return layer;
   orthogonal_(layer.weight, gain, rng);
   if (layer.bias !== null) constant_(layer.bias, biasConst);
   return layer;
@@ -56,11 +57,17 @@ const POLICY_GAIN = 0.01;
 const VALUE_GAIN = 1;
 
 /** obs -> hidden layers with the activation after each; `out` is the last width. */
-function mlpBody(inputSize: number, hidden: readonly number[], config: PolicyConfig, rng: Rng) {
+function mlpBody(
+  inputSize: number,
+  hidden: readonly number[],
+  config: PolicyConfig,
+  rng: Rng,
+  init: Rng | null,
+) {
   const layers: (Linear | Tanh | ReLU)[] = [];
   let width = inputSize;
   for (const h of hidden) {
-    layers.push(layerInit(new Linear(width, h, { rng }), HIDDEN_GAIN, rng));
+    layers.push(layerInit(new Linear(width, h, { rng }), HIDDEN_GAIN, init));
     layers.push(config.activation === "tanh" ? new Tanh() : new ReLU());
     width = h;
   }
@@ -68,20 +75,24 @@ function mlpBody(inputSize: number, hidden: readonly number[], config: PolicyCon
 }
 
 /** CleanRL's Atari trunk (Mnih et al. 2015): 3 convolutions and a 512-unit layer, all ReLU. */
-function natureCnn(obsShape: readonly number[], rng: Rng): { network: Sequential; width: number } {
+function natureCnn(
+  obsShape: readonly number[],
+  rng: Rng,
+  init: Rng | null,
+): { network: Sequential; width: number } {
   const [channels, height, width] = obsShape;
   const size = (n: number, k: number, s: number) => Math.floor((n - k) / s) + 1;
   const h = size(size(size(height, 8, 4), 4, 2), 3, 1);
   const w = size(size(size(width, 8, 4), 4, 2), 3, 1);
   const network = new Sequential(
-    layerInit(new Conv2d(channels, 32, 8, { stride: 4, rng }), HIDDEN_GAIN, rng),
+    layerInit(new Conv2d(channels, 32, 8, { stride: 4, rng }), HIDDEN_GAIN, init),
     new ReLU(),
-    layerInit(new Conv2d(32, 64, 4, { stride: 2, rng }), HIDDEN_GAIN, rng),
+    layerInit(new Conv2d(32, 64, 4, { stride: 2, rng }), HIDDEN_GAIN, init),
     new ReLU(),
-    layerInit(new Conv2d(64, 64, 3, { stride: 1, rng }), HIDDEN_GAIN, rng),
+    layerInit(new Conv2d(64, 64, 3, { stride: 1, rng }), HIDDEN_GAIN, init),
     new ReLU(),
     new Flatten(),
-    layerInit(new Linear(64 * h * w, 512, { rng }), HIDDEN_GAIN, rng),
+    layerInit(new Linear(64 * h * w, 512, { rng }), HIDDEN_GAIN, init),
     new ReLU(),
   );
   return { network, width: 512 };
@@ -185,31 +196,37 @@ export class ActorCritic extends Module {
   private readonly actorInference: GraphFreeMlp | null;
   private readonly criticInference: GraphFreeMlp | null;
 
+  /**
+   * `initialize: false` skips CleanRL's orthogonal layer_init, for a policy whose weights are loaded
+   * next (`loadStateDict`): it takes 2 s for the Nature CNN's 512 x 3136 layer.
+   */
   constructor(
     readonly spec: PolicySpec,
     readonly config: PolicyConfig,
     rng: Rng,
+    initialize = true,
   ) {
     super();
     this.obsSize = spec.obsShape.reduce((a, b) => a * b, 1);
     this.actionDim = spec.continuous ? spec.actionSize : 1;
+    const init = initialize ? rng : null;
     const head = (width: number, out: number, gain: number) =>
-      layerInit(new Linear(width, out, { rng }), gain, rng);
+      layerInit(new Linear(width, out, { rng }), gain, init);
     if (config.kind === "nature-cnn") {
-      const { network, width } = natureCnn(spec.obsShape, rng);
+      const { network, width } = natureCnn(spec.obsShape, rng, init);
       this.network = network;
       this.actor = new Sequential(head(width, spec.actionSize, POLICY_GAIN));
       this.critic = new Sequential(head(width, 1, VALUE_GAIN));
     } else if (config.sharedTrunk) {
-      const body = mlpBody(this.obsSize, config.hiddenSizes, config, rng);
+      const body = mlpBody(this.obsSize, config.hiddenSizes, config, rng, init);
       this.network = new Sequential(...body.layers);
       this.actor = new Sequential(head(body.width, spec.actionSize, POLICY_GAIN));
       this.critic = new Sequential(head(body.width, 1, VALUE_GAIN));
     } else {
       this.network = null;
-      const criticBody = mlpBody(this.obsSize, config.hiddenSizes, config, rng);
+      const criticBody = mlpBody(this.obsSize, config.hiddenSizes, config, rng, init);
       this.critic = new Sequential(...criticBody.layers, head(criticBody.width, 1, VALUE_GAIN));
-      const actorBody = mlpBody(this.obsSize, config.hiddenSizes, config, rng);
+      const actorBody = mlpBody(this.obsSize, config.hiddenSizes, config, rng, init);
       this.actor = new Sequential(...actorBody.layers, head(actorBody.width, spec.actionSize, POLICY_GAIN));
     }
     this.actor_logstd = spec.continuous
