@@ -21,7 +21,7 @@ import { Env, type ResetOptions, type ResetResult, type StepResult } from "../sr
 import { register } from "../src/envs/core/registry.js";
 import { npRandom } from "../src/envs/core/seeding.js";
 import { Box, Discrete } from "../src/envs/core/spaces.js";
-import { ActorCritic, DEFAULT_CONFIG, evaluatePolicy } from "../src/ppo/index.js";
+import { ActorCritic, ATARI_DEFAULTS, DEFAULT_CONFIG, evaluatePolicy } from "../src/ppo/index.js";
 
 const HEIGHT = 210;
 const WIDTH = 160;
@@ -413,13 +413,7 @@ describe("evaluation in CleanRL's stack", () => {
   it("reports whole games and their real score, not the clipped return of one life", async () => {
     const policy = new ActorCritic(
       { obsShape: [4, 84, 84], actionSize: 4, continuous: false },
-      {
-        ...DEFAULT_CONFIG.policy,
-        kind: "nature-cnn",
-        sharedTrunk: true,
-        activation: "relu",
-        hiddenSizes: [512],
-      },
+      { ...DEFAULT_CONFIG.policy, ...ATARI_DEFAULTS.policy },
       npRandom(0),
     );
     const result = await evaluatePolicy(policy, {

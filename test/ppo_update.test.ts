@@ -3,6 +3,7 @@ import { npRandom } from "../src/envs/core/seeding.js";
 import { Adam, Linear, type Sequential, Tanh } from "../src/nn/index.js";
 import {
   ActorCritic,
+  ATARI_DEFAULTS,
   DEFAULT_CONFIG,
   ppoUpdate,
   RolloutBuffer,
@@ -177,13 +178,7 @@ describe("ActorCritic", () => {
     // A Nature CNN on a small image (36x36: the convolutions leave 1x1) keeps the test quick.
     const policy = new ActorCritic(
       { obsShape: [4, 36, 36], actionSize: 3, continuous: false },
-      {
-        ...DEFAULT_CONFIG.policy,
-        kind: "nature-cnn",
-        sharedTrunk: true,
-        activation: "relu",
-        hiddenSizes: [512],
-      },
+      { ...DEFAULT_CONFIG.policy, ...ATARI_DEFAULTS.policy },
       npRandom(3),
     );
     const count = 3;
