@@ -96,11 +96,11 @@ function compiledResize(): WebAssembly.Module | null {
  * rows, the source image and the output, laid out once.
  */
 class WasmAreaResize {
-  private readonly exports: ResizeExports;
   private readonly bytes: Uint8Array;
-  private readonly args: number[];
   private readonly src: number;
   private readonly out: number;
+  /** Runs the compiled resize on the memory's source image (arguments fixed at construction). */
+  private readonly run: () => void;
 
   constructor(
     module: WebAssembly.Module,
@@ -134,7 +134,8 @@ class WasmAreaResize {
       end += Math.ceil((typeof part === "number" ? part : part.byteLength) / 16) * 16;
     }
     const memory = new WebAssembly.Memory({ initial: Math.ceil(end / 65536) });
-    this.exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as ResizeExports;
+    const { resizeArea } = new WebAssembly.Instance(module, { env: { memory } })
+      .exports as unknown as ResizeExports;
     this.bytes = new Uint8Array(memory.buffer);
     parts.forEach((part, i) => {
       if (typeof part !== "number")
@@ -143,43 +144,28 @@ class WasmAreaResize {
     const [xStart, xSrc, xAlpha, yStart, ySrc, yAlpha, rowSum, columnSum, src, out] = offsets;
     this.src = src;
     this.out = out;
-    this.args = [
-      src,
-      srcRowBytes,
-      channels,
-      out,
-      dstHeight,
-      dstWidth,
-      xStart,
-      xSrc,
-      xAlpha,
-      yStart,
-      ySrc,
-      yAlpha,
-      rowSum,
-      columnSum,
-    ];
+    this.run = () =>
+      resizeArea(
+        src,
+        srcRowBytes,
+        channels,
+        out,
+        dstHeight,
+        dstWidth,
+        xStart,
+        xSrc,
+        xAlpha,
+        yStart,
+        ySrc,
+        yAlpha,
+        rowSum,
+        columnSum,
+      );
   }
 
   resize(src: Uint8Array, out: Uint8Array): void {
     this.bytes.set(src, this.src);
-    const a = this.args;
-    this.exports.resizeArea(
-      a[0],
-      a[1],
-      a[2],
-      a[3],
-      a[4],
-      a[5],
-      a[6],
-      a[7],
-      a[8],
-      a[9],
-      a[10],
-      a[11],
-      a[12],
-      a[13],
-    );
+    this.run();
     out.set(this.bytes.subarray(this.out, this.out + this.outBytes));
   }
 }
