@@ -77,7 +77,7 @@ const PARALLEL_MIN_FLOPS = 1 << 22;
 const MIN_TASK_FLOPS = 1 << 20;
 const TASKS_PER_THREAD = 2;
 /** Chunks of images a convolution's weight gradient is summed in (see conv2dBackward). */
-const GRAD_IMAGE_CHUNKS = 8;
+const WEIGHT_GRAD_CHUNKS = 8;
 /** Adam over fewer floats than this runs on the calling thread; tasks have at least this many. */
 const PARALLEL_MIN_ADAM = 1 << 16;
 /** Allocations start here, leaving address 0 as "none". */
@@ -418,7 +418,7 @@ export class WasmBackend implements KernelBackend {
     // dW (outC x patch) += dOut (outC x batch*positions) im2col(input)^T: each chunk's product goes
     // to a partial of its own, then the partials add onto dW in order. (Tasks over columns of dW
     // would each pack all of dOut again.)
-    const weightImages = splitRange(shape.batch, Math.min(shape.batch, GRAD_IMAGE_CHUNKS), 1);
+    const weightImages = splitRange(shape.batch, Math.min(shape.batch, WEIGHT_GRAD_CHUNKS), 1);
     const weightTasks = weightImages.length - 1;
     this.reserveTasks(inputTasks + weightTasks);
     if (inputTasks > 0) this.reserveColumns(perChunk * imageColumns);
