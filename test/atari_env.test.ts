@@ -14,9 +14,9 @@ import { findRom, MissingRomError, ROM_DIR_VARIABLE } from "../src/envs/atari/ro
 import { AtariPreprocessing, makeAtariEnv } from "../src/envs/atari/wrappers/index.js";
 import type { Env } from "../src/envs/core/env.js";
 import { envSpec, make, registeredEnvs } from "../src/envs/core/registry.js";
-import { SeedSequence } from "../src/envs/core/seeding.js";
 import type { Discrete } from "../src/envs/core/spaces.js";
 import { PPOTrainer, resolveConfig } from "../src/ppo/index.js";
+import { SeedSequence } from "../src/util/seeding.js";
 import "../src/envs/index.js";
 import { hasShared, sharedPath } from "./helpers/shared.js";
 

@@ -19,9 +19,9 @@ import {
 } from "../src/envs/atari/wrappers/index.js";
 import { Env, type ResetOptions, type ResetResult, type StepResult } from "../src/envs/core/env.js";
 import { register } from "../src/envs/core/registry.js";
-import { npRandom } from "../src/envs/core/seeding.js";
 import { Box, Discrete } from "../src/envs/core/spaces.js";
 import { ActorCritic, ATARI_DEFAULTS, DEFAULT_CONFIG, evaluatePolicy } from "../src/ppo/index.js";
+import { npRandom } from "../src/util/seeding.js";
 
 const HEIGHT = 210;
 const WIDTH = 160;

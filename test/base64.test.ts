@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { base64ToBytes, bytesToBase64 } from "../src/nn/base64.js";
 import { base64ToFloat32, float32ToBase64 } from "../src/ppo/serialize.js";
+import { base64ToBytes, bytesToBase64 } from "../src/util/base64.js";
 
 describe("base64", () => {
   it("encodes and decodes as Node's Buffer does, for every padding", () => {

@@ -8,9 +8,9 @@ import { ROM_DIR_VARIABLE } from "../src/envs/atari/roms.js";
 import { Env, type ResetResult, type StepResult } from "../src/envs/core/env.js";
 import { register, registeredEnvs } from "../src/envs/core/registry.js";
 import { Box } from "../src/envs/core/spaces.js";
-import { loadRun } from "../src/io/checkpoint.js";
 import { METRIC_COLUMNS, TIME_COLUMNS } from "../src/io/metrics.js";
 import { evaluatePolicy } from "../src/ppo/index.js";
+import { loadRun } from "../src/run/checkpoint.js";
 import { hasShared, sharedPath } from "./helpers/shared.js";
 
 /** An env PPO cannot serve: its actions are unbounded, so they cannot be clipped to the space. */

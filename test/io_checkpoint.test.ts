@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, writeFileS
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkpointDir, readCheckpoint, writeCheckpoint, writeFileAtomic } from "../src/io/checkpoint.js";
+import { checkpointDir, readCheckpoint, writeCheckpoint, writeFileAtomic } from "../src/run/checkpoint.js";
 
 const files = (n: number) => ({ model: new Uint8Array([n, n, n]), state: `{"n":${n}}` });
 

@@ -1,7 +1,6 @@
 /** The engine around the ops: modules and state dicts, init, tidy/noGrad, sampling, safetensors. */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { NpRandom } from "../src/envs/core/seeding.js";
 import {
   Adam,
   add,
@@ -32,6 +31,7 @@ import {
 } from "../src/nn/index.js";
 import { getBackend, WasmBackend } from "../src/nn/kernels/index.js";
 import { startKernelThreads, stopKernelThreads } from "../src/nn/kernels/threads.js";
+import { NpRandom } from "../src/util/seeding.js";
 
 class Agent extends Module {
   critic = new Sequential(new Linear(4, 64), new Tanh(), new Linear(64, 1));

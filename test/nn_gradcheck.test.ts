@@ -5,7 +5,6 @@
  * Every check runs on each available kernel backend.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { NpRandom } from "../src/envs/core/seeding.js";
 import {
   abs,
   add,
@@ -51,6 +50,7 @@ import {
   tanh,
   tensor,
 } from "../src/nn/index.js";
+import { NpRandom } from "../src/util/seeding.js";
 
 const rng = new NpRandom(12345);
 

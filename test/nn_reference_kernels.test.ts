@@ -1,7 +1,7 @@
 /** The TypeScript reference kernels against the textbook formulas, in float64. */
 import { describe, expect, it } from "vitest";
-import { NpRandom } from "../src/envs/core/seeding.js";
 import { type Conv2dShape, convOutputSize, referenceBackend } from "../src/nn/index.js";
+import { NpRandom } from "../src/util/seeding.js";
 
 const rng = new NpRandom(99);
 const random = (length: number) => Float32Array.from({ length }, () => 2 * rng.random() - 1);

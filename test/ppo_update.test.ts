@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { npRandom } from "../src/envs/core/seeding.js";
 import { Adam, Linear, type Sequential, Tanh } from "../src/nn/index.js";
 import {
   ActorCritic,
@@ -9,6 +8,7 @@ import {
   RolloutBuffer,
   type UpdateHyperparameters,
 } from "../src/ppo/index.js";
+import { npRandom } from "../src/util/seeding.js";
 
 const OBS = 3;
 const ACTIONS = 2;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { npRandom, PCG64, SeedSequence } from "../src/envs/core/seeding.js";
+import { npRandom, PCG64, SeedSequence } from "../src/util/seeding.js";
 import { hasShared, readSharedJson } from "./helpers/shared.js";
 
 const REFERENCE = "gym-traces/rng_reference.json";

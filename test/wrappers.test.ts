@@ -19,7 +19,7 @@ import {
 } from "../src/envs/index.js";
 import { cappedCubicVideoSchedule } from "../src/envs/wrappers/record_video.js";
 import { directoryWriter } from "../src/io/files.js";
-import { encodeGif } from "../src/io/gif.js";
+import { encodeGif, GIF_FORMAT } from "../src/io/gif.js";
 import { CounterEnv, EchoEnv } from "./helpers/test_envs.js";
 
 /** Steps `env` with `actions(t)` until the episode ends; returns every step's result. */
@@ -278,13 +278,14 @@ describe("FrameStackObservation", () => {
 describe("RecordVideo", () => {
   it("records the scheduled episodes as GIFs of every frame", () => {
     const env = new RecordVideo(new CounterEnv({ renderMode: "rgb_array" }), {
+      format: GIF_FORMAT,
       episodeTrigger: (e) => e !== 1,
     });
     const lengths: number[] = [];
     for (const seed of [0, 1, 2]) lengths.push(playEpisode(env, seed, () => 1).steps.length);
     env.close();
     expect(env.videos.map((v) => v.fileName)).toEqual(["rl-video-episode-0.gif", "rl-video-episode-2.gif"]);
-    const gif = parseGif(env.videos[1].gif);
+    const gif = parseGif(env.videos[1].video);
     expect([gif.width, gif.height]).toEqual([4, 2]);
     // The reset frame and one per step, at the env's 25 fps (4 hundredths of a second each).
     expect(gif.delays).toEqual(new Array(lengths[2] + 1).fill(4));
@@ -294,6 +295,7 @@ describe("RecordVideo", () => {
     const directory = mkdtempSync(join(tmpdir(), "ppo-ts-video-"));
     try {
       const env = new RecordVideo(make("CartPole-v1", { renderMode: "rgb_array" }), {
+        format: GIF_FORMAT,
         writer: directoryWriter(join(directory, "videos")),
         namePrefix: "cartpole",
       });
@@ -311,7 +313,9 @@ describe("RecordVideo", () => {
     }
     expect([0, 1, 8, 27, 1000, 3000].every(cappedCubicVideoSchedule)).toBe(true);
     expect([2, 9, 26, 999, 1001].some(cappedCubicVideoSchedule)).toBe(false);
-    expect(() => new RecordVideo(make("CartPole-v1"))).toThrow(/renderMode "rgb_array"/);
+    expect(() => new RecordVideo(make("CartPole-v1"), { format: GIF_FORMAT })).toThrow(
+      /renderMode "rgb_array"/,
+    );
   });
 
   it("encodeGif checks frame sizes", () => {

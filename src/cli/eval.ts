@@ -6,9 +6,9 @@
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import type { RgbFrame } from "../envs/core/env.js";
-import { loadRun } from "../io/checkpoint.js";
 import type { GifWriter } from "../io/gif.js";
 import { evaluatePolicy } from "../ppo/evaluate.js";
+import { loadRun } from "../run/checkpoint.js";
 import {
   checkVideoPath,
   deterministicFlag,

@@ -1,7 +1,7 @@
 /** Flag parsers shared by the commands; each error names the flag and the value given. */
 import type { Command } from "commander";
-import type { LoadedRun } from "../io/checkpoint.js";
 import type { EvaluateOptions } from "../ppo/evaluate.js";
+import type { LoadedRun } from "../run/checkpoint.js";
 
 /** A commander parser for an integer (at least `min` when given). */
 export function integerFlag(flag: string, min = Number.NEGATIVE_INFINITY) {

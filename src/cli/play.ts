@@ -4,9 +4,9 @@
  * Ctrl-C stops after the current frame.
  */
 import type { Command } from "commander";
-import { loadRun } from "../io/checkpoint.js";
 import { renderHalfBlocks } from "../io/terminal.js";
 import { evaluatePolicy } from "../ppo/evaluate.js";
+import { loadRun } from "../run/checkpoint.js";
 import { GifRecorder } from "./eval.js";
 import {
   checkVideoPath,

@@ -15,14 +15,6 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { extname, join } from "node:path";
 import type { Command } from "commander";
-import {
-  CONFIG_FILE,
-  checkpointDir,
-  readRunConfig,
-  resumeTrainer,
-  saveTrainerCheckpoint,
-  writeFileAtomic,
-} from "../io/checkpoint.js";
 import { METRIC_COLUMNS, MetricsCsv, type MetricsRow } from "../io/metrics.js";
 import { TensorBoardWriter } from "../io/tensorboard.js";
 import { wasmBackend } from "../nn/kernels/index.js";
@@ -30,6 +22,14 @@ import { startKernelThreads, stopKernelThreads } from "../nn/kernels/threads.js"
 import { evaluatePolicy } from "../ppo/evaluate.js";
 import { type PPOConfig, type PPOConfigOverrides, resolveConfig } from "../ppo/index.js";
 import { type IterationMetrics, PPOTrainer } from "../ppo/trainer.js";
+import {
+  CONFIG_FILE,
+  checkpointDir,
+  readRunConfig,
+  resumeTrainer,
+  saveTrainerCheckpoint,
+  writeFileAtomic,
+} from "../run/checkpoint.js";
 import { integerFlag, numberFlag } from "./flags.js";
 import { RUN_PLOT_FILE, writePlot } from "./plot.js";
 

@@ -3,7 +3,7 @@
  * frame gets its own 256-color palette, so colors that appear late in an episode survive.
  */
 import * as gifencModule from "gifenc";
-import type { RgbFrame } from "../envs/core/env.js";
+import type { RgbFrame } from "../util/rgb_frame.js";
 
 // Bundlers load gifenc's ES module build (named exports); Node loads its CommonJS build, whose
 // exports object is the default export.
@@ -59,6 +59,12 @@ export class GifWriter {
     return this.stream.bytes();
   }
 }
+
+/** The GIF format for `RecordVideo` (`{ format: GIF_FORMAT }`). */
+export const GIF_FORMAT = Object.freeze({
+  extension: "gif",
+  encoder: (fps: number): GifWriter => new GifWriter(fps),
+});
 
 /** Encodes `frames` as one looping animated GIF. */
 export function encodeGif(frames: Iterable<RgbFrame>, fps: number): Uint8Array {

@@ -2,7 +2,7 @@
  * Frames in a terminal: each character cell shows two pixels stacked, the upper half block "▀" in
  * the top pixel's colour over a background of the bottom pixel's, in 24-bit ANSI colour.
  */
-import type { RgbFrame } from "../envs/core/env.js";
+import type { RgbFrame } from "../util/rgb_frame.js";
 
 const UPPER_HALF_BLOCK = "\u2580";
 const RESET = "\x1b[0m";

@@ -3,7 +3,7 @@
  * discrete actions, and a diagonal Normal with a log standard deviation for continuous ones.
  * `logProb` and `entropy` are differentiable; `sample` and `mode` are not.
  */
-import type { Rng } from "../envs/core/seeding.js";
+import type { Rng } from "../util/seeding.js";
 import { add, exp, gather, logSoftmax, mul, neg, square, sub, sum } from "./ops/index.js";
 import { defaultRng, standardNormal } from "./random.js";
 import { Tensor } from "./tensor.js";

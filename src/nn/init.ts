@@ -2,7 +2,7 @@
  * Weight initialization, in place, as `torch.nn.init`: the trailing underscore marks that the
  * tensor is overwritten. Draws come from the given `Rng`, or the default one (`manualSeed`).
  */
-import type { Rng } from "../envs/core/seeding.js";
+import type { Rng } from "../util/seeding.js";
 import { defaultRng, standardNormal } from "./random.js";
 import type { Tensor } from "./tensor.js";
 

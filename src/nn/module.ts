@@ -3,7 +3,7 @@
  * order they were assigned, so that names follow PyTorch's state_dict (`critic.0.weight`). A
  * parameter is a leaf tensor with `requiresGrad`; `Sequential` names its layers 0, 1, 2, ...
  */
-import type { Rng } from "../envs/core/seeding.js";
+import type { Rng } from "../util/seeding.js";
 import { kaimingUniform_, uniform_ } from "./init.js";
 import { conv2d, flatten, linear, relu, tanh } from "./ops/index.js";
 import { defaultRng } from "./random.js";

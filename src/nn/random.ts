@@ -3,7 +3,7 @@
  * envs/core/seeding); when none is given, the default generator is used, seeded by `manualSeed` as
  * PyTorch's `torch.manual_seed`.
  */
-import { NpRandom, type Rng, randomSeed } from "../envs/core/seeding.js";
+import { NpRandom, type Rng, randomSeed } from "../util/seeding.js";
 
 let defaultGenerator: Rng | undefined;
 

@@ -18,8 +18,9 @@
  * CleanRL does for truncation too). `toBytes()`/`fromBytes()` work anywhere; `save(path)` and
  * `load(path)` use Node's file system (loaded on demand, so this module stays browser-safe).
  */
-import { nodeBuiltin } from "../envs/core/node.js";
+
 import { Adam, loadSafetensors, saveSafetensors } from "../nn/index.js";
+import { nodeBuiltin } from "../util/node.js";
 import { RolloutBuffer } from "./buffer.js";
 import { ConfigError, type ConfigProblem, DEFAULT_CONFIG } from "./config.js";
 import { ActorCritic } from "./policy.js";

@@ -9,13 +9,13 @@
  */
 import { type Env, type RgbFrame, Wrapper } from "../envs/core/env.js";
 import { make } from "../envs/core/registry.js";
-import type { Rng } from "../envs/core/seeding.js";
 import { Box } from "../envs/core/spaces.js";
 import {
   type EpisodeStatistics,
   RecordEpisodeStatistics,
 } from "../envs/wrappers/record_episode_statistics.js";
 import type { RunningMeanStdState } from "../envs/wrappers/running_mean_std.js";
+import type { Rng } from "../util/seeding.js";
 import type { ActorCritic } from "./policy.js";
 import { CountingRng } from "./serialize.js";
 

@@ -12,7 +12,7 @@
  * the actor and a state-independent learnable `actor_logstd` (CleanRL's), starting at `logStdInit`.
  * Pixel observations (uint8) are divided by 255 on the way in.
  */
-import type { Rng } from "../envs/core/seeding.js";
+
 import {
   Categorical,
   Conv2d,
@@ -32,6 +32,7 @@ import {
   Tensor,
   tidy,
 } from "../nn/index.js";
+import type { Rng } from "../util/seeding.js";
 import type { ObsArray } from "./buffer.js";
 import type { PolicyConfig } from "./config.js";
 

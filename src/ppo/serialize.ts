@@ -3,9 +3,10 @@
  * their little-endian bytes (exact and compact inside JSON), generators as their seed and the number
  * of draws taken.
  */
-import { type NpRandom, npRandom, type Rng } from "../envs/core/seeding.js";
-import { base64ToBytes, bytesToBase64 } from "../nn/base64.js";
+
 import type { AdamState } from "../nn/index.js";
+import { base64ToBytes, bytesToBase64 } from "../util/base64.js";
+import { type NpRandom, npRandom, type Rng } from "../util/seeding.js";
 
 export function float32ToBase64(values: Float32Array): string {
   return bytesToBase64(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));

@@ -14,12 +14,12 @@
  */
 
 import { envSpec } from "../envs/core/registry.js";
-import { npRandom } from "../envs/core/seeding.js";
 import { Box } from "../envs/core/spaces.js";
 import type { VectorEnv, VectorInfo } from "../envs/vector/index.js";
 import { AutoresetMode, makeVec } from "../envs/vector/index.js";
 import { RunningMeanStd, type RunningMeanStdState } from "../envs/wrappers/running_mean_std.js";
 import { Adam, loadSafetensors, saveSafetensors } from "../nn/index.js";
+import { npRandom } from "../util/seeding.js";
 import { RolloutBuffer } from "./buffer.js";
 import { batchSizes, type PPOConfig, validateConfig } from "./config.js";
 import { ActorCritic } from "./policy.js";

@@ -12,8 +12,8 @@
  * `ppoUpdate`; nothing else in ppo-ts updates a policy.
  */
 
-import type { Rng } from "../envs/core/seeding.js";
 import { type Adam, clipGradNorm, Tensor, tidy } from "../nn/index.js";
+import type { Rng } from "../util/seeding.js";
 import type { RolloutBuffer } from "./buffer.js";
 import type { ActorCritic } from "./policy.js";
 

@@ -16,7 +16,7 @@
  *   [27,450, 790,196]; FIRE presses the paddle's button.
  */
 
-import { nodeBuiltin } from "../core/node.js";
+import { nodeBuiltin } from "../../util/node.js";
 import { Cartridge } from "./cartridge.js";
 import {
   AtariConsole,

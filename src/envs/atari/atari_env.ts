@@ -21,7 +21,8 @@
  * `PPO_TS_ROM_DIR`); the rules of the game come from its ALE name (`game`, e.g. "breakout").
  */
 
-import { checkOptions } from "../classic/utils.js";
+import { checkOptions } from "../../util/options.js";
+import { npRandom, randomSeed, SeedSequence } from "../../util/seeding.js";
 import {
   Env,
   type Info,
@@ -31,7 +32,6 @@ import {
   type RgbFrame,
   type StepResult,
 } from "../core/env.js";
-import { npRandom, randomSeed, SeedSequence } from "../core/seeding.js";
 import { Box, Discrete } from "../core/spaces.js";
 import { ALEInterface } from "./ale_interface.js";
 import { ACTION_NAMES, type Action, type GameRules } from "./games/game.js";

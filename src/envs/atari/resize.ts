@@ -18,7 +18,7 @@
  * CleanRL's preprocessing); where WebAssembly cannot be compiled (a page's CSP), the TypeScript below
  * computes the same bytes.
  */
-import { base64ToBytes } from "../../nn/base64.js";
+import { base64ToBytes } from "../../util/base64.js";
 import { resizeWasmBase64 } from "./build/resize_wasm.js";
 
 /**

@@ -9,7 +9,7 @@
  * call time, so nothing here is imported in a browser. There, give the ROM's bytes instead
  * (`make(id, { rom: bytes })`).
  */
-import { nodeBuiltin, nodeProcess } from "../core/node.js";
+import { nodeBuiltin, nodeProcess } from "../../util/node.js";
 import { md5Hex } from "./md5.js";
 
 /** What identifies a ROM: ALE's name (the file's base name) and the md5 of its bytes. */

@@ -66,7 +66,7 @@ import {
   type Vec2Value,
   World,
 } from "planck";
-import { checkOptions, warnOnce } from "../classic/utils.js";
+import { checkOptions, warnOnce } from "../../util/options.js";
 import {
   Env,
   type RenderMode,

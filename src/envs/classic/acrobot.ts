@@ -32,10 +32,12 @@
  * ## Options
  * `renderMode` ("rgb_array": 500x500 frames).
  */
+
+import { checkOptions, resetBounds, warnOnce } from "../../util/options.js";
 import { Env, type ResetOptions, type ResetResult, type RgbFrame, type StepResult } from "../core/env.js";
 import { Box, Discrete } from "../core/spaces.js";
 import { BLACK, Canvas, type Color, rotateTranslate } from "../rendering/canvas.js";
-import { type ClassicOptions, checkOptions, resetBounds, warnOnce } from "./utils.js";
+import type { ClassicOptions } from "./utils.js";
 
 /** Seconds per step (one RK4 step). */
 const DT = 0.2;

@@ -41,10 +41,12 @@
  * ## Options
  * `suttonBartoReward` (default false), `renderMode` ("rgb_array": 600x400 frames).
  */
+
+import { checkOptions, resetBounds, warnOnce } from "../../util/options.js";
 import { Env, type ResetOptions, type ResetResult, type RgbFrame, type StepResult } from "../core/env.js";
 import { Box, Discrete } from "../core/spaces.js";
 import { BLACK, Canvas, type Color, rotateTranslate } from "../rendering/canvas.js";
-import { type ClassicOptions, checkOptions, resetBounds, warnOnce } from "./utils.js";
+import type { ClassicOptions } from "./utils.js";
 
 export interface CartPoleOptions extends ClassicOptions {
   /** Reward 0 per step and −1 on termination, as Sutton and Barto's original (default false). */

@@ -32,10 +32,12 @@
  * ## Options
  * `goalVelocity` (default 0), `renderMode` ("rgb_array": 600x400 frames).
  */
+
+import { checkOptions, resetBounds, warnOnce } from "../../util/options.js";
 import { Env, type ResetOptions, type ResetResult, type RgbFrame, type StepResult } from "../core/env.js";
 import { Box, Discrete } from "../core/spaces.js";
 import { BLACK, Canvas, type Color, rotateTranslate } from "../rendering/canvas.js";
-import { type ClassicOptions, checkOptions, resetBounds, warnOnce } from "./utils.js";
+import type { ClassicOptions } from "./utils.js";
 
 export interface MountainCarOptions extends ClassicOptions {
   /** The velocity the car needs at the flag to finish (default 0). */

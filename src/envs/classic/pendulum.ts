@@ -34,10 +34,12 @@
  * ## Options
  * `g` (default 10.0), `renderMode` ("rgb_array": 500x500 frames).
  */
+
+import { checkOptions, numberOption, warnOnce } from "../../util/options.js";
 import { Env, type ResetOptions, type ResetResult, type RgbFrame, type StepResult } from "../core/env.js";
 import { Box } from "../core/spaces.js";
 import { BLACK, Canvas, type Color, rotateTranslate } from "../rendering/canvas.js";
-import { type ClassicOptions, checkOptions, floorMod, numberOption, warnOnce } from "./utils.js";
+import { type ClassicOptions, floorMod } from "./utils.js";
 
 export interface PendulumOptions extends ClassicOptions {
   /** Acceleration of gravity in m/s² (default 10.0). */

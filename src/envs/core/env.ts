@@ -3,7 +3,8 @@
  * `reset({ seed, options }) -> [obs, info]` and
  * `step(action) -> [obs, reward, terminated, truncated, info]`.
  */
-import { type NpRandom, npRandom } from "./seeding.js";
+import type { RgbFrame } from "../../util/rgb_frame.js";
+import { type NpRandom, npRandom } from "../../util/seeding.js";
 import type { Space } from "./spaces.js";
 
 export type Info = Record<string, unknown>;
@@ -16,12 +17,7 @@ export interface ResetOptions {
   options?: Record<string, unknown>;
 }
 
-/** An RGB image, row-major, `height * width * 3` bytes. */
-export interface RgbFrame {
-  width: number;
-  height: number;
-  data: Uint8Array;
-}
+export type { RgbFrame };
 
 export interface EnvMetadata {
   renderModes: RenderMode[];

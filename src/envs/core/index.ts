@@ -1,5 +1,5 @@
+export * from "../../util/seeding.js";
 export * from "./checker.js";
 export * from "./env.js";
 export * from "./registry.js";
-export * from "./seeding.js";
 export * from "./spaces.js";

@@ -2,7 +2,7 @@
  * Gymnasium's spaces: the set of valid observations or actions, with seeded sampling.
  * Box observations are `Float32Array` (or `Uint8Array` for pixel spaces); discrete values are numbers.
  */
-import { type NpRandom, npRandom } from "./seeding.js";
+import { type NpRandom, npRandom } from "../../util/seeding.js";
 
 export type BoxDtype = "float32" | "uint8";
 export type BoxArray = Float32Array | Uint8Array;
@@ -146,6 +146,20 @@ export class Box<T extends BoxArray = Float32Array> extends Space<T> {
       if (!(v >= this.low[i] && v <= this.high[i])) return false;
     }
     return true;
+  }
+
+  /**
+   * Clips `values` into the bounds, writing `out` (which may be `values`): value i to the bounds of
+   * dimension `i % size`, so that a batch of actions, one after another, is clipped in one call.
+   * This is the one place an action is clipped to its space (`ClipAction`, the trainer, evaluation
+   * and `PPOAgent` all call it).
+   */
+  clip(values: ArrayLike<number>, out: Float32Array): Float32Array {
+    const size = this.size;
+    for (let i = 0, k = 0; i < values.length; i++, k = k + 1 === size ? 0 : k + 1) {
+      out[i] = Math.min(Math.max(values[i], this.low[k]), this.high[k]);
+    }
+    return out;
   }
 
   /** Whether every dimension has finite bounds on both sides. */

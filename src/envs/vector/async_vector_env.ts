@@ -9,7 +9,7 @@
  * so importing this module is safe in a browser (where only SyncVectorEnv works).
  */
 import type * as WorkerThreads from "node:worker_threads";
-import { nodeBuiltin } from "../core/node.js";
+import { nodeBuiltin } from "../../util/node.js";
 import { type MakeOptions, make } from "../core/registry.js";
 import {
   type CallRequest,

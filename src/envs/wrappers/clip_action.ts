@@ -17,22 +17,17 @@ export function requireBoxActions(env: Env, wrapper: string): Box {
  */
 export class ClipAction<Obs> extends Wrapper<Obs, ArrayLike<number>, Obs, Float32Array> {
   private readonly clipped: Float32Array;
-  private readonly low: Float32Array;
-  private readonly high: Float32Array;
+  private readonly bounds: Box;
 
   constructor(env: Env<Obs, Float32Array>) {
     super(env);
     const box = requireBoxActions(env as Env, "ClipAction");
-    this.low = box.low;
-    this.high = box.high;
+    this.bounds = box;
     this.clipped = new Float32Array(box.size);
     this.actionSpace = new Box(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, box.shape, "float32");
   }
 
   override step(action: ArrayLike<number>): StepResult<Obs> {
-    for (let i = 0; i < this.clipped.length; i++) {
-      this.clipped[i] = Math.min(Math.max(action[i], this.low[i]), this.high[i]);
-    }
-    return this.env.step(this.clipped);
+    return this.env.step(this.bounds.clip(action, this.clipped));
   }
 }

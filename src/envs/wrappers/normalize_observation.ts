@@ -1,6 +1,6 @@
 import { type Env, type ResetOptions, type ResetResult, type StepResult, Wrapper } from "../core/env.js";
 import { Box } from "../core/spaces.js";
-import { RunningMeanStd } from "./running_mean_std.js";
+import { NORMALIZATION_EPSILON, RunningMeanStd } from "./running_mean_std.js";
 
 /**
  * Normalizes each observation to roughly zero mean and unit variance with a running estimate of
@@ -16,7 +16,7 @@ export class NormalizeObservation<Act> extends Wrapper<Float32Array, Act, ArrayL
 
   constructor(
     env: Env<ArrayLike<number>, Act>,
-    readonly epsilon = 1e-8,
+    readonly epsilon = NORMALIZATION_EPSILON,
   ) {
     super(env);
     const space = env.observationSpace;
@@ -48,8 +48,6 @@ export class NormalizeObservation<Act> extends Wrapper<Float32Array, Act, ArrayL
   private normalize(obs: ArrayLike<number>): Float32Array {
     const rms = this.obsRms;
     if (this.updateRunningMean) rms.updateOne(obs);
-    const out = new Float32Array(rms.size);
-    for (let i = 0; i < rms.size; i++) out[i] = (obs[i] - rms.mean[i]) / Math.sqrt(rms.var[i] + this.epsilon);
-    return out;
+    return rms.normalize(obs, new Float32Array(rms.size), 1, Number.POSITIVE_INFINITY, this.epsilon);
   }
 }

@@ -1,4 +1,3 @@
-import { GifWriter } from "../../io/gif.js";
 import {
   type Env,
   type ResetOptions,
@@ -9,14 +8,29 @@ import {
 } from "../core/env.js";
 
 /** Receives each finished video: `write("rl-video-episode-0.gif", bytes)`. In Node, `directoryWriter(dir)` from `src/io/files.ts`. */
-export type VideoWriter = (fileName: string, gif: Uint8Array) => void;
+export type VideoWriter = (fileName: string, video: Uint8Array) => void;
+
+/** One video being encoded, frame by frame (`GifWriter` of `src/io/gif.ts` is one). */
+export interface VideoEncoder {
+  addFrame(frame: RgbFrame): void;
+  /** Ends the video and returns the file's bytes. */
+  finish(): Uint8Array;
+}
+
+/** A video file format: its file extension and a new encoder at a frame rate (`GIF_FORMAT` of `src/io/gif.ts`). */
+export interface VideoFormat {
+  extension: string;
+  encoder(fps: number): VideoEncoder;
+}
 
 export interface RecordVideoOptions {
+  /** How videos are encoded: the wrapper itself knows no file format. */
+  format: VideoFormat;
   /** Which episodes (numbered from 0) to record; Gymnasium's cubic schedule by default. */
   episodeTrigger?: (episodeId: number) => boolean;
-  /** File names are `${namePrefix}-episode-${episodeId}.gif`. */
+  /** File names are `${namePrefix}-episode-${episodeId}.${format.extension}`. */
   namePrefix?: string;
-  /** Frames per second of the GIF; the env's `metadata.renderFps` by default. */
+  /** Frames per second of the video; the env's `metadata.renderFps` by default. */
   fps?: number;
   /** Where finished videos go; without one they are kept in `videos`. */
   writer?: VideoWriter;
@@ -29,30 +43,32 @@ export function cappedCubicVideoSchedule(episodeId: number): boolean {
 }
 
 /**
- * Records chosen episodes as animated GIFs from the env's `rgb_array` frames: the frame after
+ * Records chosen episodes as videos (in the format given) from the env's `rgb_array` frames: the frame after
  * reset and after every step. A video is written as soon as its episode ends (or at `close()`),
  * so a crash later loses nothing.
  */
 export class RecordVideo<Obs, Act> extends Wrapper<Obs, Act> {
-  readonly videos: { fileName: string; gif: Uint8Array }[] = [];
+  readonly videos: { fileName: string; video: Uint8Array }[] = [];
+  private readonly format: VideoFormat;
   private readonly episodeTrigger: (episodeId: number) => boolean;
   private readonly namePrefix: string;
   private readonly fps: number;
   private readonly writer: VideoWriter;
   private episodeId = -1;
-  private recording: GifWriter | undefined;
+  private recording: VideoEncoder | undefined;
 
-  constructor(env: Env<Obs, Act>, options: RecordVideoOptions = {}) {
+  constructor(env: Env<Obs, Act>, options: RecordVideoOptions) {
     super(env);
     if (env.renderMode !== "rgb_array") {
       throw new Error(
         `RecordVideo: ${env.displayName} must be made with renderMode "rgb_array", not ${JSON.stringify(env.renderMode)}`,
       );
     }
+    this.format = options.format;
     this.episodeTrigger = options.episodeTrigger ?? cappedCubicVideoSchedule;
     this.namePrefix = options.namePrefix ?? "rl-video";
     this.fps = options.fps ?? env.metadata.renderFps;
-    this.writer = options.writer ?? ((fileName, gif) => this.videos.push({ fileName, gif }));
+    this.writer = options.writer ?? ((fileName, video) => this.videos.push({ fileName, video }));
   }
 
   override reset(opts: ResetOptions = {}): ResetResult<Obs> {
@@ -60,7 +76,7 @@ export class RecordVideo<Obs, Act> extends Wrapper<Obs, Act> {
     this.stopRecording();
     this.episodeId++;
     if (this.episodeTrigger(this.episodeId)) {
-      this.recording = new GifWriter(this.fps);
+      this.recording = this.format.encoder(this.fps);
       this.captureFrame();
     }
     return result;
@@ -90,8 +106,8 @@ export class RecordVideo<Obs, Act> extends Wrapper<Obs, Act> {
 
   private stopRecording(): void {
     if (this.recording === undefined) return;
-    const gif = this.recording.finish();
+    const video = this.recording.finish();
     this.recording = undefined;
-    this.writer(`${this.namePrefix}-episode-${this.episodeId}.gif`, gif);
+    this.writer(`${this.namePrefix}-episode-${this.episodeId}.${this.format.extension}`, video);
   }
 }

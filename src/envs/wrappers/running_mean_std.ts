@@ -4,6 +4,9 @@
  * `epsilon` = 1e-4 so the first division is safe, the mean at 0 and the variance at 1.
  */
 
+/** Added to the variance before its square root when normalizing (Gymnasium's `epsilon`). */
+export const NORMALIZATION_EPSILON = 1e-8;
+
 /** A snapshot of the statistics, plain data for checkpoints. */
 export interface RunningMeanStdState {
   mean: number[];
@@ -57,6 +60,37 @@ export class RunningMeanStd {
       this.var[i] = m2 / totalCount;
     }
     this.count += batchCount;
+  }
+
+  /**
+   * `(x - mean) / sqrt(var + epsilon)`, clipped to +-clip, for `rows` samples of `from` into `to`
+   * (which may be `from`). The one implementation of observation normalization: the
+   * `NormalizeObservation` wrapper, the trainer and evaluation all call it. Allocates nothing.
+   */
+  normalize(
+    from: ArrayLike<number>,
+    to: Float32Array,
+    rows = 1,
+    clip = Number.POSITIVE_INFINITY,
+    epsilon = NORMALIZATION_EPSILON,
+  ): Float32Array {
+    const size = this.size;
+    const { mean, var: variance } = this;
+    for (let r = 0; r < rows; r++) {
+      for (let k = 0; k < size; k++) {
+        const i = r * size + k;
+        const z = (from[i] - mean[k]) / Math.sqrt(variance[k] + epsilon);
+        to[i] = z < -clip ? -clip : Math.min(z, clip);
+      }
+    }
+    return to;
+  }
+
+  /** Statistics from a snapshot (e.g. frozen ones for evaluation). */
+  static fromState(state: RunningMeanStdState): RunningMeanStd {
+    const rms = new RunningMeanStd(state.mean.length);
+    rms.setState(state);
+    return rms;
   }
 
   getState(): RunningMeanStdState {

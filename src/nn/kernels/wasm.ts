@@ -14,8 +14,8 @@
  * tables. Its input gradient goes through a small column buffer per thread (GEMM, then col2im).
  */
 
-import { nodeBuiltin } from "../../envs/core/node.js";
-import { base64ToBytes } from "../base64.js";
+import { base64ToBytes } from "../../util/base64.js";
+import { nodeBuiltin } from "../../util/node.js";
 import {
   type Activation,
   type AdamHyper,

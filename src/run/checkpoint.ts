@@ -21,13 +21,13 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import { make } from "../envs/core/registry.js";
-import { npRandom } from "../envs/core/seeding.js";
 import type { RunningMeanStdState } from "../envs/wrappers/running_mean_std.js";
 import { loadSafetensors } from "../nn/index.js";
 import { DEFAULT_CONFIG, mergeConfig, type PPOConfig, type PPOConfigOverrides } from "../ppo/config.js";
 import { ActorCritic } from "../ppo/policy.js";
 import { policySpecFor } from "../ppo/spaces.js";
 import type { PPOTrainer, TrainerState } from "../ppo/trainer.js";
+import { npRandom } from "../util/seeding.js";
 
 export const CHECKPOINT_DIR = "checkpoint";
 export const MODEL_FILE = "model.safetensors";
