@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 import type { RgbFrame } from "../src/envs/core/env.js";
 import { encodeGif } from "../src/io/gif.js";
 import { evaluatePolicy } from "../src/ppo/evaluate.js";
-import { loadRun } from "../src/run/checkpoint.js";
+import { loadRun } from "../src/run/directory.js";
 import "../src/envs/index.js";
 
 /** Box-filter downscale by an integer factor. */

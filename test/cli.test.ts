@@ -10,7 +10,7 @@ import { register, registeredEnvs } from "../src/envs/core/registry.js";
 import { Box } from "../src/envs/core/spaces.js";
 import { METRIC_COLUMNS, TIME_COLUMNS } from "../src/io/metrics.js";
 import { evaluatePolicy } from "../src/ppo/index.js";
-import { loadRun } from "../src/run/checkpoint.js";
+import { loadRun } from "../src/run/directory.js";
 import { hasShared, sharedPath } from "./helpers/shared.js";
 
 /** An env PPO cannot serve: its actions are unbounded, so they cannot be clipped to the space. */

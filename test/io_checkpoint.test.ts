@@ -2,17 +2,18 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, writeFileS
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkpointDir, readCheckpoint, writeCheckpoint, writeFileAtomic } from "../src/run/checkpoint.js";
+import { RunDirectory } from "../src/run/directory.js";
+import { writeFileAtomic } from "../src/run/files.js";
 
 const files = (n: number) => ({ model: new Uint8Array([n, n, n]), state: `{"n":${n}}` });
 
 describe("checkpoint files", () => {
   it("replaces checkpoint/ whole, leaving no temporary directory behind", () => {
     const run = mkdtempSync(join(tmpdir(), "ppo-ckpt-"));
-    writeCheckpoint(run, files(1));
-    writeCheckpoint(run, files(2));
+    new RunDirectory(run).writeCheckpoint(files(1));
+    new RunDirectory(run).writeCheckpoint(files(2));
     expect(readdirSync(run)).toEqual(["checkpoint"]);
-    const read = readCheckpoint(run);
+    const read = new RunDirectory(run).readCheckpoint();
     expect(read.dir).toBe(join(run, "checkpoint"));
     expect(Array.from(read.model)).toEqual([2, 2, 2]);
     expect(read.state).toBe('{"n":2}');
@@ -20,24 +21,24 @@ describe("checkpoint files", () => {
 
   it("reads the previous checkpoint when a crash came between the two renames", () => {
     const run = mkdtempSync(join(tmpdir(), "ppo-ckpt-"));
-    writeCheckpoint(run, files(1));
+    new RunDirectory(run).writeCheckpoint(files(1));
     // The state a kill leaves after `checkpoint/` became `checkpoint.old/`, with a half-written
     // `checkpoint.tmp/` (its state file missing).
     renameSync(join(run, "checkpoint"), join(run, "checkpoint.old"));
     mkdirSync(join(run, "checkpoint.tmp"));
     writeFileSync(join(run, "checkpoint.tmp", "model.safetensors"), "partial");
-    expect(checkpointDir(run)).toBe(join(run, "checkpoint.old"));
-    expect(readCheckpoint(run).state).toBe('{"n":1}');
+    expect(new RunDirectory(run).checkpointDir()).toBe(join(run, "checkpoint.old"));
+    expect(new RunDirectory(run).readCheckpoint().state).toBe('{"n":1}');
     // The next checkpoint cleans up both.
-    writeCheckpoint(run, files(3));
+    new RunDirectory(run).writeCheckpoint(files(3));
     expect(readdirSync(run)).toEqual(["checkpoint"]);
-    expect(readCheckpoint(run).state).toBe('{"n":3}');
+    expect(new RunDirectory(run).readCheckpoint().state).toBe('{"n":3}');
   });
 
   it("names the directory when there is no checkpoint", () => {
     const run = mkdtempSync(join(tmpdir(), "ppo-ckpt-"));
-    expect(checkpointDir(run)).toBeNull();
-    expect(() => readCheckpoint(run)).toThrow(
+    expect(new RunDirectory(run).checkpointDir()).toBeNull();
+    expect(() => new RunDirectory(run).readCheckpoint()).toThrow(
       `${join(run, "checkpoint")}: no checkpoint (expected model.safetensors and state.json)`,
     );
   });

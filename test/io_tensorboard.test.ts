@@ -2,7 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { crc32c, frameRecord, maskedCrc32c, TensorBoardWriter } from "../src/io/tensorboard.js";
+import { crc32c, frameRecord, maskedCrc32c } from "../src/io/tensorboard.js";
+import { RunDirectory } from "../src/run/directory.js";
 
 /** Reads TFRecord framing back, checking both CRCs, and decodes the protobuf fields generically. */
 function readRecords(bytes: Uint8Array): Uint8Array[] {
@@ -70,7 +71,7 @@ describe("TensorBoard event files", () => {
 
   it("writes a file-version event, then one event per scalar with tag, step and value", () => {
     const dir = mkdtempSync(join(tmpdir(), "ppo-ts-tb-"));
-    const writer = new TensorBoardWriter(dir);
+    const writer = new RunDirectory(dir).openEvents();
     writer.addScalar("charts/episodic_return", 123.5, 2048, 1700000000.25);
     writer.addScalar("losses/value_loss", -0.25, 4096, 1700000001);
     writer.addScalar("losses/approx_kl", Number.NaN, 4096); // skipped

@@ -6,15 +6,8 @@
 import type { Command } from "commander";
 import { renderHalfBlocks } from "../io/terminal.js";
 import { evaluatePolicy } from "../ppo/evaluate.js";
-import { loadRun } from "../run/checkpoint.js";
-import { GifRecorder } from "./eval.js";
-import {
-  checkVideoPath,
-  deterministicFlag,
-  type PolicyRunFlags,
-  policyRunOptions,
-  runEvaluateOptions,
-} from "./flags.js";
+import { type PolicyRunFlags, policyRunOptions } from "./flags.js";
+import { openPolicyRun } from "./policy_run.js";
 
 const HIDE_CURSOR = "\x1b[?25l";
 const SHOW_CURSOR = "\x1b[?25h";
@@ -29,10 +22,7 @@ export function registerPlayCommand(program: Command): void {
     episodes: 1,
     videoHelp: "write the episodes to an animated GIF instead of the terminal",
   }).action(async (opts: PolicyRunFlags) => {
-    const deterministic = deterministicFlag(opts);
-    checkVideoPath(opts.video);
-    const run = loadRun(opts.run);
-    const recorder = opts.video === undefined ? null : await GifRecorder.create();
+    const { run, evaluateOptions, recorder } = await openPolicyRun(opts);
     const terminal = process.stdout;
     let stopped = false;
     const onSignal = () => {
@@ -43,7 +33,7 @@ export function registerPlayCommand(program: Command): void {
     let lastFrameAt = 0;
     try {
       const result = await evaluatePolicy(run.policy, {
-        ...runEvaluateOptions(run, opts, deterministic),
+        ...evaluateOptions,
         shouldStop: () => stopped,
         onFrame: async (frame, episode, renderFps) => {
           if (recorder !== null) {
@@ -67,9 +57,9 @@ export function registerPlayCommand(program: Command): void {
         },
       });
       if (recorder === null) terminal.write("\n");
-      if (recorder !== null && opts.video !== undefined) {
-        recorder.write(opts.video);
-        console.log(`wrote ${opts.video}`);
+      if (recorder !== null) {
+        recorder.write();
+        console.log(`wrote ${recorder.path}`);
       }
       if (result.returns.length > 1)
         console.log(

@@ -1,10 +1,7 @@
 /**
  * `metrics.csv`: one row per PPO update, with `global_step`, `wall_time_s` and CleanRL's scalar names.
- * Rows are appended as they come (a crash loses at most the row being written); on resume the file
- * is cut back to the rows at or before the checkpoint's step, so the resumed run continues it
- * without duplicates or a torn last line.
+ * The format only (browser-safe): the header, a row as a line, and the rows a resumed run keeps.
  */
-import { closeSync, existsSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from "node:fs";
 
 /** The columns, in file order. Time columns are the only ones that differ between identical runs. */
 export const METRIC_COLUMNS = [
@@ -29,53 +26,38 @@ export type MetricsRow = Record<MetricName, number>;
 /** The columns that measure time, left out when comparing runs for determinism. */
 export const TIME_COLUMNS: readonly MetricName[] = ["wall_time_s", "charts/SPS"];
 
+/** The scalars of a row, as opposed to its step and time coordinates. */
+export const SCALAR_COLUMNS: readonly MetricName[] = METRIC_COLUMNS.slice(2);
+
+const HEADER = METRIC_COLUMNS.join(",");
+
+/** The first line of the file. */
+export const METRICS_HEADER_LINE = `${HEADER}\n`;
+
 /** Shortest round-trip decimal; NaN (nothing to report, e.g. no episode ended) is an empty cell. */
 function formatCell(value: number): string {
   return Number.isNaN(value) ? "" : String(value);
 }
 
-export class MetricsCsv {
-  /** The file, open for appending between `open` and `close`. */
-  private fd: number | null = null;
+/** One row as a line of the file. */
+export function metricsLine(row: MetricsRow): string {
+  return `${METRIC_COLUMNS.map((name) => formatCell(row[name])).join(",")}\n`;
+}
 
-  constructor(readonly path: string) {}
-
-  /**
-   * Starts the file: a fresh header, or (resuming) the existing rows with `global_step <=
-   * keepUpToStep`, written back atomically.
-   */
-  open(resume: { keepUpToStep: number } | null): void {
-    if (resume === null || !existsSync(this.path)) {
-      writeFileSync(this.path, `${METRIC_COLUMNS.join(",")}\n`);
-      this.fd = openSync(this.path, "a");
-      return;
-    }
-    const lines = readFileSync(this.path, "utf8").split("\n");
-    const header = lines[0];
-    if (header !== METRIC_COLUMNS.join(",")) {
-      throw new Error(`${this.path}: unexpected header "${header}"; expected "${METRIC_COLUMNS.join(",")}"`);
-    }
-    const kept = [header];
-    for (const line of lines.slice(1)) {
-      const cells = line.split(",");
-      // A torn last line (killed mid-write) has too few cells; rows past the checkpoint are redone.
-      if (cells.length !== METRIC_COLUMNS.length) continue;
-      if (Number(cells[0]) <= resume.keepUpToStep) kept.push(line);
-    }
-    const temporary = `${this.path}.tmp`;
-    writeFileSync(temporary, `${kept.join("\n")}\n`);
-    renameSync(temporary, this.path);
-    this.fd = openSync(this.path, "a");
+/**
+ * The file's text cut back to the rows with `global_step <= step`, for a run resumed from a
+ * checkpoint at `step`: rows written after it are redone, and a torn last line (killed mid-write)
+ * is dropped. `source` names the file in the error when the header is not ours.
+ */
+export function metricsUpToStep(text: string, step: number, source: string): string {
+  const lines = text.split("\n");
+  const header = lines[0];
+  if (header !== HEADER) throw new Error(`${source}: unexpected header "${header}"; expected "${HEADER}"`);
+  const kept = [header];
+  for (const line of lines.slice(1)) {
+    const cells = line.split(",");
+    if (cells.length !== METRIC_COLUMNS.length) continue;
+    if (Number(cells[0]) <= step) kept.push(line);
   }
-
-  /** Writes one row (one write call: once it returns, the row survives the process being killed). */
-  append(row: MetricsRow): void {
-    if (this.fd === null) throw new Error(`${this.path}: call open() before append()`);
-    writeSync(this.fd, `${METRIC_COLUMNS.map((name) => formatCell(row[name])).join(",")}\n`);
-  }
-
-  close(): void {
-    if (this.fd !== null) closeSync(this.fd);
-    this.fd = null;
-  }
+  return `${kept.join("\n")}\n`;
 }

@@ -5,12 +5,9 @@
  * and each scalar is an `Event { wall_time, step, summary { value { tag, simple_value } } }`.
  * The first event carries `file_version: "brain.Event:2"`, as TensorFlow's writer does.
  *
- * The encoding (`encodeScalarEvent`, `frameRecord`) is browser-safe; `TensorBoardWriter` appends to a
- * file with Node's fs.
+ * Browser-safe: `TensorBoardWriter` hands the bytes to a `ByteSink` (in Node, a file the run
+ * directory opens under `eventFileName`).
  */
-import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
-import { hostname } from "node:os";
-import { join } from "node:path";
 
 const CRC32C_POLYNOMIAL = 0x82f63b78; // Castagnoli, reflected
 const CRC_MASK_DELTA = 0xa282ead8;
@@ -83,20 +80,21 @@ class ProtoWriter {
     this.varint((field << 3) | wireType);
   }
 
-  double(field: number, value: number): this {
-    this.tag(field, 1);
-    this.reserve(8);
-    this.view.setFloat64(this.length, value, true);
-    this.length += 8;
+  /** A fixed-width field: `size` bytes that `set` writes at the offset it is given. */
+  private fixed(field: number, wireType: number, size: number, set: (offset: number) => void): this {
+    this.tag(field, wireType);
+    this.reserve(size);
+    set(this.length);
+    this.length += size;
     return this;
   }
 
+  double(field: number, value: number): this {
+    return this.fixed(field, 1, 8, (offset) => this.view.setFloat64(offset, value, true));
+  }
+
   float(field: number, value: number): this {
-    this.tag(field, 5);
-    this.reserve(4);
-    this.view.setFloat32(this.length, value, true);
-    this.length += 4;
-    return this;
+    return this.fixed(field, 5, 4, (offset) => this.view.setFloat32(offset, value, true));
   }
 
   int64(field: number, value: number): this {
@@ -160,21 +158,34 @@ export function encodeScalarEvent(tag: string, value: number, step: number, wall
     .finish();
 }
 
+/** TensorBoard finds event files by this prefix: `events.out.tfevents.<unix seconds>.<host>`. */
+export const EVENT_FILE_PREFIX = "events.out.tfevents.";
+
+export function eventFileName(wallTimeS: number, host: string): string {
+  return `${EVENT_FILE_PREFIX}${Math.floor(wallTimeS)}.${host}`;
+}
+
+/** Where the encoded records go, in order: each `write` is one append. */
+export interface ByteSink {
+  write(bytes: Uint8Array): void;
+  close(): void;
+}
+
 /**
- * Appends scalars to one event file in `logDir`; TensorBoard reads it while it grows. The file
- * stays open until `close()` (each flush is one write, in the OS's hands even if the process dies).
+ * Encodes scalars into one event stream; TensorBoard reads the file while it grows. Records are
+ * held until `flush`, which hands them to the sink as one write (once written, a record survives
+ * the process being killed).
  */
 export class TensorBoardWriter {
-  readonly path: string;
   private pending: Uint8Array[] = [];
-  private fd: number | null;
+  private closed = false;
 
-  constructor(logDir: string) {
-    mkdirSync(logDir, { recursive: true });
-    const now = Date.now() / 1000;
-    this.path = join(logDir, `events.out.tfevents.${Math.floor(now)}.${hostname()}`);
-    this.fd = openSync(this.path, "a");
-    writeSync(this.fd, frameRecord(encodeFileVersionEvent(now)));
+  /** Starts the stream with the file-version event. */
+  constructor(
+    private readonly sink: ByteSink,
+    wallTimeS = Date.now() / 1000,
+  ) {
+    sink.write(frameRecord(encodeFileVersionEvent(wallTimeS)));
   }
 
   addScalar(tag: string, value: number, step: number, wallTimeS = Date.now() / 1000): void {
@@ -185,6 +196,7 @@ export class TensorBoardWriter {
   /** Writes what was added since the last flush (one append per update keeps I/O off the hot path). */
   flush(): void {
     if (this.pending.length === 0) return;
+    if (this.closed) throw new Error("the TensorBoard writer is closed");
     const total = this.pending.reduce((n, r) => n + r.length, 0);
     const joined = new Uint8Array(total);
     let offset = 0;
@@ -192,15 +204,14 @@ export class TensorBoardWriter {
       joined.set(record, offset);
       offset += record.length;
     }
-    if (this.fd === null) throw new Error(`${this.path}: the TensorBoard writer is closed`);
-    writeSync(this.fd, joined);
+    this.sink.write(joined);
     this.pending = [];
   }
 
   close(): void {
-    if (this.fd === null) return;
+    if (this.closed) return;
     this.flush();
-    closeSync(this.fd);
-    this.fd = null;
+    this.sink.close();
+    this.closed = true;
   }
 }
