@@ -12,11 +12,12 @@ import { startKernelThreads, stopKernelThreads } from "../nn/kernels/threads.js"
 import type { PPOConfig, PPOConfigOverrides } from "../ppo/config.js";
 import { evaluatePolicy } from "../ppo/evaluate.js";
 import { resolveConfig } from "../ppo/presets.js";
-import { type IterationMetrics, PPOTrainer } from "../ppo/trainer.js";
+import { PPOTrainer } from "../ppo/trainer.js";
 import { RunDirectory } from "./directory.js";
 import type { AppendFile } from "./files.js";
 import { defaultRunName, RUN_CONTENTS, RUNS_DIR } from "./layout.js";
 import { csvSink, TrainingLogger, tensorBoardSink } from "./logger.js";
+import { type LoopOutcome, TrainingClock, trainLoop } from "./loop.js";
 import { writeRunsPlot } from "./plot.js";
 import { formatReturn, type ProgressStyle, progressSink } from "./progress.js";
 import { CheckpointSchedule } from "./schedule.js";
@@ -81,7 +82,14 @@ export async function runTraining(options: TrainOptions): Promise<TrainSummary> 
 
   let outcome: LoopOutcome;
   try {
-    outcome = await trainLoop(trainer, logger, schedule, clock, interrupt, options.stopAtThreshold === true);
+    outcome = await trainLoop({
+      trainer,
+      logger,
+      schedule,
+      clock,
+      stop: interrupt,
+      stopAtThreshold: options.stopAtThreshold === true,
+    });
   } finally {
     logger.close();
     interrupt.release();
@@ -186,63 +194,6 @@ function catchInterrupts(): { readonly requested: boolean; release(): void } {
       process.off("SIGTERM", onSignal);
     },
   };
-}
-
-/** Seconds of training (those before a resume included) and steps per second of this process. */
-class TrainingClock {
-  private readonly start = performance.now();
-
-  constructor(
-    private readonly previousSeconds: number,
-    private readonly startStep: number,
-  ) {}
-
-  private elapsedSeconds(): number {
-    return (performance.now() - this.start) / 1000;
-  }
-
-  wallTimeS(): number {
-    return this.previousSeconds + this.elapsedSeconds();
-  }
-
-  sps(globalStep: number): number {
-    return (globalStep - this.startStep) / Math.max(this.elapsedSeconds(), 1e-9);
-  }
-}
-
-interface LoopOutcome {
-  last: IterationMetrics | null;
-  thresholdReachedTimeS: number | null;
-}
-
-/**
- * Updates until the trainer is done, an interrupt comes or (with `stopAtThreshold`) the reward
- * threshold is reached; logs each update, checkpoints on schedule and once at the end.
- */
-async function trainLoop(
-  trainer: PPOTrainer,
-  logger: TrainingLogger,
-  schedule: CheckpointSchedule,
-  clock: TrainingClock,
-  interrupt: { readonly requested: boolean },
-  stopAtThreshold: boolean,
-): Promise<LoopOutcome> {
-  const outcome: LoopOutcome = { last: null, thresholdReachedTimeS: null };
-  while (!trainer.done && !interrupt.requested) {
-    const metrics = trainer.iterate();
-    outcome.last = metrics;
-    const wallTimeS = clock.wallTimeS();
-    logger.log(metrics, wallTimeS, clock.sps(trainer.globalStep));
-    if (outcome.thresholdReachedTimeS === null && trainer.thresholdReachedStep !== null) {
-      outcome.thresholdReachedTimeS = wallTimeS;
-    }
-    schedule.afterUpdate();
-    if (stopAtThreshold && trainer.thresholdReachedStep !== null) break;
-    // Let signal handlers run between updates.
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  schedule.saveNow();
-  return outcome;
 }
 
 /** The trained policy's deterministic return over `evalEpisodes` episodes seeded apart from training. */
