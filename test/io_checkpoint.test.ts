@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { RunDirectory } from "../src/run/directory.js";
 import { writeFileAtomic } from "../src/run/files.js";
+import { CheckpointSchedule } from "../src/run/schedule.js";
 
 const files = (n: number) => ({ model: new Uint8Array([n, n, n]), state: `{"n":${n}}` });
 
@@ -50,5 +51,31 @@ describe("checkpoint files", () => {
     writeFileAtomic(path, '{"a":1}');
     expect(readdirSync(join(dir, "sub"))).toEqual(["file.json"]);
     expect(existsSync(`${path}.tmp`)).toBe(false);
+  });
+});
+
+describe("checkpoint schedule", () => {
+  it("saves once `intervalSeconds` have passed since the last save, after every update with 0", () => {
+    let now = 0;
+    const saves: number[] = [];
+    const schedule = new CheckpointSchedule(
+      30,
+      () => saves.push(now),
+      () => now,
+    );
+    for (now = 10_000; now <= 70_000; now += 10_000) schedule.afterUpdate();
+    expect(saves).toEqual([30_000, 60_000]);
+    schedule.saveNow();
+    expect(saves).toEqual([30_000, 60_000, now]);
+
+    const everyUpdate: number[] = [];
+    const eager = new CheckpointSchedule(
+      0,
+      () => everyUpdate.push(now),
+      () => now,
+    );
+    eager.afterUpdate();
+    eager.afterUpdate();
+    expect(everyUpdate).toHaveLength(2);
   });
 });
