@@ -29,19 +29,19 @@ describe("PPOAgent", () => {
   it("learns CartPole-v1 in a hand-written loop", async () => {
     const env = make("CartPole-v1");
     const agent = new PPOAgent({
-      stateDim: 4,
-      actionDim: 2,
-      lr: 1e-3,
+      observationSize: 4,
+      actionSize: 2,
+      learningRate: 1e-3,
       gamma: 0.99,
-      lam: 0.95,
-      clipRatio: 0.2,
-      valueCoef: 0.5,
-      entropyCoef: 0,
+      gaeLambda: 0.95,
+      clipCoef: 0.2,
+      vfCoef: 0.5,
+      entCoef: 0,
       maxGradNorm: 0.5,
-      hiddenDim: 64,
-      bufferSize: 512,
-      batchSize: 64,
-      epochs: 10,
+      policy: { hiddenSizes: [64, 64] },
+      numSteps: 512,
+      numMinibatches: 8,
+      updateEpochs: 10,
       seed: 1,
     });
     let [state] = env.reset({ seed: 1 }) as [Float32Array, unknown];
@@ -78,7 +78,13 @@ describe("PPOAgent", () => {
     const dir = mkdtempSync(join(tmpdir(), "ppo-agent-"));
     const path = join(dir, "agent.safetensors");
     await agent.save(path);
-    const restored = new PPOAgent({ stateDim: 4, actionDim: 2, bufferSize: 512, batchSize: 64, seed: 99 });
+    const restored = new PPOAgent({
+      observationSize: 4,
+      actionSize: 2,
+      numSteps: 512,
+      numMinibatches: 8,
+      seed: 99,
+    });
     await restored.load(path);
     expect(evaluate(restored, 5)).toBe(trained);
     const probe = Float32Array.of(0.01, -0.2, 0.03, 0.3);
@@ -86,9 +92,9 @@ describe("PPOAgent", () => {
       agent.getAction(probe, { deterministic: true }),
     );
 
-    const other = new PPOAgent({ stateDim: 4, actionDim: 3 });
+    const other = new PPOAgent({ observationSize: 4, actionSize: 3 });
     await expect(other.load(path)).rejects.toThrow(
-      `${path}: saved agent has actionDim=2, this agent actionDim=3`,
+      `${path}: saved agent has actionSize=2, this agent actionSize=3`,
     );
     const corrupt = join(dir, "corrupt.safetensors");
     writeFileSync(corrupt, "not a model");
@@ -97,13 +103,13 @@ describe("PPOAgent", () => {
 
   it("stores continuous actions as sampled and clips them only for the env", () => {
     const agent = new PPOAgent({
-      stateDim: 2,
-      actionDim: 1,
+      observationSize: 2,
+      actionSize: 1,
       continuous: true,
       actionLow: -0.1,
       actionHigh: 0.1,
-      bufferSize: 8,
-      batchSize: 4,
+      numSteps: 8,
+      numMinibatches: 2,
     });
     const state = [0.5, -0.5];
     const sampled = Array.from({ length: 8 }, () => agent.getAction(state).action as Float32Array);
@@ -112,18 +118,20 @@ describe("PPOAgent", () => {
     sampled.forEach((action, t) => {
       expect(agent.clipAction(action)[0]).toBe(Math.fround(Math.min(Math.max(action[0], -0.1), 0.1)));
       agent.storeExperience(state, action, 1, 0, 0, false);
-      expect(agent.memory.buffer.actions[t]).toBe(action[0]);
+      expect(agent.memory.actions[t]).toBe(action[0]);
     });
     expect(agent.memory.isFull()).toBe(true);
     expect(() => agent.storeExperience(state, sampled[0], 1, 0, 0, false)).toThrow("memory is full");
   });
 
   it("names the option that is wrong", () => {
-    expect(() => new PPOAgent({ stateDim: 4, actionDim: 2, bufferSize: 100, batchSize: 64 })).toThrow(
-      "batchSize: bufferSize 100 is not divisible by batchSize 64",
+    expect(
+      () => new PPOAgent({ observationSize: 4, actionSize: 2, numSteps: 100, numMinibatches: 3 }),
+    ).toThrow(
+      "numMinibatches: the batch (numEnvs * numSteps = 1 * 100 = 100) is not divisible by numMinibatches = 3",
     );
-    expect(() => new PPOAgent({ stateDim: 4, actionDim: 2, lr: -1 })).toThrow(
-      "lr: must be a finite number > 0",
+    expect(() => new PPOAgent({ observationSize: 4, actionSize: 2, learningRate: -1 })).toThrow(
+      "learningRate: must be a finite number > 0",
     );
   });
 });
