@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { make } from "../src/envs/index.js";
-import { PPOAgent } from "../src/ppo/index.js";
+import { loadSafetensors, saveSafetensors } from "../src/nn/index.js";
+import { AGENT_DEFAULTS, DEFAULT_CONFIG, PPOAgent } from "../src/ppo/index.js";
 
 type Step = [Float32Array, number, boolean, boolean, unknown];
 
@@ -133,5 +134,76 @@ describe("PPOAgent", () => {
     expect(() => new PPOAgent({ observationSize: 4, actionSize: 2, learningRate: -1 })).toThrow(
       "learningRate: must be a finite number > 0",
     );
+  });
+
+  it("takes the config's defaults, with a one-env rollout of ppo_continuous_action.py", () => {
+    const agent = new PPOAgent({ observationSize: 4, actionSize: 2 });
+    expect(agent.config).toEqual(AGENT_DEFAULTS);
+    expect(agent.config).toMatchObject({
+      learningRate: DEFAULT_CONFIG.learningRate,
+      gaeLambda: DEFAULT_CONFIG.gaeLambda,
+      clipCoef: DEFAULT_CONFIG.clipCoef,
+      policy: DEFAULT_CONFIG.policy,
+      numSteps: 2048,
+      numMinibatches: 32,
+      updateEpochs: 10,
+    });
+    expect(() => new PPOAgent({ observationSize: 4, actionSize: 2, lr: 1e-3 } as never)).toThrow(
+      "lr: unknown option",
+    );
+    expect(() => new PPOAgent({ observationSize: 4, actionSize: 2, actionLow: -1, actionHigh: 1 })).toThrow(
+      "actionLow: discrete actions have no bounds",
+    );
+    expect(() => new PPOAgent({ observationSize: 4, actionSize: 2, policy: { kind: "nature-cnn" } })).toThrow(
+      "policy.kind",
+    );
+  });
+
+  it("reads a file of the first API (version 1)", () => {
+    const agent = new PPOAgent({
+      observationSize: 3,
+      actionSize: 2,
+      continuous: true,
+      actionLow: [-1, -2],
+      actionHigh: [1, 2],
+      numSteps: 64,
+      numMinibatches: 4,
+      updateEpochs: 3,
+      learningRate: 1e-3,
+      policy: { hiddenSizes: [16, 16] },
+      seed: 4,
+    });
+    const { tensors, metadata } = loadSafetensors(agent.toBytes());
+    const { optimizer, rng } = JSON.parse(metadata["ppo-ts-agent"]);
+    const options = {
+      stateDim: 3,
+      actionDim: 2,
+      hiddenDim: 16,
+      bufferSize: 64,
+      batchSize: 16,
+      epochs: 3,
+      lr: 1e-3,
+      gamma: 0.99,
+      lam: 0.95,
+      clipRatio: 0.2,
+      valueCoef: 0.5,
+      entropyCoef: 0.01,
+      maxGradNorm: 0.5,
+      continuous: true,
+      actionLow: [-1, -2],
+      actionHigh: [1, 2],
+      clipValueLoss: true,
+      targetKl: null,
+      seed: 4,
+    };
+    const version1 = saveSafetensors(tensors, {
+      "ppo-ts-agent": JSON.stringify({ format: "ppo-ts-agent", version: 1, options, optimizer, rng }),
+    });
+    const restored = PPOAgent.fromBytes(version1);
+    expect(restored.config).toEqual(agent.config);
+    expect(restored.envSpec).toEqual(agent.envSpec);
+    expect(Array.from(restored.clipAction(Float32Array.of(5, -5)))).toEqual([1, -2]);
+    const probe = [0.1, 0.2, 0.3];
+    expect(restored.getAction(probe)).toEqual(agent.getAction(probe));
   });
 });

@@ -247,7 +247,7 @@ export const CONFIG_FIELDS = {
   }),
   bootstrapTruncated: boolean({
     default: true,
-    doc: "An episode cut by the time limit adds gamma * V(final observation) to its last reward, so the advantage treats the cut as 'the episode would have gone on' rather than as a terminal state. CleanRL treats truncation as termination (its issue #198): false for CleanRL's behaviour.",
+    doc: "An episode cut by the time limit is bootstrapped from V(final observation), as if it went on; false treats the cut as termination, as CleanRL does (its issue #198).",
   }),
   normalizeObservation: boolean({
     default: false,
@@ -334,9 +334,13 @@ function listFields(table: FieldTable, prefix: readonly string[]): ConfigFieldEn
 /** Every field of the table, nested ones included, in table order. */
 export const CONFIG_FIELD_LIST: readonly ConfigFieldEntry[] = Object.freeze(listFields(CONFIG_FIELDS, []));
 
-/** A copy of a default (lists and objects are not shared with the table). */
+/** A copy of a default (its lists and objects, all flat, not shared with the table). */
 const copy = <T>(value: T): T =>
-  value !== null && typeof value === "object" ? structuredClone(value) : value;
+  (Array.isArray(value)
+    ? [...value]
+    : value !== null && typeof value === "object"
+      ? { ...value }
+      : value) as T;
 
 function defaultsOf(table: FieldTable): Record<string, unknown> {
   return Object.fromEntries(
