@@ -153,7 +153,7 @@ function resolveOptions(options: PPOAgentOptions): ResolvedOptions {
         width,
       ]);
     } catch (error) {
-      fail("actionLow", `and actionHigh do not make a Box: ${(error as Error).message}`);
+      fail("actionLow", `does not fit actionHigh and actionSize: ${(error as Error).message}`);
     }
   }
   if (problems.length > 0 || actionBounds === undefined) throw new ConfigError(problems);

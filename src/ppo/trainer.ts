@@ -1,7 +1,7 @@
 /**
- * The PPO training loop, CleanRL's `ppo.py` main loop as a class: each `iterate()` anneals the
- * learning rate, collects `numSteps` steps from `numEnvs` vector envs into the rollout buffer,
- * computes GAE and runs `ppoUpdate`. Browser-safe: the run directory, metrics file, checkpoints and
+ * The PPO training loop, CleanRL's `ppo.py` main loop as a class, split as SB3 splits it: each
+ * `iterate()` anneals the learning rate, runs `collectRollout()` (`numSteps` steps of `numEnvs`
+ * vector envs into the rollout buffer, then GAE) and `update()` (`ppoUpdate`). Browser-safe: the run directory, metrics file, checkpoints and
  * progress bar are the CLI's (src/cli/train.ts); this class gives and takes its state as data.
  *
  * Beyond CleanRL's ppo.py:
@@ -282,7 +282,7 @@ export class PPOTrainer {
     this.policy.predictValues(this.obs, this.config.numEnvs, this.lastValues);
     const { gamma, gaeLambda, bootstrapTruncated } = this.config;
     this.buffer.computeReturnsAndAdvantages(this.lastValues, gamma, gaeLambda, bootstrapTruncated);
-    return episodes;
+    return { ...episodes };
   }
 
   /** One step of every env: act, step the envs, record rewards and episodes, store it. */
