@@ -1,8 +1,9 @@
 /**
  * The PPO training loop, CleanRL's `ppo.py` main loop as a class, split as SB3 splits it: each
  * `iterate()` anneals the learning rate, runs `collectRollout()` (`numSteps` steps of `numEnvs`
- * vector envs into the rollout buffer, then GAE) and `update()` (`ppoUpdate`). Browser-safe: the run directory, metrics file, checkpoints and
- * progress bar are the CLI's (src/cli/train.ts); this class gives and takes its state as data.
+ * vector envs into the rollout buffer, then GAE) and `update()` (`ppoUpdate`). Browser-safe: the
+ * run directory, metrics file, checkpoints and progress bar are the CLI's (src/cli/train.ts); this
+ * class gives and takes its state as data.
  *
  * Beyond CleanRL's ppo.py:
  * - time-limit truncation bootstraps from V(final observation) (`bootstrapTruncated`, see config);
