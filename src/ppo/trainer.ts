@@ -113,7 +113,8 @@ export class PPOTrainer {
     rewards: Float32Array;
     finalValues: Float32Array;
   };
-  private readonly finalObs: Float32Array;
+  /** One env's final observation (bytes for pixels, as the policy reads every observation). */
+  private readonly finalObs: ObsArray;
   private readonly envActions: Float32Array;
   private readonly lastValues: Float32Array;
   private readonly truncatedValue = new Float32Array(1);
@@ -193,7 +194,7 @@ export class PPOTrainer {
       truncations: new Uint8Array(numEnvs),
       finalValues: new Float32Array(numEnvs),
     };
-    this.finalObs = new Float32Array(obsSize);
+    this.finalObs = pixels ? new Uint8Array(obsSize) : new Float32Array(obsSize);
     this.envActions = new Float32Array(numEnvs * actionWidth);
     this.lastValues = new Float32Array(numEnvs);
     this.episodeReturns = new Float64Array(numEnvs);
@@ -334,7 +335,7 @@ export class PPOTrainer {
       if (truncations[i] !== 1 || terminations[i] !== 0) continue;
       const raw = finalObs.subarray(i * size, (i + 1) * size);
       if (this.obsRms === null) this.finalObs.set(raw);
-      else this.obsRms.normalize(raw, this.finalObs, 1, this.config.clipObservation);
+      else this.obsRms.normalize(raw, this.finalObs as Float32Array, 1, this.config.clipObservation);
       this.policy.predictValues(this.finalObs, 1, this.truncatedValue);
       this.step.finalValues[i] = this.truncatedValue[0];
     }
