@@ -1,6 +1,6 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { Env, type StepResult } from "../src/envs/core/env.js";
-import { Box, MultiBinary, register } from "../src/envs/index.js";
+import { Box, Discrete, MultiBinary, register } from "../src/envs/index.js";
 import {
   CONFIG_FIELD_LIST,
   ConfigError,
@@ -26,6 +26,19 @@ class MultiBinaryEnv extends Env<Float32Array, Uint8Array> {
   }
 }
 register("PPOTestMultiBinary-v0", { entryPoint: () => new MultiBinaryEnv() });
+
+class FramesEnv extends Env<Uint8Array, number> {
+  observationSpace = new Box<Uint8Array>(0, 255, [4, 36, 36], "uint8");
+  actionSpace = new Discrete(2);
+  override reset(opts = {}): [Uint8Array, Record<string, unknown>] {
+    super.reset(opts);
+    return [new Uint8Array(4 * 36 * 36), {}];
+  }
+  step(): StepResult<Uint8Array> {
+    return [new Uint8Array(4 * 36 * 36), 0, true, false, {}];
+  }
+}
+register("PPOTestFrames-v0", { entryPoint: () => new FramesEnv() });
 
 function problemsOf(fn: () => unknown): { field: string; reason: string }[] {
   try {
@@ -98,6 +111,19 @@ describe("PPO config", () => {
       resolveConfig({ envId: "CartPole-v1", policy: { kind: "nature-cnn" } }),
     );
     expect(problems[0].field).toBe("policy.kind");
+  });
+
+  it("refuses the MLP on frames", () => {
+    const problems = problemsOf(() =>
+      resolveConfig({ envId: "PPOTestFrames-v0", policy: { kind: "mlp", activation: "relu" } }),
+    );
+    expect(problems).toEqual([
+      {
+        field: "policy.kind",
+        reason: `"mlp" reads vector observations; PPOTestFrames-v0 observes frames Box(0.0, 255.0, (4, 36, 36), uint8): use "nature-cnn"`,
+      },
+    ]);
+    expect(resolveConfig({ envId: "PPOTestFrames-v0" }).policy.kind).toBe("nature-cnn");
   });
 
   it("refuses unknown fields with a suggestion", () => {

@@ -527,6 +527,11 @@ function spaceProblems(
       "envId",
       `${envId} has observation space ${observation.description}; the PPO policy needs a Box observation`,
     );
+  if (policy.kind === "mlp" && observation.kind === "image")
+    fail(
+      "policy.kind",
+      `"mlp" reads vector observations; ${envId} observes frames ${observation.description}: use "nature-cnn"`,
+    );
   if (policy.kind === "nature-cnn" && observation.kind !== "image")
     fail(
       "policy.kind",
