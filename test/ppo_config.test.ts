@@ -1,6 +1,6 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { Env, type StepResult } from "../src/envs/core/env.js";
-import { Box, Discrete, MultiBinary, register } from "../src/envs/index.js";
+import { Box, MultiBinary, register } from "../src/envs/index.js";
 import {
   CONFIG_FIELD_LIST,
   ConfigError,
@@ -13,6 +13,7 @@ import {
   resolveConfig,
   validateConfig,
 } from "../src/ppo/index.js";
+import { PixelsEnv } from "./helpers/test_envs.js";
 
 class MultiBinaryEnv extends Env<Float32Array, Uint8Array> {
   observationSpace = new Box(-1, 1, [3]);
@@ -27,18 +28,7 @@ class MultiBinaryEnv extends Env<Float32Array, Uint8Array> {
 }
 register("PPOTestMultiBinary-v0", { entryPoint: () => new MultiBinaryEnv() });
 
-class FramesEnv extends Env<Uint8Array, number> {
-  observationSpace = new Box<Uint8Array>(0, 255, [4, 36, 36], "uint8");
-  actionSpace = new Discrete(2);
-  override reset(opts = {}): [Uint8Array, Record<string, unknown>] {
-    super.reset(opts);
-    return [new Uint8Array(4 * 36 * 36), {}];
-  }
-  step(): StepResult<Uint8Array> {
-    return [new Uint8Array(4 * 36 * 36), 0, true, false, {}];
-  }
-}
-register("PPOTestFrames-v0", { entryPoint: () => new FramesEnv() });
+register("PPOTestFrames-v0", { entryPoint: () => new PixelsEnv([4, 36, 36]) });
 
 function problemsOf(fn: () => unknown): { field: string; reason: string }[] {
   try {

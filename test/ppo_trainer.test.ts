@@ -1,33 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { Env, type ResetOptions, type ResetResult, type StepResult } from "../src/envs/core/env.js";
 import { register, registeredEnvs } from "../src/envs/core/registry.js";
-import { Box, Discrete } from "../src/envs/core/spaces.js";
 import { DEFAULT_CONFIG, mergeConfig, type PPOConfigOverrides, PPOTrainer } from "../src/ppo/index.js";
-import { COUNTER_TIME_LIMIT, EchoEnv } from "./helpers/test_envs.js";
-
-/** Stacked frames small enough for the Nature CNN (36x36: its convolutions leave 1x1), filled with t. */
-class FramesEnv extends Env<Uint8Array, number> {
-  observationSpace = new Box<Uint8Array>(0, 255, [4, 36, 36], "uint8");
-  actionSpace = new Discrete(2);
-  t = 0;
-
-  override reset(opts: ResetOptions = {}): ResetResult<Uint8Array> {
-    super.reset(opts);
-    this.t = 0;
-    return [new Uint8Array(4 * 36 * 36), {}];
-  }
-
-  step(): StepResult<Uint8Array> {
-    this.t++;
-    return [new Uint8Array(4 * 36 * 36).fill(this.t), 1, this.t >= 5, false, {}];
-  }
-}
+import { COUNTER_TIME_LIMIT, EchoEnv, PixelsEnv } from "./helpers/test_envs.js";
 
 // EchoEnv observes the action it received: its Box is [-1, 1] x [0, 2].
 if (!registeredEnvs().some(([id]) => id === "PPOEcho-v0")) {
   register("PPOEcho-v0", { entryPoint: () => new EchoEnv(), maxEpisodeSteps: 50 });
-  // FramesEnv terminates at t = 5: a limit of 3 truncates it.
-  register("PPOFrames-v0", { entryPoint: () => new FramesEnv(), maxEpisodeSteps: 3 });
+  // Frames small enough for the Nature CNN (36x36: its convolutions leave 1x1), filled with t; the
+  // episode terminates at t = 5, so a limit of 3 truncates it.
+  register("PPOFrames-v0", { entryPoint: () => new PixelsEnv([4, 36, 36]), maxEpisodeSteps: 3 });
 }
 
 const trainers: PPOTrainer[] = [];
