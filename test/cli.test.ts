@@ -159,6 +159,8 @@ describe("ppo-ts train", () => {
       [["--set", 'policy.kind="nature-cnn"'], 'policy.kind: "nature-cnn" needs stacked 84x84 uint8 frames'],
       [["--set", "learning_rat=0.1"], "learningRat: unknown field"],
       [["--total-timesteps", "lots"], '--total-timesteps must be an integer, got "lots"'],
+      [["--learning-rate", "-0.1"], "--learning-rate must be a finite number > 0, got -0.1"],
+      [["--policy-activation", "gelu"], '--policy-activation must be "tanh" or "relu", got "gelu"'],
       [["--config", join(root, "missing.json")], `${join(root, "missing.json")}: config file not found`],
       [["--config", brokenJson], `${brokenJson}: cannot parse`],
       [["--config", zeroRateJson], "learningRate: must be a finite number > 0, got 0"],

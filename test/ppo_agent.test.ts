@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { make } from "../src/envs/index.js";
-import { PPOAgent } from "../src/ppo/index.js";
+import { loadSafetensors, saveSafetensors } from "../src/nn/index.js";
+import { AGENT_DEFAULTS, DEFAULT_CONFIG, PPOAgent } from "../src/ppo/index.js";
 
 type Step = [Float32Array, number, boolean, boolean, unknown];
 
@@ -29,19 +30,19 @@ describe("PPOAgent", () => {
   it("learns CartPole-v1 in a hand-written loop", async () => {
     const env = make("CartPole-v1");
     const agent = new PPOAgent({
-      stateDim: 4,
-      actionDim: 2,
-      lr: 1e-3,
+      observationSize: 4,
+      actionSize: 2,
+      learningRate: 1e-3,
       gamma: 0.99,
-      lam: 0.95,
-      clipRatio: 0.2,
-      valueCoef: 0.5,
-      entropyCoef: 0,
+      gaeLambda: 0.95,
+      clipCoef: 0.2,
+      vfCoef: 0.5,
+      entCoef: 0,
       maxGradNorm: 0.5,
-      hiddenDim: 64,
-      bufferSize: 512,
-      batchSize: 64,
-      epochs: 10,
+      policy: { hiddenSizes: [64, 64] },
+      numSteps: 512,
+      numMinibatches: 8,
+      updateEpochs: 10,
       seed: 1,
     });
     let [state] = env.reset({ seed: 1 }) as [Float32Array, unknown];
@@ -78,7 +79,13 @@ describe("PPOAgent", () => {
     const dir = mkdtempSync(join(tmpdir(), "ppo-agent-"));
     const path = join(dir, "agent.safetensors");
     await agent.save(path);
-    const restored = new PPOAgent({ stateDim: 4, actionDim: 2, bufferSize: 512, batchSize: 64, seed: 99 });
+    const restored = new PPOAgent({
+      observationSize: 4,
+      actionSize: 2,
+      numSteps: 512,
+      numMinibatches: 8,
+      seed: 99,
+    });
     await restored.load(path);
     expect(evaluate(restored, 5)).toBe(trained);
     const probe = Float32Array.of(0.01, -0.2, 0.03, 0.3);
@@ -86,9 +93,9 @@ describe("PPOAgent", () => {
       agent.getAction(probe, { deterministic: true }),
     );
 
-    const other = new PPOAgent({ stateDim: 4, actionDim: 3 });
+    const other = new PPOAgent({ observationSize: 4, actionSize: 3 });
     await expect(other.load(path)).rejects.toThrow(
-      `${path}: saved agent has actionDim=2, this agent actionDim=3`,
+      `${path}: saved agent has actionSize=2, this agent actionSize=3`,
     );
     const corrupt = join(dir, "corrupt.safetensors");
     writeFileSync(corrupt, "not a model");
@@ -97,13 +104,13 @@ describe("PPOAgent", () => {
 
   it("stores continuous actions as sampled and clips them only for the env", () => {
     const agent = new PPOAgent({
-      stateDim: 2,
-      actionDim: 1,
+      observationSize: 2,
+      actionSize: 1,
       continuous: true,
       actionLow: -0.1,
       actionHigh: 0.1,
-      bufferSize: 8,
-      batchSize: 4,
+      numSteps: 8,
+      numMinibatches: 2,
     });
     const state = [0.5, -0.5];
     const sampled = Array.from({ length: 8 }, () => agent.getAction(state).action as Float32Array);
@@ -112,18 +119,91 @@ describe("PPOAgent", () => {
     sampled.forEach((action, t) => {
       expect(agent.clipAction(action)[0]).toBe(Math.fround(Math.min(Math.max(action[0], -0.1), 0.1)));
       agent.storeExperience(state, action, 1, 0, 0, false);
-      expect(agent.memory.buffer.actions[t]).toBe(action[0]);
+      expect(agent.memory.actions[t]).toBe(action[0]);
     });
     expect(agent.memory.isFull()).toBe(true);
     expect(() => agent.storeExperience(state, sampled[0], 1, 0, 0, false)).toThrow("memory is full");
   });
 
   it("names the option that is wrong", () => {
-    expect(() => new PPOAgent({ stateDim: 4, actionDim: 2, bufferSize: 100, batchSize: 64 })).toThrow(
-      "batchSize: bufferSize 100 is not divisible by batchSize 64",
+    expect(
+      () => new PPOAgent({ observationSize: 4, actionSize: 2, numSteps: 100, numMinibatches: 3 }),
+    ).toThrow(
+      "numMinibatches: the batch (numEnvs * numSteps = 1 * 100 = 100) is not divisible by numMinibatches = 3",
     );
-    expect(() => new PPOAgent({ stateDim: 4, actionDim: 2, lr: -1 })).toThrow(
-      "lr: must be a finite number > 0",
+    expect(() => new PPOAgent({ observationSize: 4, actionSize: 2, learningRate: -1 })).toThrow(
+      "learningRate: must be a finite number > 0",
     );
+  });
+
+  it("takes the config's defaults, with a one-env rollout of ppo_continuous_action.py", () => {
+    const agent = new PPOAgent({ observationSize: 4, actionSize: 2 });
+    expect(agent.config).toEqual(AGENT_DEFAULTS);
+    expect(agent.config).toMatchObject({
+      learningRate: DEFAULT_CONFIG.learningRate,
+      gaeLambda: DEFAULT_CONFIG.gaeLambda,
+      clipCoef: DEFAULT_CONFIG.clipCoef,
+      policy: DEFAULT_CONFIG.policy,
+      numSteps: 2048,
+      numMinibatches: 32,
+      updateEpochs: 10,
+    });
+    expect(() => new PPOAgent({ observationSize: 4, actionSize: 2, lr: 1e-3 } as never)).toThrow(
+      "lr: unknown option",
+    );
+    expect(() => new PPOAgent({ observationSize: 4, actionSize: 2, actionLow: -1, actionHigh: 1 })).toThrow(
+      "actionLow: discrete actions have no bounds",
+    );
+    expect(() => new PPOAgent({ observationSize: 4, actionSize: 2, policy: { kind: "nature-cnn" } })).toThrow(
+      "policy.kind",
+    );
+  });
+
+  it("reads a file of the first API (version 1)", () => {
+    const agent = new PPOAgent({
+      observationSize: 3,
+      actionSize: 2,
+      continuous: true,
+      actionLow: [-1, -2],
+      actionHigh: [1, 2],
+      numSteps: 64,
+      numMinibatches: 4,
+      updateEpochs: 3,
+      learningRate: 1e-3,
+      policy: { hiddenSizes: [16, 16] },
+      seed: 4,
+    });
+    const { tensors, metadata } = loadSafetensors(agent.toBytes());
+    const { optimizer, rng } = JSON.parse(metadata["ppo-ts-agent"]);
+    const options = {
+      stateDim: 3,
+      actionDim: 2,
+      hiddenDim: 16,
+      bufferSize: 64,
+      batchSize: 16,
+      epochs: 3,
+      lr: 1e-3,
+      gamma: 0.99,
+      lam: 0.95,
+      clipRatio: 0.2,
+      valueCoef: 0.5,
+      entropyCoef: 0.01,
+      maxGradNorm: 0.5,
+      continuous: true,
+      actionLow: [-1, -2],
+      actionHigh: [1, 2],
+      clipValueLoss: true,
+      targetKl: null,
+      seed: 4,
+    };
+    const version1 = saveSafetensors(tensors, {
+      "ppo-ts-agent": JSON.stringify({ format: "ppo-ts-agent", version: 1, options, optimizer, rng }),
+    });
+    const restored = PPOAgent.fromBytes(version1);
+    expect(restored.config).toEqual(agent.config);
+    expect(restored.envSpec).toEqual(agent.envSpec);
+    expect(Array.from(restored.clipAction(Float32Array.of(5, -5)))).toEqual([1, -2]);
+    const probe = [0.1, 0.2, 0.3];
+    expect(restored.getAction(probe)).toEqual(agent.getAction(probe));
   });
 });

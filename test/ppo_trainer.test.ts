@@ -1,11 +1,15 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { register, registeredEnvs } from "../src/envs/core/registry.js";
 import { DEFAULT_CONFIG, mergeConfig, type PPOConfigOverrides, PPOTrainer } from "../src/ppo/index.js";
-import { COUNTER_TIME_LIMIT, EchoEnv } from "./helpers/test_envs.js";
+import { COUNTER_TIME_LIMIT, EchoEnv, PixelsEnv } from "./helpers/test_envs.js";
 
 // EchoEnv observes the action it received: its Box is [-1, 1] x [0, 2].
-if (!registeredEnvs().some(([id]) => id === "PPOEcho-v0"))
+if (!registeredEnvs().some(([id]) => id === "PPOEcho-v0")) {
   register("PPOEcho-v0", { entryPoint: () => new EchoEnv(), maxEpisodeSteps: 50 });
+  // Frames small enough for the Nature CNN (36x36: its convolutions leave 1x1), filled with t; the
+  // episode terminates at t = 5, so a limit of 3 truncates it.
+  register("PPOFrames-v0", { entryPoint: () => new PixelsEnv([4, 36, 36]), maxEpisodeSteps: 3 });
+}
 
 const trainers: PPOTrainer[] = [];
 afterEach(async () => {
@@ -89,6 +93,28 @@ describe("PPOTrainer", () => {
       rolloutPolicy.predictValues(finalObs, 1, value);
       expect(finalValues[i]).toBe(value[0]);
       expect(finalValues[i]).not.toBe(0);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(2);
+  });
+
+  it("reads a truncated pixel episode's final frame as bytes / 255, as every frame", () => {
+    const config: PPOConfigOverrides = {
+      envId: "PPOFrames-v0",
+      numSteps: 8,
+      totalTimesteps: 16,
+      policy: { kind: "nature-cnn", sharedTrunk: true, activation: "relu", hiddenSizes: [512] },
+    };
+    const t = trainer(config);
+    const rolloutPolicy = trainer(config).policy;
+    t.iterate();
+    const value = new Float32Array(1);
+    rolloutPolicy.predictValues(new Uint8Array(4 * 36 * 36).fill(3), 1, value);
+    const { truncations, finalValues } = t.buffer;
+    let checked = 0;
+    for (let i = 0; i < t.buffer.size; i++) {
+      if (truncations[i] !== 1) continue;
+      expect(finalValues[i]).toBe(value[0]);
       checked++;
     }
     expect(checked).toBeGreaterThan(2);

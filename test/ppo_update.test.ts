@@ -42,17 +42,8 @@ function forward64(net: Sequential, x: number[]): number[] {
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-const HP: UpdateHyperparameters = {
-  updateEpochs: 1,
-  numMinibatches: 1,
-  normAdv: true,
-  clipCoef: 0.2,
-  clipVloss: true,
-  entCoef: 0.01,
-  vfCoef: 0.5,
-  maxGradNorm: 0.5,
-  targetKl: null,
-};
+/** CleanRL's defaults (clip 0.2, entropy 0.01, value 0.5, ...) on one epoch of one minibatch. */
+const HP: UpdateHyperparameters = { ...DEFAULT_CONFIG, updateEpochs: 1, numMinibatches: 1 };
 
 /**
  * A batch of 8 discrete samples whose stored log-probs and values are the current policy's shifted
@@ -127,7 +118,7 @@ describe("ppoUpdate", () => {
       expect(expected.clipfrac).toBeGreaterThan(0);
       expect(expected.clipfrac).toBeLessThan(1);
       const optimizer = new Adam(policy.parameters(), { lr: 1e-3, eps: 1e-5 });
-      const stats = ppoUpdate(policy, [optimizer], buffer, hp, npRandom(1), new Int32Array(N));
+      const stats = ppoUpdate(policy, [optimizer], buffer, hp, npRandom(1));
       for (const key of Object.keys(expected) as (keyof typeof expected)[])
         expect(stats[key], key).toBeCloseTo(expected[key], 5);
       expect(stats.gradientSteps).toBe(1);
@@ -142,7 +133,7 @@ describe("ppoUpdate", () => {
       const { buffer } = discreteBatch(policy);
       const before = policy.parameters().map((p) => p.data.slice());
       const optimizer = new Adam(policy.parameters(), { lr: 1e-3, eps: 1e-5 });
-      ppoUpdate(policy, [optimizer], buffer, { ...HP, maxGradNorm }, npRandom(1), new Int32Array(N));
+      ppoUpdate(policy, [optimizer], buffer, { ...HP, maxGradNorm }, npRandom(1));
       let largest = 0;
       policy.parameters().forEach((p, k) => {
         for (let i = 0; i < p.data.length; i++)
@@ -159,16 +150,9 @@ describe("ppoUpdate", () => {
     const { buffer } = discreteBatch(policy);
     const optimizer = new Adam(policy.parameters(), { lr: 1e-2, eps: 1e-5 });
     const hp = { ...HP, updateEpochs: 3, numMinibatches: 2 };
-    const full = ppoUpdate(policy, [optimizer], buffer, hp, npRandom(1), new Int32Array(N));
+    const full = ppoUpdate(policy, [optimizer], buffer, hp, npRandom(1));
     expect(full).toMatchObject({ epochs: 3, gradientSteps: 6 });
-    const stopped = ppoUpdate(
-      policy,
-      [optimizer],
-      buffer,
-      { ...hp, targetKl: 1e-12 },
-      npRandom(1),
-      new Int32Array(N),
-    );
+    const stopped = ppoUpdate(policy, [optimizer], buffer, { ...hp, targetKl: 1e-12 }, npRandom(1));
     expect(stopped).toMatchObject({ epochs: 1, gradientSteps: 2 });
   });
 });
@@ -232,7 +216,7 @@ describe("ActorCritic", () => {
     it(`acts with the log-probs and values evaluateActions gives (${kind})`, () => {
       const policy = smallPolicy(continuous, 3, sharedTrunk);
       const rng = npRandom(5);
-      const buffer = new RolloutBuffer(1, 16, OBS, policy.actionDim);
+      const buffer = new RolloutBuffer(1, 16, OBS, policy.actionWidth);
       for (let i = 0; i < buffer.obs.length; i++) buffer.obs[i] = rng.random() * 4 - 2;
       policy.act(buffer.obs, 16, npRandom(9), buffer.actions, buffer.logProbs, buffer.values);
       const evaluation = policy.evaluateActions(

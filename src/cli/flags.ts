@@ -1,26 +1,109 @@
 /** Flag parsers shared by the commands; each error names the flag and the value given. */
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
+import { CONFIG_FIELD_LIST, type ConfigFieldEntry, type PPOConfigOverrides } from "../ppo/config.js";
 import type { EvaluateOptions } from "../ppo/evaluate.js";
 import type { LoadedRun } from "../run/checkpoint.js";
+import { OptionTextError, parseIntegerText } from "../util/options.js";
 
-/** A commander parser for an integer (at least `min` when given). */
-export function integerFlag(flag: string, min = Number.NEGATIVE_INFINITY) {
-  return (text: string): number => {
-    const v = Number(text);
-    if (text.trim() === "" || !Number.isInteger(v))
-      throw new Error(`${flag} must be an integer, got "${text}"`);
-    if (v < min) throw new Error(`${flag} must be at least ${min}, got ${v}`);
-    return v;
+/** A commander parser from a text parser whose OptionTextError gets the flag's name in front. */
+function named<T>(flag: string, parse: (text: string) => T): (text: string) => T {
+  return (text) => {
+    try {
+      return parse(text);
+    } catch (error) {
+      if (error instanceof OptionTextError) throw new Error(`${flag} ${error.reason}`);
+      throw error;
+    }
   };
 }
 
-/** A commander parser for a finite number. */
-export function numberFlag(flag: string) {
-  return (text: string): number => {
-    const v = Number(text);
-    if (text.trim() === "" || !Number.isFinite(v)) throw new Error(`${flag} must be a number, got "${text}"`);
+/** A commander parser for an integer (at least `min` when given). */
+export function integerFlag(flag: string, min = Number.NEGATIVE_INFINITY) {
+  return named(flag, (text) => {
+    const v = parseIntegerText(text);
+    if (v < min) throw new OptionTextError(`must be at least ${min}, got ${v}`);
     return v;
-  };
+  });
+}
+
+/** The placeholder of a config field's value in the help (`<n>`, `<x|null>`, `<sync|async>`). */
+function placeholder({ field }: ConfigFieldEntry): string {
+  const text =
+    field.kind === "choice"
+      ? (field.schema.enum as string[]).join("|")
+      : {
+          integer: "n",
+          number: "x",
+          boolean: "",
+          choice: "",
+          string: "id",
+          "integer-list": "n,n,...",
+          object: "json",
+        }[field.kind];
+  return `<${text}${field.nullable ? "|null" : ""}>`;
+}
+
+/**
+ * Adds one option per config field (`CONFIG_FIELD_LIST`): `--learning-rate <x>`, and for a boolean
+ * `--norm-adv` with its `--no-norm-adv`. Each value is read by the field's parser and checked by its
+ * check; an error names the flag.
+ */
+export function addConfigOptions(command: Command, heading: string): Command {
+  command.optionsGroup(heading);
+  for (const entry of CONFIG_FIELD_LIST) {
+    const { field, flag } = entry;
+    const shown = JSON.stringify(field.default);
+    if (field.kind === "boolean") {
+      command.addOption(
+        new Option(flag, `${field.doc} (default ${shown}; ${flag.replace("--", "--no-")}: off)`),
+      );
+      command.addOption(new Option(flag.replace("--", "--no-")).hideHelp());
+      continue;
+    }
+    const parse = named(flag, (text) => {
+      const value = field.parse(text);
+      const reason = field.check(value);
+      if (reason !== null) throw new OptionTextError(reason);
+      return value;
+    });
+    command.addOption(
+      new Option(`${flag} ${placeholder(entry)}`, `${field.doc} (default ${shown})`).argParser(parse),
+    );
+  }
+  return command;
+}
+
+/** Sets `path` (`["policy", "hiddenSizes"]`) of a config override to `value`. */
+export function setOverride(into: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  const [head, ...rest] = path;
+  if (rest.length === 0) into[head] = value;
+  else into[head] = { ...((into[head] as Record<string, unknown>) ?? {}), [rest.join(".")]: value };
+}
+
+/** Parses `--set key=value` into `into` (the value as JSON when it parses, else a string). */
+export function parseAssignment(text: string, into: Record<string, unknown>): Record<string, unknown> {
+  const eq = text.indexOf("=");
+  if (eq <= 0) throw new Error(`--set expects key=value, got "${text}"`);
+  const path = text.slice(0, eq).replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+  const raw = text.slice(eq + 1);
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    value = raw;
+  }
+  setOverride(into, path.split("."), value);
+  return into;
+}
+
+/** The config fields given as flags (see `addConfigOptions`), as overrides. */
+export function configFlagValues(opts: Record<string, unknown>): PPOConfigOverrides {
+  const overrides: Record<string, unknown> = {};
+  for (const { flag, path } of CONFIG_FIELD_LIST) {
+    const value = opts[new Option(flag).attributeName()];
+    if (value !== undefined) setOverride(overrides, path, value);
+  }
+  return overrides as PPOConfigOverrides;
 }
 
 /** `--deterministic` (the default) or `--stochastic`, refusing both. */

@@ -7,7 +7,7 @@ import { extname } from "node:path";
 import type { Command } from "commander";
 import type { PPOConfigOverrides } from "../ppo/index.js";
 import { runTraining } from "../run/train.js";
-import { integerFlag, numberFlag } from "./flags.js";
+import { addConfigOptions, configFlagValues, integerFlag, parseAssignment } from "./flags.js";
 
 /** snake_case keys (as CleanRL's argument names) to camelCase, recursively for `policy`. */
 function camelKeys(value: Record<string, unknown>): Record<string, unknown> {
@@ -39,48 +39,24 @@ export async function readConfigFile(path: string): Promise<PPOConfigOverrides> 
   return camelKeys(parsed as Record<string, unknown>) as PPOConfigOverrides;
 }
 
-/** Parses `key=value` (value as JSON when it parses, else a string). */
-function parseAssignment(text: string, into: Record<string, unknown>): Record<string, unknown> {
-  const eq = text.indexOf("=");
-  if (eq <= 0) throw new Error(`--set expects key=value, got "${text}"`);
-  const path = text.slice(0, eq).replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-  const raw = text.slice(eq + 1);
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    value = raw;
-  }
-  const [head, ...rest] = path.split(".");
-  if (rest.length === 0) into[head] = value;
-  else into[head] = { ...((into[head] as Record<string, unknown>) ?? {}), [rest.join(".")]: value };
-  return into;
-}
 
 export function registerTrainCommand(program: Command): void {
-  program
+  const command = program
     .command("train")
-    .description("train PPO on an environment (presets per env; see --config and --set)")
-    .option("--env <id>", "environment id (default CartPole-v1)")
+    .description(
+      "train PPO on an environment; every config field has a flag (defaults: CleanRL ppo.py's, then the env's preset)",
+    )
+    .optionsGroup("Run options:")
     .option(
       "--config <file>",
       "config overrides from a JSON or YAML file (camelCase or CleanRL's snake_case)",
     )
-    .option("--total-timesteps <n>", "environment steps to train for", integerFlag("--total-timesteps"))
-    .option("--num-envs <n>", "parallel environments", integerFlag("--num-envs"))
-    .option("--seed <n>", "seed of everything random", integerFlag("--seed"))
-    .option("--run-dir <dir>", "where the run's files go (default runs/<env>__ppo__<seed>__<time>)")
-    .option("--resume", "continue the run in --run-dir from its last checkpoint")
     .option(
       "--set <key=value...>",
-      "any other config field, e.g. --set learningRate=3e-4 policy.hiddenSizes=[32,32]",
+      "any config field by name, applied after the flags, e.g. --set learningRate=3e-4 policy.hiddenSizes=[32,32]",
     )
-    .option("--vec-mode <mode>", "sync (deterministic) or async (worker threads)")
-    .option(
-      "--checkpoint-seconds <s>",
-      "seconds between checkpoints (0: every update)",
-      numberFlag("--checkpoint-seconds"),
-    )
+    .option("--run-dir <dir>", "where the run's files go (default runs/<env>__ppo__<seed>__<time>)")
+    .option("--resume", "continue the run in --run-dir from its last checkpoint")
     .option(
       "--stop-at-threshold",
       "stop once the mean of the last 100 returns reaches the env's reward threshold",
@@ -90,17 +66,12 @@ export function registerTrainCommand(program: Command): void {
       "threads for the network's large kernels (default: one per core); results do not depend on it",
       integerFlag("--threads", 1),
     )
-    .option("--no-progress", "no progress bar")
-    .action(async (opts: Record<string, unknown>) => {
+    .option("--no-progress", "no progress bar");
+  addConfigOptions(command, "Config fields (CleanRL's defaults; an env's preset may change them):").action(
+    async (opts: Record<string, unknown>) => {
       const overrides: PPOConfigOverrides[] = [];
       if (typeof opts.config === "string") overrides.push(await readConfigFile(opts.config));
-      const flags: Record<string, unknown> = {};
-      if (opts.env !== undefined) flags.envId = opts.env;
-      if (opts.totalTimesteps !== undefined) flags.totalTimesteps = opts.totalTimesteps;
-      if (opts.numEnvs !== undefined) flags.numEnvs = opts.numEnvs;
-      if (opts.seed !== undefined) flags.seed = opts.seed;
-      if (opts.vecMode !== undefined) flags.vecMode = opts.vecMode;
-      if (opts.checkpointSeconds !== undefined) flags.checkpointSeconds = opts.checkpointSeconds;
+      const flags = configFlagValues(opts) as Record<string, unknown>;
       for (const assignment of (opts.set as string[] | undefined) ?? []) parseAssignment(assignment, flags);
       overrides.push(flags as PPOConfigOverrides);
       await runTraining({
@@ -111,5 +82,6 @@ export function registerTrainCommand(program: Command): void {
         stopAtThreshold: opts.stopAtThreshold === true,
         threads: opts.threads as number | undefined,
       });
-    });
+    },
+  );
 }

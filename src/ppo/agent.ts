@@ -2,65 +2,106 @@
  * `PPOAgent`: PPO for people who write their own environment loop.
  *
  * ```ts
- * const agent = new PPOAgent({ stateDim: 4, actionDim: 2, bufferSize: 2048, batchSize: 64, epochs: 10 });
- * let [state] = env.reset({ seed: 1 });
+ * const env = make("Pendulum-v1");
+ * const agent = new PPOAgent({
+ *   observationSize: 3,
+ *   actionSize: 1,
+ *   continuous: true,
+ *   actionLow: -2,
+ *   actionHigh: 2,
+ *   numSteps: 2048,
+ *   numMinibatches: 32,
+ * });
+ * let [obs] = env.reset({ seed: 1 });
  * for (;;) {
- *   const { action, logProb, value } = agent.getAction(state);
- *   const [next, reward, terminated, truncated] = env.step(action);
- *   agent.storeExperience(state, action, reward, value, logProb, terminated || truncated);
- *   state = terminated || truncated ? env.reset()[0] : next;
- *   if (agent.memory.isFull()) console.log(agent.update(state));
+ *   const { action, logProb, value } = agent.getAction(obs);
+ *   const [next, reward, terminated, truncated] = env.step(agent.clipAction(action as Float32Array));
+ *   agent.storeExperience(obs, action, reward, value, logProb, terminated || truncated);
+ *   obs = terminated || truncated ? env.reset()[0] : next;
+ *   if (agent.memory.isFull()) console.log(agent.update(obs));
  * }
  * ```
  *
- * It runs the trainer's code: the same `ActorCritic`, `RolloutBuffer`/`computeGae` and `ppoUpdate`,
- * with one env. A `done` step is treated as the end of the episode without bootstrapping (as
- * CleanRL does for truncation too). `toBytes()`/`fromBytes()` work anywhere; `save(path)` and
- * `load(path)` use Node's file system (loaded on demand, so this module stays browser-safe).
+ * It takes the config's names, defaults and checks (`CONFIG_FIELDS`: `learningRate`, `gaeLambda`,
+ * `numMinibatches`, ...) and runs the trainer's code: the same `ActorCritic`, `RolloutBuffer` (one
+ * env, `numSteps` steps) and `ppoUpdate`. A `done` step is treated as the end of the episode without
+ * bootstrapping (as CleanRL does for truncation too). `toBytes()`/`fromBytes()` work anywhere;
+ * `save(path)` and `load(path)` use Node's file system (loaded on demand, so this module stays
+ * browser-safe).
  */
 
+import { Box } from "../envs/core/spaces.js";
 import { Adam, loadSafetensors, saveSafetensors } from "../nn/index.js";
 import { nodeBuiltin } from "../util/node.js";
-import { RolloutBuffer } from "./buffer.js";
-import { ConfigError, type ConfigProblem, DEFAULT_CONFIG } from "./config.js";
+import { booleanProblem, integerProblem } from "../util/options.js";
+import { RolloutBuffer, type RolloutStep } from "./buffer.js";
+import {
+  ConfigError,
+  type ConfigProblem,
+  DEFAULT_CONFIG,
+  fieldProblems,
+  minibatchProblems,
+  type PolicyConfig,
+  type PPOConfig,
+} from "./config.js";
 import { ActorCritic } from "./policy.js";
 import { adamFromJson, adamToJson, CountingRng, type RngState, type SavedAdamState } from "./serialize.js";
 import { ppoUpdate, type UpdateStats } from "./update.js";
 
-export interface PPOAgentOptions {
-  /** Observation size. */
-  stateDim: number;
+/** The config fields the agent takes (names, docs and checks from `CONFIG_FIELDS`). */
+export const AGENT_CONFIG_FIELDS = [
+  "seed",
+  "learningRate",
+  "numSteps",
+  "gamma",
+  "gaeLambda",
+  "numMinibatches",
+  "updateEpochs",
+  "normAdv",
+  "clipCoef",
+  "clipVloss",
+  "entCoef",
+  "vfCoef",
+  "maxGradNorm",
+  "targetKl",
+  "policy",
+] as const;
+
+export type AgentConfig = Pick<PPOConfig, (typeof AGENT_CONFIG_FIELDS)[number]>;
+
+/**
+ * The agent's defaults: `DEFAULT_CONFIG`'s, except a one-env rollout as CleanRL's
+ * `ppo_continuous_action.py` collects it (2048 steps, 32 minibatches, 10 epochs), and seed 0.
+ */
+export const AGENT_DEFAULTS: Readonly<AgentConfig> = Object.freeze({
+  ...(Object.fromEntries(AGENT_CONFIG_FIELDS.map((name) => [name, DEFAULT_CONFIG[name]])) as AgentConfig),
+  numSteps: 2048,
+  numMinibatches: 32,
+  updateEpochs: 10,
+  seed: 0,
+});
+
+/** The env as the agent sees it: vector observations, discrete or continuous actions. */
+export interface AgentEnvSpec {
+  /** Values per observation. */
+  observationSize: number;
   /** Discrete: the number of actions; continuous: the action dimension. */
-  actionDim: number;
-  /** Defaults: CleanRL's (lr 2.5e-4, gamma 0.99, lam 0.95, clip 0.2, vf 0.5, ent 0.01, grad norm 0.5). */
-  lr?: number;
-  gamma?: number;
-  lam?: number;
-  clipRatio?: number;
-  valueCoef?: number;
-  entropyCoef?: number;
-  maxGradNorm?: number;
-  /** Width of the two hidden layers of actor and critic (64). */
-  hiddenDim?: number;
-  /** Steps collected before each update (2048). */
-  bufferSize?: number;
-  /** Minibatch size; must divide bufferSize (64). */
-  batchSize?: number;
-  /** Passes over the buffer per update (10). */
-  epochs?: number;
+  actionSize: number;
+  /** Continuous actions (a diagonal Gaussian) rather than discrete ones (default false). */
   continuous?: boolean;
-  /** Continuous: the bounds `clipAction` clips a sampled action to before it goes to the env. */
+  /**
+   * Continuous: the bounds `clipAction` clips an action to before it goes to the env, one for every
+   * dimension or one per dimension (default unbounded).
+   */
   actionLow?: number | ArrayLike<number>;
   actionHigh?: number | ArrayLike<number>;
-  /** Clipped value loss (CleanRL's default, true). */
-  clipValueLoss?: boolean;
-  /** KL early stop of the epochs (null: off). */
-  targetKl?: number | null;
-  seed?: number;
 }
 
-type ResolvedOptions = Required<Omit<PPOAgentOptions, "actionLow" | "actionHigh">> &
-  Pick<PPOAgentOptions, "actionLow" | "actionHigh">;
+/** The env description and any of the agent's config fields (`policy` may be partial). */
+export type PPOAgentOptions = AgentEnvSpec &
+  Partial<Omit<AgentConfig, "policy">> & { policy?: Partial<PolicyConfig> };
+
+const ENV_SPEC_KEYS = ["observationSize", "actionSize", "continuous", "actionLow", "actionHigh"];
 
 export interface AgentAction {
   /** Discrete: the action index; continuous: the sampled action (unclipped, as stored). */
@@ -71,89 +112,145 @@ export interface AgentAction {
 
 export type AgentLosses = UpdateStats;
 
-/** The agent's rollout memory: a one-env `RolloutBuffer` and how far it is filled. */
-export class AgentMemory {
-  size = 0;
-  constructor(readonly buffer: RolloutBuffer) {}
-
-  get capacity(): number {
-    return this.buffer.size;
-  }
-
-  isFull(): boolean {
-    return this.size >= this.buffer.size;
-  }
-
-  clear(): void {
-    this.size = 0;
-  }
+interface ResolvedOptions {
+  envSpec: Required<Pick<AgentEnvSpec, "observationSize" | "actionSize" | "continuous">>;
+  config: AgentConfig;
+  actionBounds: Box;
 }
 
+/** The options with the defaults filled in, checked as the config is; throws a ConfigError. */
 function resolveOptions(options: PPOAgentOptions): ResolvedOptions {
-  const resolved: ResolvedOptions = {
-    lr: DEFAULT_CONFIG.learningRate,
-    gamma: DEFAULT_CONFIG.gamma,
-    lam: DEFAULT_CONFIG.gaeLambda,
-    clipRatio: DEFAULT_CONFIG.clipCoef,
-    valueCoef: DEFAULT_CONFIG.vfCoef,
-    entropyCoef: DEFAULT_CONFIG.entCoef,
-    maxGradNorm: DEFAULT_CONFIG.maxGradNorm,
-    hiddenDim: 64,
-    bufferSize: 2048,
-    batchSize: 64,
-    epochs: 10,
-    continuous: false,
-    clipValueLoss: DEFAULT_CONFIG.clipVloss,
-    targetKl: null,
-    seed: 0,
-    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
-  } as ResolvedOptions;
   const problems: ConfigProblem[] = [];
-  for (const key of ["stateDim", "actionDim", "hiddenDim", "bufferSize", "batchSize", "epochs"] as const) {
-    const v = resolved[key];
-    if (!Number.isInteger(v) || v <= 0)
-      problems.push({ field: key, reason: `must be a positive integer, got ${v}` });
+  for (const key of Object.keys(options)) {
+    if (ENV_SPEC_KEYS.includes(key) || (AGENT_CONFIG_FIELDS as readonly string[]).includes(key)) continue;
+    problems.push({ field: key, reason: "unknown option" });
   }
-  for (const key of ["lr", "clipRatio", "maxGradNorm"] as const) {
-    const v = resolved[key];
-    if (!(typeof v === "number" && Number.isFinite(v) && v > 0))
-      problems.push({ field: key, reason: `must be a finite number > 0, got ${v}` });
-  }
-  for (const key of ["gamma", "lam"] as const) {
-    const v = resolved[key];
-    if (!(v >= 0 && v <= 1)) problems.push({ field: key, reason: `must be in [0, 1], got ${v}` });
-  }
-  for (const key of ["valueCoef", "entropyCoef"] as const) {
-    const v = resolved[key];
-    if (!(v >= 0)) problems.push({ field: key, reason: `must be >= 0, got ${v}` });
-  }
-  if (problems.length === 0 && resolved.bufferSize % resolved.batchSize !== 0)
+  const { observationSize, actionSize, continuous = false, actionLow, actionHigh, policy, ...rest } = options;
+  const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+  const config: AgentConfig = {
+    ...AGENT_DEFAULTS,
+    ...defined,
+    policy: { ...AGENT_DEFAULTS.policy, ...policy },
+  };
+  problems.push(...fieldProblems(config, AGENT_CONFIG_FIELDS));
+  if (config.policy.kind !== "mlp")
     problems.push({
-      field: "batchSize",
-      reason: `bufferSize ${resolved.bufferSize} is not divisible by batchSize ${resolved.batchSize}`,
+      field: "policy.kind",
+      reason: `PPOAgent observes vectors: "mlp" only, got "${config.policy.kind}"`,
     });
-  if (problems.length === 0 && resolved.batchSize < 2)
-    problems.push({
-      field: "batchSize",
-      reason: "minibatches need at least 2 samples to normalize advantages",
-    });
-  if (problems.length > 0) throw new ConfigError(problems);
-  return resolved;
+  const fail = (field: string, reason: string | null) => reason !== null && problems.push({ field, reason });
+  fail("observationSize", integerProblem(observationSize, 1));
+  fail("actionSize", integerProblem(actionSize, 1));
+  fail("continuous", booleanProblem(continuous));
+  if (!continuous && (actionLow !== undefined || actionHigh !== undefined))
+    fail("actionLow", "discrete actions have no bounds");
+  if (problems.length === 0) problems.push(...minibatchProblems({ ...config, numEnvs: 1 }));
+  let actionBounds: Box | undefined;
+  if (problems.length === 0) {
+    try {
+      const width = continuous ? actionSize : 1;
+      actionBounds = new Box(actionLow ?? Number.NEGATIVE_INFINITY, actionHigh ?? Number.POSITIVE_INFINITY, [
+        width,
+      ]);
+    } catch (error) {
+      fail("actionLow", `does not fit actionHigh and actionSize: ${(error as Error).message}`);
+    }
+  }
+  if (problems.length > 0 || actionBounds === undefined) throw new ConfigError(problems);
+  return { envSpec: { observationSize, actionSize, continuous }, config, actionBounds };
 }
+
+/** A bound as JSON keeps it: infinities (unbounded dimensions) as null. */
+const boundToJson = (bound: Float32Array) => Array.from(bound, (v) => (Number.isFinite(v) ? v : null));
+const boundFromJson = (bound: (number | null)[], infinity: number) => bound.map((v) => v ?? infinity);
 
 interface SavedAgent {
   format: "ppo-ts-agent";
-  version: 1;
-  options: ResolvedOptions;
+  version: 2;
+  envSpec: ResolvedOptions["envSpec"] & { actionLow: (number | null)[]; actionHigh: (number | null)[] };
+  config: AgentConfig;
   optimizer: SavedAdamState;
   rng: { sample: RngState; shuffle: RngState };
 }
 
+/** The options of the first API, which version-1 files hold. */
+interface FormerOptions {
+  stateDim: number;
+  actionDim: number;
+  hiddenDim: number;
+  bufferSize: number;
+  /** The minibatch size. */
+  batchSize: number;
+  epochs: number;
+  lr: number;
+  lam: number;
+  clipRatio: number;
+  valueCoef: number;
+  entropyCoef: number;
+  clipValueLoss: boolean;
+  gamma: number;
+  maxGradNorm: number;
+  targetKl: number | null;
+  seed: number;
+  continuous: boolean;
+  actionLow?: number | number[];
+  actionHigh?: number | number[];
+}
+
+/** The options a saved agent was made with. */
+function savedOptions(saved: SavedAgent | { version: 1; options: FormerOptions }): PPOAgentOptions {
+  if (saved.version === 1) {
+    const o = saved.options;
+    return {
+      observationSize: o.stateDim,
+      actionSize: o.actionDim,
+      continuous: o.continuous,
+      actionLow: o.actionLow,
+      actionHigh: o.actionHigh,
+      learningRate: o.lr,
+      gamma: o.gamma,
+      gaeLambda: o.lam,
+      clipCoef: o.clipRatio,
+      vfCoef: o.valueCoef,
+      entCoef: o.entropyCoef,
+      maxGradNorm: o.maxGradNorm,
+      numSteps: o.bufferSize,
+      numMinibatches: o.bufferSize / o.batchSize,
+      updateEpochs: o.epochs,
+      clipVloss: o.clipValueLoss,
+      targetKl: o.targetKl,
+      seed: o.seed,
+      policy: { hiddenSizes: [o.hiddenDim, o.hiddenDim] },
+    };
+  }
+  const { actionLow, actionHigh, ...envSpec } = saved.envSpec;
+  const bounds = envSpec.continuous
+    ? {
+        actionLow: boundFromJson(actionLow, Number.NEGATIVE_INFINITY),
+        actionHigh: boundFromJson(actionHigh, Number.POSITIVE_INFINITY),
+      }
+    : {};
+  return { ...envSpec, ...bounds, ...saved.config };
+}
+
+/** One step as `RolloutBuffer.add` takes it, its arrays allocated once. */
+interface AgentStep extends RolloutStep {
+  actions: Float32Array;
+  logProbs: Float32Array;
+  values: Float32Array;
+  rewards: Float32Array;
+  terminations: Uint8Array;
+}
+
 export class PPOAgent {
-  readonly options: ResolvedOptions;
+  readonly envSpec: ResolvedOptions["envSpec"];
+  readonly config: Readonly<AgentConfig>;
+  /** The bounds `clipAction` clips to (unbounded unless given). */
+  readonly actionBounds: Box;
   readonly policy: ActorCritic;
   readonly optimizer: Adam;
-  readonly memory: AgentMemory;
+  /** The rollout memory: one env, `numSteps` steps. */
+  readonly memory: RolloutBuffer;
   private sampleRng: CountingRng;
   private shuffleRng: CountingRng;
   private readonly obs: Float32Array;
@@ -161,23 +258,36 @@ export class PPOAgent {
   private readonly logProb = new Float32Array(1);
   private readonly value = new Float32Array(1);
   private readonly lastValue = new Float32Array(1);
-  private readonly batchIndices: Int32Array;
+  private readonly step: AgentStep;
 
   constructor(options: PPOAgentOptions) {
-    const o = resolveOptions(options);
-    this.options = o;
+    const { envSpec, config, actionBounds } = resolveOptions(options);
+    this.envSpec = envSpec;
+    this.config = config;
+    this.actionBounds = actionBounds;
+    const { seed } = config;
     this.policy = new ActorCritic(
-      { obsShape: [o.stateDim], actionSize: o.actionDim, continuous: o.continuous },
-      { ...DEFAULT_CONFIG.policy, hiddenSizes: [o.hiddenDim, o.hiddenDim] },
-      new CountingRng(3 * o.seed),
+      { obsShape: [envSpec.observationSize], actionSize: envSpec.actionSize, continuous: envSpec.continuous },
+      config.policy,
+      new CountingRng(3 * seed),
     );
-    this.sampleRng = new CountingRng(3 * o.seed + 1);
-    this.shuffleRng = new CountingRng(3 * o.seed + 2);
-    this.optimizer = new Adam(this.policy.parameters(), { lr: o.lr, eps: 1e-5 });
-    this.memory = new AgentMemory(new RolloutBuffer(o.bufferSize, 1, o.stateDim, this.policy.actionDim));
-    this.obs = new Float32Array(o.stateDim);
-    this.action = new Float32Array(this.policy.actionDim);
-    this.batchIndices = new Int32Array(o.bufferSize);
+    this.sampleRng = new CountingRng(3 * seed + 1);
+    this.shuffleRng = new CountingRng(3 * seed + 2);
+    this.optimizer = new Adam(this.policy.parameters(), { lr: config.learningRate, eps: 1e-5 });
+    const width = this.policy.actionWidth;
+    this.memory = new RolloutBuffer(config.numSteps, 1, envSpec.observationSize, width);
+    this.obs = new Float32Array(envSpec.observationSize);
+    this.action = new Float32Array(width);
+    this.step = {
+      obs: this.obs,
+      actions: new Float32Array(width),
+      logProbs: new Float32Array(1),
+      values: new Float32Array(1),
+      rewards: new Float32Array(1),
+      terminations: new Uint8Array(1),
+      truncations: new Uint8Array(1),
+      finalValues: new Float32Array(1),
+    };
   }
 
   /** The learning rate of the next updates (settable, e.g. for annealing). */
@@ -190,10 +300,9 @@ export class PPOAgent {
   }
 
   private readState(state: ArrayLike<number>): Float32Array {
-    if (state.length !== this.options.stateDim) {
-      throw new RangeError(
-        `PPOAgent: state has ${state.length} values, stateDim is ${this.options.stateDim}`,
-      );
+    const size = this.envSpec.observationSize;
+    if (state.length !== size) {
+      throw new RangeError(`PPOAgent: state has ${state.length} values, observationSize is ${size}`);
     }
     this.obs.set(state);
     return this.obs;
@@ -210,7 +319,7 @@ export class PPOAgent {
       this.value,
     );
     return {
-      action: this.options.continuous ? this.action.slice() : this.action[0],
+      action: this.envSpec.continuous ? this.action.slice() : this.action[0],
       logProb: this.logProb[0],
       value: this.value[0],
     };
@@ -218,16 +327,7 @@ export class PPOAgent {
 
   /** The action clipped to `actionLow`/`actionHigh` (continuous), as the env should get it. */
   clipAction(action: Float32Array): Float32Array {
-    const { actionLow, actionHigh } = this.options;
-    const out = action.slice();
-    for (let k = 0; k < out.length; k++) {
-      const lo =
-        actionLow === undefined ? -Infinity : typeof actionLow === "number" ? actionLow : actionLow[k];
-      const hi =
-        actionHigh === undefined ? Infinity : typeof actionHigh === "number" ? actionHigh : actionHigh[k];
-      out[k] = Math.min(Math.max(out[k], lo), hi);
-    }
-    return out;
+    return this.actionBounds.clip(action, new Float32Array(action.length));
   }
 
   /** Stores one step; `done` ends the episode (no bootstrapping past it). */
@@ -241,20 +341,17 @@ export class PPOAgent {
   ): void {
     const memory = this.memory;
     if (memory.isFull()) {
-      throw new Error(`PPOAgent: memory is full (${memory.capacity} steps); call update() first`);
+      throw new Error(`PPOAgent: memory is full (${memory.numSteps} steps); call update() first`);
     }
-    const buffer = memory.buffer;
-    const t = memory.size;
-    buffer.obs.set(this.readState(state), t * this.options.stateDim);
-    const dim = this.policy.actionDim;
-    if (typeof action === "number") buffer.actions[t * dim] = action;
-    else buffer.actions.set(Array.from(action).slice(0, dim), t * dim);
-    buffer.rewards[t] = reward;
-    buffer.values[t] = value;
-    buffer.logProbs[t] = logProb;
-    buffer.terminations[t] = done ? 1 : 0;
-    buffer.truncations[t] = 0;
-    memory.size++;
+    const step = this.step;
+    this.readState(state);
+    if (typeof action === "number") step.actions[0] = action;
+    else for (let k = 0; k < Math.min(action.length, step.actions.length); k++) step.actions[k] = action[k];
+    step.rewards[0] = reward;
+    step.values[0] = value;
+    step.logProbs[0] = logProb;
+    step.terminations[0] = done ? 1 : 0;
+    memory.add(step);
   }
 
   /**
@@ -265,34 +362,16 @@ export class PPOAgent {
   update(nextState?: ArrayLike<number>): AgentLosses {
     const memory = this.memory;
     if (!memory.isFull()) {
-      throw new Error(`PPOAgent: update() needs a full memory (${memory.size}/${memory.capacity} steps)`);
+      throw new Error(`PPOAgent: update() needs a full memory (${memory.pos}/${memory.numSteps} steps)`);
     }
-    const buffer = memory.buffer;
-    const o = this.options;
+    const config = this.config;
     this.lastValue[0] = 0;
-    if (nextState !== undefined && buffer.terminations[buffer.size - 1] === 0) {
+    if (nextState !== undefined && memory.terminations[memory.size - 1] === 0) {
       this.policy.predictValues(this.readState(nextState), 1, this.lastValue);
     }
-    buffer.computeReturnsAndAdvantages(this.lastValue, o.gamma, o.lam, false);
-    const stats = ppoUpdate(
-      this.policy,
-      [this.optimizer],
-      buffer,
-      {
-        updateEpochs: o.epochs,
-        numMinibatches: o.bufferSize / o.batchSize,
-        normAdv: true,
-        clipCoef: o.clipRatio,
-        clipVloss: o.clipValueLoss,
-        entCoef: o.entropyCoef,
-        vfCoef: o.valueCoef,
-        maxGradNorm: o.maxGradNorm,
-        targetKl: o.targetKl,
-      },
-      this.shuffleRng,
-      this.batchIndices,
-    );
-    memory.clear();
+    memory.computeReturnsAndAdvantages(this.lastValue, config.gamma, config.gaeLambda, false);
+    const stats = ppoUpdate(this.policy, [this.optimizer], memory, config, this.shuffleRng);
+    memory.reset();
     return stats;
   }
 
@@ -300,8 +379,13 @@ export class PPOAgent {
   toBytes(): Uint8Array {
     const saved: SavedAgent = {
       format: "ppo-ts-agent",
-      version: 1,
-      options: this.options,
+      version: 2,
+      envSpec: {
+        ...this.envSpec,
+        actionLow: boundToJson(this.actionBounds.low),
+        actionHigh: boundToJson(this.actionBounds.high),
+      },
+      config: this.config,
       optimizer: adamToJson(this.optimizer.stateDict()),
       rng: { sample: this.sampleRng.state(), shuffle: this.shuffleRng.state() },
     };
@@ -318,27 +402,31 @@ export class PPOAgent {
     }
     const text = parsed.metadata["ppo-ts-agent"];
     if (text === undefined) throw new Error(`${source}: safetensors without ppo-ts agent metadata`);
-    const saved = JSON.parse(text) as SavedAgent;
-    const mismatched = (["stateDim", "actionDim", "hiddenDim", "continuous"] as const).filter(
-      (key) => saved.options[key] !== this.options[key],
-    );
+    const raw = JSON.parse(text);
+    const saved = resolveOptions(savedOptions(raw));
+    const shown = (spec: ResolvedOptions["envSpec"], policy: PolicyConfig) =>
+      ({ ...spec, policy: JSON.stringify(policy) }) as Record<string, unknown>;
+    const theirs = shown(saved.envSpec, saved.config.policy);
+    const ours = shown(this.envSpec, this.config.policy);
+    const mismatched = Object.keys(ours).filter((key) => theirs[key] !== ours[key]);
     if (mismatched.length > 0) {
       throw new Error(
-        `${source}: saved agent has ${mismatched.map((k) => `${k}=${saved.options[k]}`).join(", ")}, this agent ${mismatched.map((k) => `${k}=${this.options[k]}`).join(", ")}`,
+        `${source}: saved agent has ${mismatched.map((k) => `${k}=${theirs[k]}`).join(", ")}, this agent ${mismatched.map((k) => `${k}=${ours[k]}`).join(", ")}`,
       );
     }
+    const { optimizer, rng } = raw as SavedAgent;
     this.policy.loadStateDict(parsed.tensors);
-    this.optimizer.loadStateDict(adamFromJson(saved.optimizer));
-    this.sampleRng = CountingRng.restore(saved.rng.sample);
-    this.shuffleRng = CountingRng.restore(saved.rng.shuffle);
-    this.memory.clear();
+    this.optimizer.loadStateDict(adamFromJson(optimizer));
+    this.sampleRng = CountingRng.restore(rng.sample);
+    this.shuffleRng = CountingRng.restore(rng.shuffle);
+    this.memory.reset();
   }
 
   /** A new agent from `toBytes()`. */
   static fromBytes(bytes: Uint8Array): PPOAgent {
-    const saved = JSON.parse(loadSafetensors(bytes).metadata["ppo-ts-agent"] ?? "null") as SavedAgent | null;
-    if (saved === null) throw new Error("PPOAgent.fromBytes: safetensors without ppo-ts agent metadata");
-    const agent = new PPOAgent(saved.options);
+    const text = loadSafetensors(bytes).metadata["ppo-ts-agent"];
+    if (text === undefined) throw new Error("PPOAgent.fromBytes: safetensors without ppo-ts agent metadata");
+    const agent = new PPOAgent(savedOptions(JSON.parse(text)));
     agent.loadBytes(bytes);
     return agent;
   }

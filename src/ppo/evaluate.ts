@@ -14,7 +14,7 @@ import {
   type EpisodeStatistics,
   RecordEpisodeStatistics,
 } from "../envs/wrappers/record_episode_statistics.js";
-import type { RunningMeanStdState } from "../envs/wrappers/running_mean_std.js";
+import { RunningMeanStd, type RunningMeanStdState } from "../envs/wrappers/running_mean_std.js";
 import type { Rng } from "../util/seeding.js";
 import type { ActorCritic } from "./policy.js";
 import { CountingRng } from "./serialize.js";
@@ -65,24 +65,19 @@ export async function evaluatePolicy(policy: ActorCritic, options: EvaluateOptio
     env.observationSpace instanceof Box && env.observationSpace.dtype === "uint8"
       ? new Uint8Array(size)
       : new Float32Array(size);
-  const action = new Float32Array(policy.actionDim);
-  const envAction = new Float32Array(policy.actionDim);
+  const action = new Float32Array(policy.actionWidth);
+  const envAction = new Float32Array(policy.actionWidth);
   const logProb = new Float32Array(1);
   const value = new Float32Array(1);
   const rng: Rng | null = options.deterministic ? null : new CountingRng(options.seed);
-  const stats = options.obsStatistics ?? null;
+  const obsRms = options.obsStatistics ? RunningMeanStd.fromState(options.obsStatistics) : null;
   const clip = options.clipObservation ?? Number.POSITIVE_INFINITY;
   const actionSpace = env.actionSpace;
   const renderEpisodes = options.renderEpisodes ?? options.episodes;
+  // Statistics are only kept for float observations.
   const write = (raw: unknown) => {
-    const values = raw as ArrayLike<number>;
-    for (let k = 0; k < size; k++) {
-      if (stats === null) obs[k] = values[k];
-      else {
-        const z = (values[k] - stats.mean[k]) / Math.sqrt(stats.var[k] + 1e-8);
-        obs[k] = Math.min(Math.max(z, -clip), clip);
-      }
-    }
+    if (obsRms === null) obs.set(raw as ArrayLike<number>);
+    else obsRms.normalize(raw as ArrayLike<number>, obs as Float32Array, 1, clip);
   };
 
   const recordsEpisodes = wrapsRecordEpisodeStatistics(env);
@@ -102,9 +97,7 @@ export async function evaluatePolicy(policy: ActorCritic, options: EvaluateOptio
         policy.act(obs, 1, rng, action, logProb, value);
         let result: ReturnType<Env["step"]>;
         if (actionSpace instanceof Box) {
-          for (let k = 0; k < action.length; k++)
-            envAction[k] = Math.min(Math.max(action[k], actionSpace.low[k]), actionSpace.high[k]);
-          result = env.step(envAction);
+          result = env.step(actionSpace.clip(action, envAction));
         } else {
           result = env.step(action[0]);
         }

@@ -1,9 +1,10 @@
 /**
  * PPO from scratch, as CleanRL writes it: one implementation for every env, variants differ only in
- * config (`PPOConfig`, `PRESETS`) and policy network (`ActorCritic`: MLP or Nature CNN).
+ * config (`CONFIG_FIELDS` declares each field once; `PRESETS`) and policy network (`ActorCritic`:
+ * MLP or Nature CNN).
  *
- * - `PPOTrainer`: vector envs, rollouts, GAE, the update; `iterate()` one update at a time.
- * - `PPOAgent`: the same update behind a small API for hand-written loops.
+ * - `PPOTrainer`: vector envs; `iterate()` = `collectRollout()` (rollout, GAE) + `update()`.
+ * - `PPOAgent`: the same buffer and update behind a small API for hand-written loops.
  * - `ppoUpdate`, `computeGae`, `RolloutBuffer`: the pieces, for reading and testing.
  */
 export * from "./agent.js";

@@ -192,7 +192,7 @@ export class ActorCritic extends Module {
   readonly actor_logstd: Tensor | null;
   readonly obsSize: number;
   /** Values stored per action: 1 (the index) for discrete, the dimension for continuous. */
-  readonly actionDim: number;
+  readonly actionWidth: number;
   /** Graph-free actor and critic for rollouts (separate MLPs only; null otherwise). */
   private readonly actorInference: GraphFreeMlp | null;
   private readonly criticInference: GraphFreeMlp | null;
@@ -209,7 +209,7 @@ export class ActorCritic extends Module {
   ) {
     super();
     this.obsSize = spec.obsShape.reduce((a, b) => a * b, 1);
-    this.actionDim = spec.continuous ? spec.actionSize : 1;
+    this.actionWidth = spec.continuous ? spec.actionSize : 1;
     const init = initialize ? rng : null;
     const head = (width: number, out: number, gain: number) =>
       layerInit(new Linear(width, out, { rng }), gain, init);
@@ -281,7 +281,7 @@ export class ActorCritic extends Module {
         const dist = this.distribution(actorOut);
         const action = rng === null ? dist.mode() : dist.sample(rng);
         const logProb = dist.logProb(action);
-        actions.set(action.data.subarray(0, count * this.actionDim));
+        actions.set(action.data.subarray(0, count * this.actionWidth));
         logProbs.set(logProb.data.subarray(0, count));
         values.set(value.data.subarray(0, count));
       }),
@@ -385,7 +385,7 @@ export class ActorCritic extends Module {
       for (let i = 0; i < count; i++) actions.data[i] = batch.actions[indices[i]];
       logProb = dist.logProb(actions);
     } else {
-      const dim = this.actionDim;
+      const dim = this.actionWidth;
       const actions = Tensor.zeros([count, dim]);
       for (let i = 0; i < count; i++) {
         const row = indices[i] * dim;

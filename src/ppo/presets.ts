@@ -50,6 +50,26 @@ export const ATARI_DEFAULTS: Readonly<PPOConfigOverrides> = Object.freeze<PPOCon
   policy: { kind: "nature-cnn", sharedTrunk: true, activation: "relu", hiddenSizes: [512] },
 });
 
+// rl-baselines3-zoo's: 16 envs x 1024 steps, minibatch 64, 4 epochs, gamma 0.999, lambda 0.98,
+// entropy 0.01, no value clipping, and as SB3 runs it: a constant lr 3e-4 (SB3's default; no
+// annealing) and its value-loss weight (SB3's 0.5 * MSE is vfCoef 1 here, CleanRL's loss being
+// vfCoef * 0.5 * MSE). Seed 1 at 1M steps: eval 241.5 +- 38.9 over 100 episodes (rl-zoo: 242),
+// where CleanRL's annealed lr and 0.5 gave 206.4 +- 55.4. See docs/results.md.
+const LUNAR_LANDER: Readonly<PPOConfigOverrides> = Object.freeze({
+  totalTimesteps: 1_000_000,
+  numEnvs: 16,
+  numSteps: 1024,
+  numMinibatches: 256,
+  updateEpochs: 4,
+  learningRate: 3e-4,
+  annealLr: false,
+  gamma: 0.999,
+  gaeLambda: 0.98,
+  entCoef: 0.01,
+  vfCoef: 1,
+  clipVloss: false,
+});
+
 /** Tuned presets by env id. Each says where its numbers come from. */
 export const PRESETS: Readonly<Record<string, PPOConfigOverrides>> = Object.freeze({
   // In the direction of rl-baselines3-zoo's (8 envs x 32 steps, one 256-sample minibatch, gamma
@@ -117,40 +137,9 @@ export const PRESETS: Readonly<Record<string, PPOConfigOverrides>> = Object.free
     maxGradNorm: 5,
     clipVloss: false,
   },
-  // rl-baselines3-zoo's: 16 envs x 1024 steps, minibatch 64, 4 epochs, gamma 0.999, lambda 0.98,
-  // entropy 0.01, no value clipping, and as SB3 runs it: a constant lr 3e-4 (SB3's default; no
-  // annealing) and its value-loss weight (SB3's 0.5 * MSE is vfCoef 1 here, CleanRL's loss being
-  // vfCoef * 0.5 * MSE). Seed 1 at 1M steps: eval 241.5 +- 38.9 over 100 episodes (rl-zoo: 242),
-  // where CleanRL's annealed lr and 0.5 gave 206.4 +- 55.4. See docs/results.md.
-  "LunarLander-v3": {
-    totalTimesteps: 1_000_000,
-    numEnvs: 16,
-    numSteps: 1024,
-    numMinibatches: 256,
-    updateEpochs: 4,
-    learningRate: 3e-4,
-    annealLr: false,
-    gamma: 0.999,
-    gaeLambda: 0.98,
-    entCoef: 0.01,
-    vfCoef: 1,
-    clipVloss: false,
-  },
+  "LunarLander-v3": LUNAR_LANDER,
   // The same (rl-zoo's continuous entry adds normalization, which the continuous family has).
-  "LunarLanderContinuous-v3": {
-    totalTimesteps: 1_000_000,
-    numEnvs: 16,
-    numSteps: 1024,
-    numMinibatches: 256,
-    updateEpochs: 4,
-    learningRate: 3e-4,
-    annealLr: false,
-    gamma: 0.999,
-    gaeLambda: 0.98,
-    entCoef: 0.01,
-    vfCoef: 1,
-    clipVloss: false,
-  },
+  "LunarLanderContinuous-v3": LUNAR_LANDER,
 });
 
 /** The family an env belongs to, from its spaces: pixels -> atari, Box actions -> continuous. */

@@ -1,8 +1,9 @@
 /**
- * The PPO training loop, CleanRL's `ppo.py` main loop as a class: each `iterate()` anneals the
- * learning rate, collects `numSteps` steps from `numEnvs` vector envs into the rollout buffer,
- * computes GAE and runs `ppoUpdate`. Browser-safe: the run directory, metrics file, checkpoints and
- * progress bar are the CLI's (src/cli/train.ts); this class gives and takes its state as data.
+ * The PPO training loop, CleanRL's `ppo.py` main loop as a class, split as SB3 splits it: each
+ * `iterate()` anneals the learning rate, runs `collectRollout()` (`numSteps` steps of `numEnvs`
+ * vector envs into the rollout buffer, then GAE) and `update()` (`ppoUpdate`). Browser-safe: the
+ * run directory, metrics file, checkpoints and progress bar are the CLI's (src/cli/train.ts); this
+ * class gives and takes its state as data.
  *
  * Beyond CleanRL's ppo.py:
  * - time-limit truncation bootstraps from V(final observation) (`bootstrapTruncated`, see config);
@@ -17,10 +18,14 @@ import { envSpec } from "../envs/core/registry.js";
 import { Box } from "../envs/core/spaces.js";
 import type { VectorEnv, VectorInfo } from "../envs/vector/index.js";
 import { AutoresetMode, makeVec } from "../envs/vector/index.js";
-import { RunningMeanStd, type RunningMeanStdState } from "../envs/wrappers/running_mean_std.js";
+import {
+  NORMALIZATION_EPSILON,
+  RunningMeanStd,
+  type RunningMeanStdState,
+} from "../envs/wrappers/running_mean_std.js";
 import { Adam, loadSafetensors, saveSafetensors } from "../nn/index.js";
 import { npRandom } from "../util/seeding.js";
-import { RolloutBuffer } from "./buffer.js";
+import { type ObsArray, RolloutBuffer, type RolloutStep } from "./buffer.js";
 import { batchSizes, type PPOConfig, validateConfig } from "./config.js";
 import { ActorCritic } from "./policy.js";
 import { adamFromJson, adamToJson, CountingRng, type RngState, type SavedAdamState } from "./serialize.js";
@@ -29,7 +34,6 @@ import { ppoUpdate, type UpdateStats } from "./update.js";
 
 /** Episodes in the rolling mean ("recent episodic return", the reward-threshold check). */
 export const ROLLING_EPISODES = 100;
-const NORMALIZATION_EPSILON = 1e-8;
 
 /** One row of metrics per iteration (CleanRL's scalars). */
 export interface IterationMetrics {
@@ -76,6 +80,7 @@ export class PPOTrainer {
   /** One optimizer over all parameters, or actor and critic apart when their learning rates differ. */
   readonly optimizers: Adam[];
   readonly buffer: RolloutBuffer;
+  /** Samples per rollout: numEnvs * numSteps (CleanRL's `batch_size`). */
   readonly batchSize: number;
   readonly minibatchSize: number;
   readonly numIterations: number;
@@ -96,16 +101,29 @@ export class PPOTrainer {
   private readonly discountedReturns: Float64Array;
   /** One discounted return, as the statistics' update takes it. */
   private readonly discountedReturn = new Float64Array(1);
-  private readonly nextObs: Float32Array | Uint8Array;
-  private readonly finalObs: Float32Array;
+  /** The observations the policy acts on next (normalized when configured). */
+  private obs: ObsArray;
+  /** Where a step's next observations go while `obs` is stored; the two swap after each step. */
+  private nextObs: ObsArray;
+  /** The step being collected, as `RolloutBuffer.add` takes it (its arrays allocated once). */
+  private readonly step: RolloutStep & {
+    actions: Float32Array;
+    logProbs: Float32Array;
+    values: Float32Array;
+    rewards: Float32Array;
+    finalValues: Float32Array;
+  };
+  /** One env's final observation (bytes for pixels, as the policy reads every observation). */
+  private readonly finalObs: ObsArray;
   private readonly envActions: Float32Array;
   private readonly lastValues: Float32Array;
   private readonly truncatedValue = new Float32Array(1);
-  private readonly batchIndices: Int32Array;
   private readonly episodeReturns: Float64Array;
   private readonly episodeLengths: Float64Array;
-  private readonly actionLow: Float32Array | null;
-  private readonly actionHigh: Float32Array | null;
+  /** The episodes that ended during the current rollout. */
+  private readonly rolloutEpisodes = { count: 0, returnSum: 0, lengthSum: 0 };
+  /** The env's Box, which actions are clipped to (null for discrete actions). */
+  private readonly actionBox: Box | null;
   private envReportsEpisodes = false;
 
   constructor(
@@ -152,30 +170,40 @@ export class PPOTrainer {
         ]
       : [adam(this.policy.parameters(), config.learningRate)];
 
-    const obsSize = this.policy.obsSize;
+    const { numEnvs } = config;
+    const { obsSize, actionWidth } = this.policy;
     const pixels = describeObservationSpace(envs.singleObservationSpace).kind === "image";
+    const observations = () =>
+      pixels ? new Uint8Array(numEnvs * obsSize) : new Float32Array(numEnvs * obsSize);
     this.buffer = new RolloutBuffer(
       config.numSteps,
-      config.numEnvs,
+      numEnvs,
       obsSize,
-      this.policy.actionDim,
+      actionWidth,
       pixels ? "uint8" : "float32",
     );
-    this.nextObs = pixels
-      ? new Uint8Array(config.numEnvs * obsSize)
-      : new Float32Array(config.numEnvs * obsSize);
-    this.finalObs = new Float32Array(obsSize);
-    this.envActions = new Float32Array(config.numEnvs * this.policy.actionDim);
-    this.lastValues = new Float32Array(config.numEnvs);
-    this.batchIndices = new Int32Array(batchSize);
-    this.episodeReturns = new Float64Array(config.numEnvs);
-    this.episodeLengths = new Float64Array(config.numEnvs);
+    this.obs = observations();
+    this.nextObs = observations();
+    this.step = {
+      obs: this.obs,
+      actions: new Float32Array(numEnvs * actionWidth),
+      logProbs: new Float32Array(numEnvs),
+      values: new Float32Array(numEnvs),
+      rewards: new Float32Array(numEnvs),
+      terminations: new Uint8Array(numEnvs),
+      truncations: new Uint8Array(numEnvs),
+      finalValues: new Float32Array(numEnvs),
+    };
+    this.finalObs = pixels ? new Uint8Array(obsSize) : new Float32Array(obsSize);
+    this.envActions = new Float32Array(numEnvs * actionWidth);
+    this.lastValues = new Float32Array(numEnvs);
+    this.episodeReturns = new Float64Array(numEnvs);
+    this.episodeLengths = new Float64Array(numEnvs);
     this.obsRms = config.normalizeObservation && !pixels ? new RunningMeanStd(obsSize) : null;
     this.returnRms = config.normalizeReward ? new RunningMeanStd(1) : null;
-    this.discountedReturns = new Float64Array(config.numEnvs);
+    this.discountedReturns = new Float64Array(numEnvs);
     const actionSpace = envs.singleActionSpace;
-    this.actionLow = actionSpace instanceof Box ? actionSpace.low : null;
-    this.actionHigh = actionSpace instanceof Box ? actionSpace.high : null;
+    this.actionBox = actionSpace instanceof Box ? actionSpace : null;
 
     this.resetEnvs(config.seed);
   }
@@ -183,41 +211,21 @@ export class PPOTrainer {
   /** Resets every env (env i with `seed + i`, as CleanRL) and takes the first observations. */
   private resetEnvs(seed: number): void {
     const [obs] = this.envs.reset({ seed });
-    this.observe(obs as Float32Array | Uint8Array);
+    this.observe(obs as ObsArray, this.obs);
     this.episodeReturns.fill(0);
     this.episodeLengths.fill(0);
     this.discountedReturns.fill(0);
   }
 
-  /** Copies the envs' observations into `nextObs`, normalized when configured. */
-  private observe(obs: Float32Array | Uint8Array): void {
-    const obsRms = this.obsRms;
-    if (obsRms !== null) obsRms.update(obs, this.config.numEnvs);
-    this.normalizeInto(obs, 0, this.nextObs, 0, this.config.numEnvs);
-  }
-
-  /** (obs - mean) / sqrt(var + eps), clipped to +-clipObservation; a copy without normalization. */
-  private normalizeInto(
-    from: Float32Array | Uint8Array,
-    fromRow: number,
-    to: Float32Array | Uint8Array,
-    toRow: number,
-    rows: number,
-  ): void {
-    const size = this.policy.obsSize;
+  /** Writes the envs' observations into `into`, normalized when configured (statistics first). */
+  private observe(raw: ObsArray, into: ObsArray): void {
     const obsRms = this.obsRms;
     if (obsRms === null) {
-      to.set(from.subarray(fromRow * size, (fromRow + rows) * size), toRow * size);
+      into.set(raw);
       return;
     }
-    const clip = this.config.clipObservation;
-    const { mean, var: variance } = obsRms;
-    for (let r = 0; r < rows; r++) {
-      for (let k = 0; k < size; k++) {
-        const z = (from[(fromRow + r) * size + k] - mean[k]) / Math.sqrt(variance[k] + NORMALIZATION_EPSILON);
-        to[(toRow + r) * size + k] = z < -clip ? -clip : Math.min(z, clip);
-      }
-    }
+    obsRms.update(raw, this.config.numEnvs);
+    obsRms.normalize(raw, into as Float32Array, this.config.numEnvs, this.config.clipObservation);
   }
 
   /** The learning rate of this iteration: linearly annealed from the configured one to 0. */
@@ -236,88 +244,12 @@ export class PPOTrainer {
     return this.iteration >= this.numIterations;
   }
 
-  /** One iteration: rollout, advantages, update. */
+  /** One iteration: anneal the learning rate, collect a rollout with its advantages, update. */
   iterate(): IterationMetrics {
-    const { config, policy, buffer, envs } = this;
-    const numEnvs = config.numEnvs;
-    const obsSize = policy.obsSize;
-    const actionDim = policy.actionDim;
     const learningRate = this.annealLearningRates();
-    let episodesEnded = 0;
-    let returnSum = 0;
-    let lengthSum = 0;
-
-    for (let step = 0; step < config.numSteps; step++) {
-      this.globalStep += numEnvs;
-      const obs = buffer.obsAt(step);
-      obs.set(this.nextObs);
-      const base = step * numEnvs;
-      const actions = buffer.actionsAt(step);
-      policy.act(
-        obs,
-        numEnvs,
-        this.sampleRng,
-        actions,
-        buffer.logProbs.subarray(base, base + numEnvs),
-        buffer.values.subarray(base, base + numEnvs),
-      );
-
-      // The env gets the action clipped to its bounds; the buffer keeps the sampled one.
-      let envActions: Float32Array = actions;
-      if (this.actionLow !== null && this.actionHigh !== null) {
-        envActions = this.envActions;
-        for (let i = 0; i < actions.length; i++) {
-          const k = i % actionDim;
-          const a = actions[i];
-          envActions[i] = a < this.actionLow[k] ? this.actionLow[k] : Math.min(a, this.actionHigh[k]);
-        }
-      }
-
-      const [nextObs, rewards, terminations, truncations, infos] = envs.step(envActions);
-
-      for (let i = 0; i < numEnvs; i++) {
-        const reward = rewards[i];
-        const terminated = terminations[i];
-        const truncated = truncations[i];
-        buffer.terminations[base + i] = terminated;
-        buffer.truncations[base + i] = truncated;
-        this.episodeReturns[i] += reward;
-        this.episodeLengths[i] += 1;
-        buffer.rewards[base + i] = this.scaleReward(i, reward, terminated === 1);
-        if (terminated === 1 || truncated === 1) {
-          const ended = this.episodeEnded(i, infos);
-          if (ended !== null) {
-            episodesEnded++;
-            returnSum += ended.r;
-            lengthSum += ended.l;
-          }
-        }
-      }
-      this.observe(nextObs as Float32Array | Uint8Array);
-
-      // V(final observation) of truncated episodes, for bootstrapping (see computeGae).
-      if (config.bootstrapTruncated) {
-        const finalObs = infos.finalObs as Float32Array | Uint8Array | undefined;
-        for (let i = 0; i < numEnvs; i++) {
-          if (truncations[i] === 1 && terminations[i] === 0 && finalObs !== undefined) {
-            this.normalizeInto(finalObs, i, this.finalObs, 0, 1);
-            policy.predictValues(this.finalObs.subarray(0, obsSize), 1, this.truncatedValue);
-            buffer.finalValues[base + i] = this.truncatedValue[0];
-          }
-        }
-      }
-    }
-
-    policy.predictValues(this.nextObs, numEnvs, this.lastValues);
-    buffer.computeReturnsAndAdvantages(
-      this.lastValues,
-      config.gamma,
-      config.gaeLambda,
-      config.bootstrapTruncated,
-    );
-    const stats = ppoUpdate(policy, this.optimizers, buffer, config, this.shuffleRng, this.batchIndices);
+    const episodes = this.collectRollout();
+    const stats = this.update();
     this.iteration++;
-
     const rollingReturn = this.rollingReturn();
     if (
       this.thresholdReachedStep === null &&
@@ -330,13 +262,88 @@ export class PPOTrainer {
     return {
       iteration: this.iteration,
       globalStep: this.globalStep,
-      episodicReturn: episodesEnded > 0 ? returnSum / episodesEnded : Number.NaN,
-      episodicLength: episodesEnded > 0 ? lengthSum / episodesEnded : Number.NaN,
-      episodesEnded,
+      episodicReturn: episodes.count > 0 ? episodes.returnSum / episodes.count : Number.NaN,
+      episodicLength: episodes.count > 0 ? episodes.lengthSum / episodes.count : Number.NaN,
+      episodesEnded: episodes.count,
       rollingReturn,
       learningRate,
       stats,
     };
+  }
+
+  /**
+   * SB3's `collect_rollouts`: `numSteps` steps of every env into the buffer, then the advantages,
+   * bootstrapped from the value of the observations the rollout stopped at. Returns the episodes
+   * that ended meanwhile.
+   */
+  collectRollout(): { count: number; returnSum: number; lengthSum: number } {
+    const episodes = this.rolloutEpisodes;
+    episodes.count = episodes.returnSum = episodes.lengthSum = 0;
+    this.buffer.reset();
+    while (!this.buffer.isFull()) this.collectStep();
+    this.policy.predictValues(this.obs, this.config.numEnvs, this.lastValues);
+    const { gamma, gaeLambda, bootstrapTruncated } = this.config;
+    this.buffer.computeReturnsAndAdvantages(this.lastValues, gamma, gaeLambda, bootstrapTruncated);
+    return { ...episodes };
+  }
+
+  /** One step of every env: act, step the envs, record rewards and episodes, store it. */
+  private collectStep(): void {
+    const { policy, step, envs } = this;
+    const numEnvs = this.config.numEnvs;
+    this.globalStep += numEnvs;
+    policy.act(this.obs, numEnvs, this.sampleRng, step.actions, step.logProbs, step.values);
+    // The env gets the action clipped to its bounds; the buffer keeps the sampled one.
+    const envActions =
+      this.actionBox === null ? step.actions : this.actionBox.clip(step.actions, this.envActions);
+    const [nextObs, rewards, terminations, truncations, infos] = envs.step(envActions);
+
+    const episodes = this.rolloutEpisodes;
+    for (let i = 0; i < numEnvs; i++) {
+      const reward = rewards[i];
+      this.episodeReturns[i] += reward;
+      this.episodeLengths[i] += 1;
+      step.rewards[i] = this.scaleReward(i, reward, terminations[i] === 1);
+      if (terminations[i] === 1 || truncations[i] === 1) {
+        const ended = this.episodeEnded(i, infos);
+        if (ended !== null) {
+          episodes.count++;
+          episodes.returnSum += ended.r;
+          episodes.lengthSum += ended.l;
+        }
+      }
+    }
+    this.observe(nextObs as ObsArray, this.nextObs);
+    if (this.config.bootstrapTruncated) this.finalValues(infos, terminations, truncations);
+
+    step.obs = this.obs;
+    step.terminations = terminations;
+    step.truncations = truncations;
+    this.buffer.add(step);
+    const stored = this.obs;
+    this.obs = this.nextObs;
+    this.nextObs = stored;
+  }
+
+  /** V(final observation) of the envs whose episode was truncated, for bootstrapping (see computeGae). */
+  private finalValues(infos: VectorInfo, terminations: Uint8Array, truncations: Uint8Array): void {
+    this.step.finalValues.fill(0);
+    const finalObs = infos.finalObs as ObsArray | undefined;
+    if (finalObs === undefined) return;
+    const size = this.policy.obsSize;
+    for (let i = 0; i < this.config.numEnvs; i++) {
+      if (truncations[i] !== 1 || terminations[i] !== 0) continue;
+      const raw = finalObs.subarray(i * size, (i + 1) * size);
+      if (this.obsRms === null) this.finalObs.set(raw);
+      else this.obsRms.normalize(raw, this.finalObs as Float32Array, 1, this.config.clipObservation);
+      this.policy.predictValues(this.finalObs, 1, this.truncatedValue);
+      this.step.finalValues[i] = this.truncatedValue[0];
+    }
+  }
+
+  /** SB3's `train`: the PPO update on the collected rollout (`ppoUpdate`). */
+  update(): UpdateStats {
+    return ppoUpdate(this.policy, this.optimizers, this.buffer, this.config, this.shuffleRng);
   }
 
   /**

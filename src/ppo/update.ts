@@ -15,19 +15,22 @@
 import { type Adam, clipGradNorm, Tensor, tidy } from "../nn/index.js";
 import type { Rng } from "../util/seeding.js";
 import type { RolloutBuffer } from "./buffer.js";
+import type { PPOConfig } from "./config.js";
 import type { ActorCritic } from "./policy.js";
 
-export interface UpdateHyperparameters {
-  updateEpochs: number;
-  numMinibatches: number;
-  normAdv: boolean;
-  clipCoef: number;
-  clipVloss: boolean;
-  entCoef: number;
-  vfCoef: number;
-  maxGradNorm: number;
-  targetKl: number | null;
-}
+/** The config fields the update reads (see `CONFIG_FIELDS` for each). */
+export type UpdateHyperparameters = Pick<
+  PPOConfig,
+  | "updateEpochs"
+  | "numMinibatches"
+  | "normAdv"
+  | "clipCoef"
+  | "clipVloss"
+  | "entCoef"
+  | "vfCoef"
+  | "maxGradNorm"
+  | "targetKl"
+>;
 
 /** What one update reports, CleanRL's `losses/*` (means over the minibatches it ran). */
 export interface UpdateStats {
@@ -41,16 +44,6 @@ export interface UpdateStats {
   /** Epochs run (fewer than `updateEpochs` when `targetKl` stopped the update early). */
   epochs: number;
   gradientSteps: number;
-}
-
-/** Fisher-Yates shuffle in place (as `np.random.shuffle`, with our seeded generator). */
-export function shuffle(indices: Int32Array, rng: Rng): void {
-  for (let i = indices.length - 1; i > 0; i--) {
-    const j = Math.floor(rng.random() * (i + 1));
-    const swap = indices[i];
-    indices[i] = indices[j];
-    indices[j] = swap;
-  }
 }
 
 /** Advantages of one minibatch, normalized to mean 0 and (unbiased) std 1, as CleanRL. */
@@ -92,9 +85,8 @@ export function explainedVariance(values: Float32Array, returns: Float32Array): 
 }
 
 /**
- * Runs the PPO update on a full rollout buffer whose advantages and returns are computed. The
- * optimizers' learning rates are set by the caller (annealing); `bInds` is scratch of `buffer.size`
- * indices (CleanRL's `b_inds`), allocated once by the caller.
+ * Runs the PPO update on a full rollout buffer whose advantages and returns are computed; `rng`
+ * shuffles the minibatches. The optimizers' learning rates are set by the caller (annealing).
  */
 export function ppoUpdate(
   policy: ActorCritic,
@@ -102,11 +94,9 @@ export function ppoUpdate(
   buffer: RolloutBuffer,
   hp: UpdateHyperparameters,
   rng: Rng,
-  bInds: Int32Array,
 ): UpdateStats {
-  const batchSize = buffer.size;
-  const minibatchSize = batchSize / hp.numMinibatches;
-  for (let i = 0; i < batchSize; i++) bInds[i] = i;
+  const minibatchSize = buffer.size / hp.numMinibatches;
+  buffer.resetSampleOrder();
   const parameters = policy.parameters();
 
   let policyLossSum = 0;
@@ -121,9 +111,7 @@ export function ppoUpdate(
 
   for (let epoch = 0; epoch < hp.updateEpochs; epoch++) {
     epochs++;
-    shuffle(bInds, rng);
-    for (let start = 0; start < batchSize; start += minibatchSize) {
-      const mbInds = bInds.subarray(start, start + minibatchSize);
+    for (const mbInds of buffer.minibatches(minibatchSize, rng)) {
       tidy(() => {
         const { logProb: newLogProb, entropy, value: newValue } = policy.evaluateActions(buffer, mbInds);
         const bLogProbs = gatherTensor(buffer.logProbs, mbInds);

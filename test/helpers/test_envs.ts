@@ -78,20 +78,26 @@ export class CrashingEnv extends CounterEnv {
   }
 }
 
+/** Frames of `shape` (2x3x3 unless given) with every byte equal to t; terminates at t = 5. */
 export class PixelsEnv extends Env<Uint8Array, number> {
-  observationSpace = new Box<Uint8Array>(0, 255, [2, 3, 3], "uint8");
+  observationSpace: Box<Uint8Array>;
   actionSpace = new Discrete(2);
   t = 0;
+
+  constructor(shape: readonly number[] = [2, 3, 3]) {
+    super();
+    this.observationSpace = new Box<Uint8Array>(0, 255, shape, "uint8");
+  }
 
   override reset(opts: ResetOptions = {}): ResetResult<Uint8Array> {
     super.reset(opts);
     this.t = 0;
-    return [new Uint8Array(18).fill(this.t), {}];
+    return [new Uint8Array(this.observationSpace.size).fill(this.t), {}];
   }
 
   step(_action: number): StepResult<Uint8Array> {
     this.t++;
-    return [new Uint8Array(18).fill(this.t), 1, this.t >= 5, false, {}];
+    return [new Uint8Array(this.observationSpace.size).fill(this.t), 1, this.t >= 5, false, {}];
   }
 }
 
