@@ -33,11 +33,11 @@
  * `renderMode` ("rgb_array": 500x500 frames).
  */
 
-import { checkOptions, resetBounds, warnOnce } from "../../util/options.js";
+import { checkOptions, resetBounds } from "../../util/options.js";
 import { Env, type ResetOptions, type ResetResult, type RgbFrame, type StepResult } from "../core/env.js";
 import { Box, Discrete } from "../core/spaces.js";
 import { BLACK, Canvas, type Color, rotateTranslate } from "../rendering/canvas.js";
-import type { ClassicOptions } from "./utils.js";
+import { type ClassicOptions, stateValues } from "./utils.js";
 
 /** Seconds per step (one RK4 step). */
 const DT = 0.2;
@@ -92,8 +92,7 @@ export class AcrobotEnv extends Env<Float32Array, number> {
   }
 
   set state(state: ArrayLike<number>) {
-    if (state.length !== 4) throw new RangeError(`Acrobot: state needs 4 values, got ${state.length}`);
-    this.s = Float64Array.from(state);
+    this.s = Float64Array.from(stateValues("Acrobot", state, 4));
   }
 
   override reset(opts: ResetOptions = {}): ResetResult<Float32Array> {
@@ -181,10 +180,7 @@ export class AcrobotEnv extends Env<Float32Array, number> {
 
   /** A 500x500 picture of the two links, the joints and the goal line, drawn as Gymnasium draws it. */
   override render(): RgbFrame | undefined {
-    if (this.renderMode !== "rgb_array") {
-      warnOnce('Acrobot: render() needs a renderMode; make the env with { renderMode: "rgb_array" }.');
-      return undefined;
-    }
+    if (!this.canRenderRgb("Acrobot")) return undefined;
     const s = this.s;
     if (!s) return undefined;
     const canvas = new Canvas(SCREEN_DIM, SCREEN_DIM, { yUp: true });
