@@ -34,10 +34,11 @@
  */
 
 import { checkOptions, resetBounds } from "../../util/options.js";
-import { Env, type ResetOptions, type ResetResult, type RgbFrame, type StepResult } from "../core/env.js";
+import type { RgbFrame } from "../../util/rgb_frame.js";
+import { Env, type EnvOptions, type ResetOptions, type ResetResult, type StepResult } from "../core/env.js";
 import { Box, Discrete } from "../core/spaces.js";
 import { BLACK, Canvas, type Color, rotateTranslate } from "../rendering/canvas.js";
-import { type ClassicOptions, stateValues } from "./utils.js";
+import { stateValues } from "./utils.js";
 
 /** Seconds per step (one RK4 step). */
 const DT = 0.2;
@@ -80,7 +81,7 @@ export class AcrobotEnv extends Env<Float32Array, number> {
   private readonly k4 = new Float64Array(4);
   private readonly yTemp = new Float64Array(4);
 
-  constructor(options: ClassicOptions = {}) {
+  constructor(options: EnvOptions = {}) {
     super();
     checkOptions("Acrobot", options, []);
     this.renderMode = options.renderMode;

@@ -43,12 +43,13 @@
  */
 
 import { checkOptions, resetBounds, warnOnce } from "../../util/options.js";
-import { Env, type ResetOptions, type ResetResult, type RgbFrame, type StepResult } from "../core/env.js";
+import type { RgbFrame } from "../../util/rgb_frame.js";
+import { Env, type EnvOptions, type ResetOptions, type ResetResult, type StepResult } from "../core/env.js";
 import { Box, Discrete } from "../core/spaces.js";
 import { BLACK, Canvas, type Color, rotateTranslate } from "../rendering/canvas.js";
-import { type ClassicOptions, stateValues } from "./utils.js";
+import { stateValues } from "./utils.js";
 
-export interface CartPoleOptions extends ClassicOptions {
+export interface CartPoleOptions extends EnvOptions {
   /** Reward 0 per step and −1 on termination, as Sutton and Barto's original (default false). */
   suttonBartoReward?: boolean;
 }

@@ -6,12 +6,13 @@
  */
 
 import { checkOptions, resetBounds } from "../../util/options.js";
-import { Env, type ResetOptions, type ResetResult, type RgbFrame } from "../core/env.js";
+import type { RgbFrame } from "../../util/rgb_frame.js";
+import { Env, type EnvOptions, type ResetOptions, type ResetResult } from "../core/env.js";
 import { Box } from "../core/spaces.js";
 import { BLACK, Canvas, type Color, rotateTranslate } from "../rendering/canvas.js";
-import { type ClassicOptions, stateValues } from "./utils.js";
+import { stateValues } from "./utils.js";
 
-export interface MountainCarOptions extends ClassicOptions {
+export interface MountainCarOptions extends EnvOptions {
   /** The velocity the car needs at the flag to finish (default 0). */
   goalVelocity?: number;
 }

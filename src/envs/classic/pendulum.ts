@@ -36,12 +36,13 @@
  */
 
 import { checkOptions, numberOption } from "../../util/options.js";
-import { Env, type ResetOptions, type ResetResult, type RgbFrame, type StepResult } from "../core/env.js";
+import type { RgbFrame } from "../../util/rgb_frame.js";
+import { Env, type EnvOptions, type ResetOptions, type ResetResult, type StepResult } from "../core/env.js";
 import { Box } from "../core/spaces.js";
 import { BLACK, Canvas, type Color, rotateTranslate } from "../rendering/canvas.js";
-import { type ClassicOptions, floorMod, stateValues } from "./utils.js";
+import { floorMod, stateValues } from "./utils.js";
 
-export interface PendulumOptions extends ClassicOptions {
+export interface PendulumOptions extends EnvOptions {
   /** Acceleration of gravity in m/s² (default 10.0). */
   g?: number;
 }

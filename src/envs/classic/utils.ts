@@ -1,10 +1,4 @@
 /** What the classic-control environments share besides the option checks (src/util/options.ts). */
-import type { RenderMode } from "../core/env.js";
-
-/** The options every classic-control constructor takes. */
-export interface ClassicOptions {
-  renderMode?: RenderMode;
-}
 
 /** Python's float modulo: the result has the sign of the divisor (JS `%` keeps the dividend's). */
 export function floorMod(x: number, m: number): number {

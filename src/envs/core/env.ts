@@ -13,6 +13,12 @@ export type StepResult<Obs> = [obs: Obs, reward: number, terminated: boolean, tr
 export type ResetResult<Obs> = [obs: Obs, info: Info];
 export type RenderMode = "rgb_array" | "ansi";
 
+/** What every env's constructor takes (`make` passes it on); each env adds its own options. */
+export interface EnvOptions {
+  /** "rgb_array": `render()` draws frames. */
+  renderMode?: RenderMode;
+}
+
 export interface ResetOptions {
   seed?: number;
   options?: Record<string, unknown>;
