@@ -90,8 +90,7 @@ export class ContinuousMountainCarEnv extends MountainCarBase<ArrayLike<number>>
     const acceleration = clipped
       ? force * POWER - gravityTerm
       : f32(f32(force * POWER_F32) - f32(gravityTerm));
-    if (wide) this.move(this.velocity + acceleration);
-    else this.move(f32(this.velocity + f32(acceleration)), f32);
+    this.move(wide ? this.velocity + acceleration : f32(this.velocity + f32(acceleration)), !wide);
 
     const terminated = this.reachedGoal();
     // The cost uses the action as given, not the clipped force.

@@ -50,7 +50,7 @@ export class MountainCarEnv extends MountainCarBase<number> {
   }
 
   step(action: number): StepResult<Float32Array> {
-    this.move(this.velocity + ((action - 1) * FORCE + Math.cos(3 * this.position) * -GRAVITY));
+    this.move(this.velocity + ((action - 1) * FORCE + Math.cos(3 * this.position) * -GRAVITY), false);
     return [this.observation(), -1.0, this.reachedGoal(), false, {}];
   }
 }

@@ -27,9 +27,6 @@ export const GRAVITY = 0.0025;
 const RESET_LOW = -0.6;
 const RESET_HIGH = -0.4;
 
-/** No rounding: `move` in float64. */
-const exact = (x: number): number => x;
-
 /** The valley, the car's state and its picture; subclasses add the engine (`actionSpace`, `step`). */
 export abstract class MountainCarBase<Act> extends Env<Float32Array, Act> {
   observationSpace = new Box([MIN_POSITION, -MAX_SPEED], [MAX_POSITION, MAX_SPEED]);
@@ -77,12 +74,12 @@ export abstract class MountainCarBase<Act> extends Env<Float32Array, Act> {
   /**
    * The car's move once the engine and the slope have brought its velocity to `velocity`: the speed
    * is clipped to ±MAX_SPEED, the position to the track, and a car that hits the left wall stops.
-   * `round` applies to the position's sum and to the velocity added (MountainCarContinuous rounds
-   * to float32 there, as NumPy 2 does with a float32 state).
+   * `float32` rounds the position's sum and the velocity added to float32, as NumPy 2 does with
+   * MountainCarContinuous' float32 state.
    */
-  protected move(velocity: number, round: (x: number) => number = exact): void {
+  protected move(velocity: number, float32: boolean): void {
     velocity = Math.min(Math.max(velocity, -MAX_SPEED), MAX_SPEED);
-    let position = round(this.position + round(velocity));
+    let position = float32 ? Math.fround(this.position + Math.fround(velocity)) : this.position + velocity;
     position = Math.min(Math.max(position, MIN_POSITION), MAX_POSITION);
     if (position === MIN_POSITION && velocity < 0) velocity = 0;
     this.position = position;
