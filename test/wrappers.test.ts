@@ -74,7 +74,7 @@ describe("RecordEpisodeStatistics", () => {
       expect(episode.l).toBe(steps.length);
       expect(episode.r).toBe(steps.reduce((sum, s) => sum + s[1], 0));
       expect(episode.t).toBeGreaterThanOrEqual(0);
-      expect(Math.round(episode.t * 1e6)).toBe(episode.t * 1e6);
+      expect(Math.round(episode.t * 1e6) / 1e6).toBe(episode.t);
       lengths.push(steps.length);
     }
     expect(env.episodeCount).toBe(3);

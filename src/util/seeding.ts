@@ -5,8 +5,8 @@
  *
  * SeedSequence hashes the seed's 32-bit words into a pool of four words and expands the pool into
  * PCG64's 128-bit state and increment. PCG64 is a 128-bit LCG whose output is the XSL-RR
- * permutation of the new state. 128-bit arithmetic is done with BigInt: draws happen at reset and in
- * `Space.sample()`, not in the numeric hot loops.
+ * permutation of the new state. Seeding does its 128-bit arithmetic with BigInt; the draws use
+ * 16-bit limbs (see `PCG64`).
  */
 
 const MASK32 = 0xffffffffn;
@@ -107,7 +107,8 @@ function fromLimbs(limbs: Float64Array): bigint {
 const LIMBS = 8;
 const LIMB = 65536;
 const INV_LIMB = 1 / LIMB;
-const MULTIPLIER_LIMBS = toLimbs(PCG64_MULTIPLIER);
+/** The multiplier's limbs, least significant first. */
+const [M0, M1, M2, M3, M4, M5, M6, M7] = toLimbs(PCG64_MULTIPLIER);
 
 /**
  * The PCG64 bit generator (XSL-RR 128/64) as NumPy seeds it from a SeedSequence.
@@ -144,7 +145,6 @@ export class PCG64 {
   /** state = state * multiplier + increment (mod 2^128), limb by limb (schoolbook, low half only). */
   private advance(): void {
     const s = this.stateLimbs;
-    const m = MULTIPLIER_LIMBS;
     const c = this.incrementLimbs;
     const s0 = s[0],
       s1 = s[1],
@@ -154,37 +154,29 @@ export class PCG64 {
       s5 = s[5],
       s6 = s[6],
       s7 = s[7];
-    const m0 = m[0],
-      m1 = m[1],
-      m2 = m[2],
-      m3 = m[3],
-      m4 = m[4],
-      m5 = m[5],
-      m6 = m[6],
-      m7 = m[7];
     // Each sum holds at most 8 products below 2^32 plus a carry below 2^20: exact in a double.
-    let acc = c[0] + s0 * m0;
+    let acc = c[0] + s0 * M0;
     let carry = Math.floor(acc * INV_LIMB);
     s[0] = acc - carry * LIMB;
-    acc = carry + c[1] + s0 * m1 + s1 * m0;
+    acc = carry + c[1] + s0 * M1 + s1 * M0;
     carry = Math.floor(acc * INV_LIMB);
     s[1] = acc - carry * LIMB;
-    acc = carry + c[2] + s0 * m2 + s1 * m1 + s2 * m0;
+    acc = carry + c[2] + s0 * M2 + s1 * M1 + s2 * M0;
     carry = Math.floor(acc * INV_LIMB);
     s[2] = acc - carry * LIMB;
-    acc = carry + c[3] + s0 * m3 + s1 * m2 + s2 * m1 + s3 * m0;
+    acc = carry + c[3] + s0 * M3 + s1 * M2 + s2 * M1 + s3 * M0;
     carry = Math.floor(acc * INV_LIMB);
     s[3] = acc - carry * LIMB;
-    acc = carry + c[4] + s0 * m4 + s1 * m3 + s2 * m2 + s3 * m1 + s4 * m0;
+    acc = carry + c[4] + s0 * M4 + s1 * M3 + s2 * M2 + s3 * M1 + s4 * M0;
     carry = Math.floor(acc * INV_LIMB);
     s[4] = acc - carry * LIMB;
-    acc = carry + c[5] + s0 * m5 + s1 * m4 + s2 * m3 + s3 * m2 + s4 * m1 + s5 * m0;
+    acc = carry + c[5] + s0 * M5 + s1 * M4 + s2 * M3 + s3 * M2 + s4 * M1 + s5 * M0;
     carry = Math.floor(acc * INV_LIMB);
     s[5] = acc - carry * LIMB;
-    acc = carry + c[6] + s0 * m6 + s1 * m5 + s2 * m4 + s3 * m3 + s4 * m2 + s5 * m1 + s6 * m0;
+    acc = carry + c[6] + s0 * M6 + s1 * M5 + s2 * M4 + s3 * M3 + s4 * M2 + s5 * M1 + s6 * M0;
     carry = Math.floor(acc * INV_LIMB);
     s[6] = acc - carry * LIMB;
-    acc = carry + c[7] + s0 * m7 + s1 * m6 + s2 * m5 + s3 * m4 + s4 * m3 + s5 * m2 + s6 * m1 + s7 * m0;
+    acc = carry + c[7] + s0 * M7 + s1 * M6 + s2 * M5 + s3 * M4 + s4 * M3 + s5 * M2 + s6 * M1 + s7 * M0;
     s[7] = acc % LIMB;
   }
 
@@ -233,7 +225,8 @@ export interface Rng {
 
 /**
  * NumPy's `Generator` over PCG64, with the draws Gymnasium's environments use. `uniform` and
- * `random` equal NumPy's; `integers` and `normal` are unbiased but not NumPy's exact streams.
+ * `random` equal NumPy's; `integers` and `normal` draw the right distributions but not NumPy's
+ * exact streams.
  */
 export class NpRandom implements Rng {
   readonly bitGenerator: PCG64;
@@ -267,7 +260,7 @@ export class NpRandom implements Rng {
     return out;
   }
 
-  /** An integer in [low, high) (high exclusive), by rejection: no modulo bias. */
+  /** An integer in [low, high) (high exclusive), from one `random()` draw. */
   integers(low: number, high: number): number {
     const range = high - low;
     if (!(range >= 1)) throw new RangeError(`integers: need low < high, got [${low}, ${high})`);

@@ -67,14 +67,8 @@ import {
   World,
 } from "planck";
 import { checkOptions, warnOnce } from "../../util/options.js";
-import {
-  Env,
-  type RenderMode,
-  type ResetOptions,
-  type ResetResult,
-  type RgbFrame,
-  type StepResult,
-} from "../core/env.js";
+import type { RgbFrame } from "../../util/rgb_frame.js";
+import { Env, type EnvOptions, type ResetOptions, type ResetResult, type StepResult } from "../core/env.js";
 import { Box, Discrete, describeValue, type Space } from "../core/spaces.js";
 import { BLACK, Canvas, type Color, WHITE } from "../rendering/canvas.js";
 
@@ -172,8 +166,7 @@ const LEG_POLY: readonly (readonly [number, number])[] = [
 const OBS_HIGH = [2.5, 2.5, 10, 10, 2 * Math.PI, 10, 1, 1];
 const OBS_LOW = [-2.5, -2.5, -10, -10, -2 * Math.PI, -10, 0, 0];
 
-export interface LunarLanderOptions {
-  renderMode?: RenderMode;
+export interface LunarLanderOptions extends EnvOptions {
   /** Box(2) throttles instead of Discrete(4). */
   continuous?: boolean;
   /** Gravity along y in m/s^2, in (-12, 0). */
@@ -505,13 +498,7 @@ export class LunarLander extends Env<Float32Array, LunarLanderAction> {
 
   /** A 600x400 frame: sky, terrain, lander, legs and the helipad's flags (renderMode "rgb_array"). */
   override render(): RgbFrame | undefined {
-    if (this.renderMode !== "rgb_array") {
-      warnOnce(
-        `${this.displayName}: render() needs a renderMode; make the env with { renderMode: "rgb_array" }.`,
-      );
-      return undefined;
-    }
-    if (this.lander === undefined) return undefined;
+    if (!this.canRenderRgb() || this.lander === undefined) return undefined;
     const canvas = new Canvas(VIEWPORT_W, VIEWPORT_H, { yUp: true, background: WHITE });
     // The sky as one polygon (terrain line, then the top corners), so no seams show between chunks.
     const sky: number[] = [];

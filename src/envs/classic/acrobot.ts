@@ -33,11 +33,12 @@
  * `renderMode` ("rgb_array": 500x500 frames).
  */
 
-import { checkOptions, resetBounds, warnOnce } from "../../util/options.js";
-import { Env, type ResetOptions, type ResetResult, type RgbFrame, type StepResult } from "../core/env.js";
+import { checkOptions, resetBounds } from "../../util/options.js";
+import type { RgbFrame } from "../../util/rgb_frame.js";
+import { Env, type EnvOptions, type ResetOptions, type ResetResult, type StepResult } from "../core/env.js";
 import { Box, Discrete } from "../core/spaces.js";
 import { BLACK, Canvas, type Color, rotateTranslate } from "../rendering/canvas.js";
-import type { ClassicOptions } from "./utils.js";
+import { stateValues } from "./utils.js";
 
 /** Seconds per step (one RK4 step). */
 const DT = 0.2;
@@ -80,7 +81,7 @@ export class AcrobotEnv extends Env<Float32Array, number> {
   private readonly k4 = new Float64Array(4);
   private readonly yTemp = new Float64Array(4);
 
-  constructor(options: ClassicOptions = {}) {
+  constructor(options: EnvOptions = {}) {
     super();
     checkOptions("Acrobot", options, []);
     this.renderMode = options.renderMode;
@@ -92,8 +93,7 @@ export class AcrobotEnv extends Env<Float32Array, number> {
   }
 
   set state(state: ArrayLike<number>) {
-    if (state.length !== 4) throw new RangeError(`Acrobot: state needs 4 values, got ${state.length}`);
-    this.s = Float64Array.from(state);
+    this.s = Float64Array.from(stateValues("Acrobot", state, 4));
   }
 
   override reset(opts: ResetOptions = {}): ResetResult<Float32Array> {
@@ -181,10 +181,7 @@ export class AcrobotEnv extends Env<Float32Array, number> {
 
   /** A 500x500 picture of the two links, the joints and the goal line, drawn as Gymnasium draws it. */
   override render(): RgbFrame | undefined {
-    if (this.renderMode !== "rgb_array") {
-      warnOnce('Acrobot: render() needs a renderMode; make the env with { renderMode: "rgb_array" }.');
-      return undefined;
-    }
+    if (!this.canRenderRgb("Acrobot")) return undefined;
     const s = this.s;
     if (!s) return undefined;
     const canvas = new Canvas(SCREEN_DIM, SCREEN_DIM, { yUp: true });

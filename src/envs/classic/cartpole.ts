@@ -43,12 +43,13 @@
  */
 
 import { checkOptions, resetBounds, warnOnce } from "../../util/options.js";
-import { Env, type ResetOptions, type ResetResult, type RgbFrame, type StepResult } from "../core/env.js";
+import type { RgbFrame } from "../../util/rgb_frame.js";
+import { Env, type EnvOptions, type ResetOptions, type ResetResult, type StepResult } from "../core/env.js";
 import { Box, Discrete } from "../core/spaces.js";
 import { BLACK, Canvas, type Color, rotateTranslate } from "../rendering/canvas.js";
-import type { ClassicOptions } from "./utils.js";
+import { stateValues } from "./utils.js";
 
-export interface CartPoleOptions extends ClassicOptions {
+export interface CartPoleOptions extends EnvOptions {
   /** Reward 0 per step and −1 on termination, as Sutton and Barto's original (default false). */
   suttonBartoReward?: boolean;
 }
@@ -114,11 +115,7 @@ export class CartPoleEnv extends Env<Float32Array, number> {
   }
 
   set state(state: ArrayLike<number>) {
-    if (state.length !== 4) throw new RangeError(`CartPole: state needs 4 values, got ${state.length}`);
-    this.x = state[0];
-    this.xDot = state[1];
-    this.theta = state[2];
-    this.thetaDot = state[3];
+    [this.x, this.xDot, this.theta, this.thetaDot] = stateValues("CartPole", state, 4);
     this.hasState = true;
   }
 
@@ -192,11 +189,7 @@ export class CartPoleEnv extends Env<Float32Array, number> {
 
   /** A 600x400 picture of the cart, the pole and the track, drawn as Gymnasium draws it. */
   override render(): RgbFrame | undefined {
-    if (this.renderMode !== "rgb_array") {
-      warnOnce('CartPole: render() needs a renderMode; make the env with { renderMode: "rgb_array" }.');
-      return undefined;
-    }
-    if (!this.hasState) return undefined;
+    if (!this.canRenderRgb("CartPole") || !this.hasState) return undefined;
     const canvas = new Canvas(SCREEN_WIDTH, SCREEN_HEIGHT, { yUp: true });
     const scale = SCREEN_WIDTH / (X_THRESHOLD * 2);
     const poleLength = scale * (2 * LENGTH);

@@ -34,16 +34,11 @@
  * `goalVelocity` (default 0), `renderMode` ("rgb_array": 600x400 frames).
  */
 
-import { checkOptions, resetBounds, warnOnce } from "../../util/options.js";
-import { Env, type ResetOptions, type ResetResult, type RgbFrame, type StepResult } from "../core/env.js";
+import type { ResetOptions, ResetResult, StepResult } from "../core/env.js";
 import { Box } from "../core/spaces.js";
-import { drawMountainCar, MAX_POSITION, MAX_SPEED, MIN_POSITION } from "./mountain_car.js";
-import type { ClassicOptions } from "./utils.js";
+import { GRAVITY, MountainCarBase, type MountainCarOptions } from "./mountain_car_base.js";
 
-export interface ContinuousMountainCarOptions extends ClassicOptions {
-  /** The velocity the car needs at the flag to finish (default 0). */
-  goalVelocity?: number;
-}
+export type ContinuousMountainCarOptions = MountainCarOptions;
 
 const MIN_ACTION = -1.0;
 const MAX_ACTION = 1.0;
@@ -52,56 +47,34 @@ const GOAL_POSITION = 0.45;
 const POWER = 0.0015;
 /** POWER as NumPy 2 uses it when multiplying a float32 action. */
 const POWER_F32 = Math.fround(POWER);
-const GRAVITY = 0.0025;
 const GOAL_REWARD = 100.0;
 const ACTION_COST = 0.1;
 
-const RESET_LOW = -0.6;
-const RESET_HIGH = -0.4;
-
-export class ContinuousMountainCarEnv extends Env<Float32Array, ArrayLike<number>> {
-  observationSpace = new Box([MIN_POSITION, -MAX_SPEED], [MAX_POSITION, MAX_SPEED]);
+export class ContinuousMountainCarEnv extends MountainCarBase<ArrayLike<number>> {
   actionSpace = new Box(MIN_ACTION, MAX_ACTION, [1]);
-  override metadata = { renderModes: ["rgb_array" as const], renderFps: 30 };
 
-  readonly goalVelocity: number;
-  private position = 0;
-  private velocity = 0;
-  private hasState = false;
   /** Gymnasium stores the state as float32 after a step; reset gives float64, `state = ...` its dtype. */
   private stateIsFloat32 = false;
 
   constructor(options: ContinuousMountainCarOptions = {}) {
-    super();
-    checkOptions("MountainCarContinuous", options, ["goalVelocity"]);
-    this.renderMode = options.renderMode;
-    this.goalVelocity = options.goalVelocity ?? 0;
+    super("MountainCarContinuous", GOAL_POSITION, options);
   }
 
   /** `[position, velocity]`, as Gymnasium's `state` (float32 values after a step; float64 after reset). */
-  get state(): number[] | undefined {
-    return this.hasState ? [this.position, this.velocity] : undefined;
+  override get state(): number[] | undefined {
+    return super.state;
   }
 
-  set state(state: ArrayLike<number>) {
-    if (state.length !== 2) {
-      throw new RangeError(`MountainCarContinuous: state needs 2 values, got ${state.length}`);
-    }
-    this.position = state[0];
-    this.velocity = state[1];
-    this.hasState = true;
+  override set state(state: ArrayLike<number>) {
+    super.state = state;
     // As in NumPy, the arithmetic follows the dtype of the state given.
     this.stateIsFloat32 = state instanceof Float32Array;
   }
 
   override reset(opts: ResetOptions = {}): ResetResult<Float32Array> {
-    super.reset(opts);
-    const [low, high] = resetBounds("MountainCarContinuous", opts.options, RESET_LOW, RESET_HIGH);
-    this.position = this.npRandom.uniform(low, high);
-    this.velocity = 0;
-    this.hasState = true;
+    const result = super.reset(opts);
     this.stateIsFloat32 = false;
-    return [this.observation(), {}];
+    return result;
   }
 
   step(action: ArrayLike<number>): StepResult<Float32Array> {
@@ -117,39 +90,15 @@ export class ContinuousMountainCarEnv extends Env<Float32Array, ArrayLike<number
     const acceleration = clipped
       ? force * POWER - gravityTerm
       : f32(f32(force * POWER_F32) - f32(gravityTerm));
-    let velocity = wide ? this.velocity + acceleration : f32(this.velocity + f32(acceleration));
-    if (velocity > MAX_SPEED) velocity = MAX_SPEED;
-    if (velocity < -MAX_SPEED) velocity = -MAX_SPEED;
-    let position = wide ? this.position + velocity : f32(this.position + f32(velocity));
-    if (position > MAX_POSITION) position = MAX_POSITION;
-    if (position < MIN_POSITION) position = MIN_POSITION;
-    if (position === MIN_POSITION && velocity < 0) velocity = 0;
+    this.move(wide ? this.velocity + acceleration : f32(this.velocity + f32(acceleration)), !wide);
 
-    const terminated = position >= GOAL_POSITION && velocity >= this.goalVelocity;
+    const terminated = this.reachedGoal();
     // The cost uses the action as given, not the clipped force.
     const reward = (terminated ? GOAL_REWARD : 0) - throttle ** 2 * ACTION_COST;
 
-    this.position = f32(position);
-    this.velocity = f32(velocity);
+    this.position = f32(this.position);
+    this.velocity = f32(this.velocity);
     this.stateIsFloat32 = true;
     return [this.observation(), reward, terminated, false, {}];
-  }
-
-  private observation(): Float32Array {
-    const obs = new Float32Array(2);
-    obs[0] = this.position;
-    obs[1] = this.velocity;
-    return obs;
-  }
-
-  /** The 600x400 picture of MountainCar, with the flag at 0.45. */
-  override render(): RgbFrame | undefined {
-    if (this.renderMode !== "rgb_array") {
-      warnOnce(
-        'MountainCarContinuous: render() needs a renderMode; make the env with { renderMode: "rgb_array" }.',
-      );
-      return undefined;
-    }
-    return this.hasState ? drawMountainCar(this.position, GOAL_POSITION) : undefined;
   }
 }

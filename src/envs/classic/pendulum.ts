@@ -35,13 +35,14 @@
  * `g` (default 10.0), `renderMode` ("rgb_array": 500x500 frames).
  */
 
-import { checkOptions, numberOption, warnOnce } from "../../util/options.js";
-import { Env, type ResetOptions, type ResetResult, type RgbFrame, type StepResult } from "../core/env.js";
+import { checkOptions, numberOption } from "../../util/options.js";
+import type { RgbFrame } from "../../util/rgb_frame.js";
+import { Env, type EnvOptions, type ResetOptions, type ResetResult, type StepResult } from "../core/env.js";
 import { Box } from "../core/spaces.js";
 import { BLACK, Canvas, type Color, rotateTranslate } from "../rendering/canvas.js";
-import { type ClassicOptions, floorMod } from "./utils.js";
+import { floorMod, stateValues } from "./utils.js";
 
-export interface PendulumOptions extends ClassicOptions {
+export interface PendulumOptions extends EnvOptions {
   /** Acceleration of gravity in m/s² (default 10.0). */
   g?: number;
 }
@@ -96,9 +97,7 @@ export class PendulumEnv extends Env<Float32Array, ArrayLike<number>> {
   }
 
   set state(state: ArrayLike<number>) {
-    if (state.length !== 2) throw new RangeError(`Pendulum: state needs 2 values, got ${state.length}`);
-    this.theta = state[0];
-    this.thetaDot = state[1];
+    [this.theta, this.thetaDot] = stateValues("Pendulum", state, 2);
     this.hasState = true;
   }
 
@@ -157,11 +156,7 @@ export class PendulumEnv extends Env<Float32Array, ArrayLike<number>> {
    * size and direction show the last torque (Gymnasium blits an image there; we draw the arrow).
    */
   override render(): RgbFrame | undefined {
-    if (this.renderMode !== "rgb_array") {
-      warnOnce('Pendulum: render() needs a renderMode; make the env with { renderMode: "rgb_array" }.');
-      return undefined;
-    }
-    if (!this.hasState) return undefined;
+    if (!this.canRenderRgb("Pendulum") || !this.hasState) return undefined;
     const canvas = new Canvas(SCREEN_DIM, SCREEN_DIM, { yUp: true });
     const scale = SCREEN_DIM / (VIEW_BOUND * 2);
     const offset = Math.floor(SCREEN_DIM / 2);

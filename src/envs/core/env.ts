@@ -3,6 +3,7 @@
  * `reset({ seed, options }) -> [obs, info]` and
  * `step(action) -> [obs, reward, terminated, truncated, info]`.
  */
+import { warnOnce } from "../../util/options.js";
 import type { RgbFrame } from "../../util/rgb_frame.js";
 import { type NpRandom, npRandom } from "../../util/seeding.js";
 import type { Space } from "./spaces.js";
@@ -11,6 +12,12 @@ export type Info = Record<string, unknown>;
 export type StepResult<Obs> = [obs: Obs, reward: number, terminated: boolean, truncated: boolean, info: Info];
 export type ResetResult<Obs> = [obs: Obs, info: Info];
 export type RenderMode = "rgb_array" | "ansi";
+
+/** What every env's constructor takes (`make` passes it on); each env adds its own options. */
+export interface EnvOptions {
+  /** "rgb_array": `render()` draws frames. */
+  renderMode?: RenderMode;
+}
 
 export interface ResetOptions {
   seed?: number;
@@ -62,6 +69,17 @@ export abstract class Env<Obs = unknown, Act = unknown> {
 
   render(): RgbFrame | string | undefined {
     return undefined;
+  }
+
+  /**
+   * For `render()`: whether this env was made to draw frames (renderMode "rgb_array"). If not, it
+   * warns once, as Gymnasium's envs do when rendering without a render mode, and `render()`
+   * returns undefined. `envName` starts the warning (default: `displayName`).
+   */
+  protected canRenderRgb(envName = this.displayName): boolean {
+    if (this.renderMode === "rgb_array") return true;
+    warnOnce(`${envName}: render() needs a renderMode; make the env with { renderMode: "rgb_array" }.`);
+    return false;
   }
 
   close(): void {}

@@ -4,10 +4,9 @@
  */
 import { TimeLimit } from "../wrappers/time_limit.js";
 import { EnvChecker } from "./checker.js";
-import type { Env, EnvSpec, RenderMode } from "./env.js";
+import type { Env, EnvOptions, EnvSpec } from "./env.js";
 
-export interface MakeOptions {
-  renderMode?: RenderMode;
+export interface MakeOptions extends EnvOptions {
   /** Overrides the registered time limit; 0 or a negative number removes it. */
   maxEpisodeSteps?: number;
   /** Leaves out the order and action checks (they cost little; for benchmarks). */
@@ -16,7 +15,7 @@ export interface MakeOptions {
   [option: string]: unknown;
 }
 
-export type EnvFactory = (options: Record<string, unknown> & { renderMode?: RenderMode }) => Env;
+export type EnvFactory = (options: Record<string, unknown> & EnvOptions) => Env;
 
 export interface RegisterSpec extends Omit<EnvSpec, "id"> {
   entryPoint: EnvFactory;

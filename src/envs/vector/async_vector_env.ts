@@ -13,35 +13,28 @@ import { nodeBuiltin } from "../../util/node.js";
 import { type MakeOptions, make } from "../core/registry.js";
 import {
   type CallRequest,
-  COMMAND,
-  COMMAND_SEQ,
-  CONTROL_SLOTS,
   Command,
-  DONE_SEQ,
+  fromRemoteError,
   READY_SEQ,
+  REPORT_START_FAILURE_SOURCE,
   type RemoteError,
+  type Reply,
   type SetAttrRequest,
-  STATUS,
   Status,
+  WorkerControl,
   type WorkerData,
 } from "./protocol.js";
 import {
-  AutoresetMode,
   type BatchedObs,
   batchedObsType,
   mergeInfo,
   VectorEnv,
-  VectorEnvError,
+  type VectorEnvOptions,
   type VectorInfo,
   type VectorResetOptions,
-  type VectorResetResult,
-  type VectorStepResult,
 } from "./vector_env.js";
 
-export interface AsyncVectorEnvOptions {
-  autoresetMode?: AutoresetMode;
-  /** Return copies of the batched arrays instead of the shared ones (overwritten next call). */
-  copy?: boolean;
+export interface AsyncVectorEnvOptions extends VectorEnvOptions {
   /** Worker threads; default: one per core, at most one per env. */
   numWorkers?: number;
   /**
@@ -58,17 +51,11 @@ export interface AsyncVectorEnvOptions {
 interface WorkerHandle {
   worker: WorkerThreads.Worker;
   port: WorkerThreads.MessagePort;
+  control: WorkerControl;
   firstEnv: number;
   count: number;
   exited: Promise<void>;
   running: boolean;
-}
-
-/** What a worker posts besides the shared arrays. */
-interface Reply {
-  infos?: VectorInfo;
-  results?: unknown[];
-  error?: RemoteError;
 }
 
 const WAIT_SLICE_MS = 100;
@@ -99,16 +86,10 @@ function workerEntry(): { script: string | URL; eval: boolean } {
   const workerUrl = new URL("./worker.ts", import.meta.url).href;
   const script = `
     const { workerData } = require("node:worker_threads");
+    ${REPORT_START_FAILURE_SOURCE}
     import("tsx/esm/api")
       .then(({ tsImport }) => tsImport(${JSON.stringify(workerUrl)}, ${JSON.stringify(import.meta.url)}))
-      .catch((error) => {
-        const control = new Int32Array(workerData.control);
-        const base = workerData.workerIndex * ${CONTROL_SLOTS};
-        workerData.port.postMessage({ error: { envIndex: workerData.firstEnv, operation: "start", message: String(error?.stack ?? error) } });
-        Atomics.store(control, base + ${STATUS}, ${Status.ERROR});
-        Atomics.store(control, base + ${DONE_SEQ}, ${READY_SEQ});
-        Atomics.notify(control, base + ${DONE_SEQ});
-      });`;
+      .catch((error) => reportStartFailure(workerData, error));`;
   return { script, eval: true };
 }
 
@@ -118,14 +99,12 @@ function toUrl(module: string | URL): string {
 }
 
 export class AsyncVectorEnv extends VectorEnv {
-  private readonly control: Int32Array;
   private readonly obs: BatchedObs;
   private readonly rewards: Float64Array;
   private readonly terminations: Uint8Array;
   private readonly truncations: Uint8Array;
   private readonly actions: Float64Array;
   private readonly workers: WorkerHandle[] = [];
-  private readonly copy: boolean;
   private seq = READY_SEQ;
   private closing: Promise<void> | undefined;
 
@@ -137,16 +116,10 @@ export class AsyncVectorEnv extends VectorEnv {
     // One env made here tells the spaces, metadata and spec (as Gymnasium's dummy env).
     const makeOptions = options.makeOptions ?? {};
     const probe = make(id, makeOptions);
-    super(
-      numEnvs,
-      probe.observationSpace,
-      probe.actionSpace,
-      options.autoresetMode ?? AutoresetMode.NEXT_STEP,
-    );
+    super(numEnvs, probe.observationSpace, probe.actionSpace, options);
     this.metadata = probe.metadata;
     this.spec = probe.spec;
     probe.close();
-    this.copy = options.copy ?? false;
 
     const wt = workerThreads();
     const cores = requireNode<typeof import("node:os")>("node:os").availableParallelism();
@@ -159,14 +132,13 @@ export class AsyncVectorEnv extends VectorEnv {
     const ObsArray = batchedObsType(this.singleObservationSpace);
     const shared = (bytes: number) => new SharedArrayBuffer(Math.max(bytes, 8));
     const buffers = {
-      control: shared(numWorkers * CONTROL_SLOTS * 4),
+      control: shared(WorkerControl.bytes(numWorkers)),
       obs: shared(numEnvs * this.observationSize * ObsArray.BYTES_PER_ELEMENT),
       rewards: shared(numEnvs * 8),
       terminations: shared(numEnvs),
       truncations: shared(numEnvs),
       actions: shared(numEnvs * this.actionSize * 8),
     };
-    this.control = new Int32Array(buffers.control);
     this.obs = new ObsArray(buffers.obs, 0, numEnvs * this.observationSize);
     this.rewards = new Float64Array(buffers.rewards, 0, numEnvs);
     this.terminations = new Uint8Array(buffers.terminations, 0, numEnvs);
@@ -200,7 +172,8 @@ export class AsyncVectorEnv extends VectorEnv {
       worker.unref();
       // Errors are reported through the port; this keeps a crash at start-up from being unhandled.
       worker.on("error", () => {});
-      const handle = { worker, port: channel.port1, firstEnv, count, running: true } as WorkerHandle;
+      const control = new WorkerControl(buffers.control, w);
+      const handle = { worker, port: channel.port1, control, firstEnv, count, running: true } as WorkerHandle;
       handle.exited = new Promise<void>((resolve) =>
         worker.once("exit", () => {
           handle.running = false;
@@ -213,7 +186,7 @@ export class AsyncVectorEnv extends VectorEnv {
     this.awaitAll(READY_SEQ, "make", options.startTimeoutMs ?? 60_000);
   }
 
-  reset(opts: VectorResetOptions = {}): VectorResetResult {
+  reset(opts: VectorResetOptions = {}) {
     this.checkOpen("reset");
     for (const { port, firstEnv, count } of this.workers) {
       const seed =
@@ -224,19 +197,16 @@ export class AsyncVectorEnv extends VectorEnv {
             : Array.from({ length: count }, (_, j) => this.seedFor(opts.seed, firstEnv + j) as number);
       port.postMessage({ seed, options: opts.options });
     }
-    const infos = this.mergeInfos(this.command(Command.RESET, "reset"));
-    return [this.copy ? this.obs.slice() : this.obs, infos];
+    return this.resetResult(this.obs, this.mergeInfos(this.command(Command.RESET, "reset")));
   }
 
-  step(actions: ArrayLike<number>): VectorStepResult {
+  step(actions: ArrayLike<number>) {
     this.checkOpen("step");
     this.checkActions(actions);
     const shared = this.actions;
     for (let k = 0; k < shared.length; k++) shared[k] = actions[k];
     const infos = this.mergeInfos(this.command(Command.STEP, "step"));
-    const { obs, rewards, terminations, truncations } = this;
-    if (this.copy) return [obs.slice(), rewards.slice(), terminations.slice(), truncations.slice(), infos];
-    return [obs, rewards, terminations, truncations, infos];
+    return this.stepResult(this.obs, this.rewards, this.terminations, this.truncations, infos);
   }
 
   /** Closes every env and ends the worker threads; resolves once all have exited. */
@@ -285,40 +255,32 @@ export class AsyncVectorEnv extends VectorEnv {
     timeoutMs = Number.POSITIVE_INFINITY,
   ): (Reply | undefined)[] {
     const seq = ++this.seq;
-    const control = this.control;
-    for (let w = 0; w < this.workers.length; w++) {
-      const base = w * CONTROL_SLOTS;
-      Atomics.store(control, base + COMMAND, command);
-      Atomics.store(control, base + COMMAND_SEQ, seq);
-      Atomics.notify(control, base + COMMAND_SEQ);
-    }
+    for (const { control } of this.workers) control.post(command, seq);
     return this.awaitAll(seq, operation, timeoutMs);
   }
 
   private awaitAll(seq: number, operation: string, timeoutMs: number): (Reply | undefined)[] {
-    const control = this.control;
     const deadline = performance.now() + timeoutMs;
     const replies: (Reply | undefined)[] = [];
     let failure: RemoteError | undefined;
     for (let w = 0; w < this.workers.length; w++) {
-      const index = w * CONTROL_SLOTS + DONE_SEQ;
+      const { control, port, firstEnv } = this.workers[w];
       for (;;) {
-        const done = Atomics.load(control, index);
+        const done = control.doneSeq();
         if (done === seq) break;
         if (performance.now() > deadline) {
           this.terminate();
           throw new Error(
-            `${this.displayName}: worker ${w} (envs from ${this.workers[w].firstEnv}) did not answer ${operation}() within ${timeoutMs} ms`,
+            `${this.displayName}: worker ${w} (envs from ${firstEnv}) did not answer ${operation}() within ${timeoutMs} ms`,
           );
         }
-        Atomics.wait(control, index, done, WAIT_SLICE_MS);
+        control.waitDone(done, WAIT_SLICE_MS);
       }
-      const status = Atomics.load(control, w * CONTROL_SLOTS + STATUS);
+      const status = control.status();
       if (status === Status.OK) {
         replies.push(undefined);
         continue;
       }
-      const { port, firstEnv } = this.workers[w];
       const message = workerThreads().receiveMessageOnPort(port)?.message as Reply | undefined;
       replies.push(message);
       if (status === Status.ERROR || message === undefined) {
@@ -331,9 +293,7 @@ export class AsyncVectorEnv extends VectorEnv {
     }
     if (failure !== undefined) {
       this.terminate();
-      const cause = new Error(failure.message);
-      if (failure.stack !== undefined) cause.stack = failure.stack;
-      throw new VectorEnvError(failure.envIndex, failure.operation, cause);
+      throw fromRemoteError(failure);
     }
     return replies;
   }

@@ -2,14 +2,11 @@ import type { Env } from "../core/env.js";
 import { type MakeOptions, make } from "../core/registry.js";
 import { AsyncVectorEnv } from "./async_vector_env.js";
 import { SyncVectorEnv } from "./sync_vector_env.js";
-import { AutoresetMode, type VectorEnv } from "./vector_env.js";
+import type { VectorEnv, VectorEnvOptions } from "./vector_env.js";
 
-export interface MakeVecOptions extends MakeOptions {
+export interface MakeVecOptions extends MakeOptions, VectorEnvOptions {
   /** "sync" steps the envs in this thread (best for cheap envs); "async" in worker threads (Node). */
   mode?: "sync" | "async";
-  autoresetMode?: AutoresetMode;
-  /** Return copies of the batched arrays instead of the vector env's own. */
-  copy?: boolean;
   /** Sync mode: wraps each env after `make` (e.g. RecordEpisodeStatistics); env i is passed its index. */
   wrappers?: (env: Env, index: number) => Env;
   /** Async mode: worker threads (default one per core). */
@@ -20,15 +17,7 @@ export interface MakeVecOptions extends MakeOptions {
 
 /** `numEnvs` copies of the registered env `id` (each as `make(id, options)`) in a vector env. */
 export function makeVec(id: string, numEnvs: number, options: MakeVecOptions = {}): VectorEnv {
-  const {
-    mode = "sync",
-    autoresetMode = AutoresetMode.NEXT_STEP,
-    copy,
-    wrappers,
-    numWorkers,
-    imports,
-    ...makeOptions
-  } = options;
+  const { mode = "sync", autoresetMode, copy, wrappers, numWorkers, imports, ...makeOptions } = options;
   if (mode === "sync") {
     if (imports !== undefined)
       throw new Error(`makeVec: "imports" is for mode "async"; in sync mode import the modules yourself`);

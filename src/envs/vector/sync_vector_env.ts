@@ -8,16 +8,14 @@ import {
   setEnvAttr,
   VectorEnv,
   VectorEnvError,
+  type VectorEnvOptions,
   type VectorInfo,
   type VectorResetOptions,
   type VectorResetResult,
   type VectorStepResult,
 } from "./vector_env.js";
 
-export interface SyncVectorEnvOptions {
-  autoresetMode?: AutoresetMode;
-  /** Return copies of the batched arrays instead of the env's own (overwritten next call). */
-  copy?: boolean;
+export interface SyncVectorEnvOptions extends VectorEnvOptions {
   /** Arrays to write results into (the async env's workers pass views of shared memory). */
   buffers?: { obs: BatchedObs; rewards: Float64Array; terminations: Uint8Array; truncations: Uint8Array };
   /** The index of the first env in error messages (a worker's envs start at its offset). */
@@ -38,19 +36,13 @@ export class SyncVectorEnv extends VectorEnv {
   private readonly autoresetEnvs: Uint8Array;
   /** One reusable action per env, for array actions (Box, MultiDiscrete, MultiBinary). */
   private readonly actionBuffers: (Float32Array | Int32Array | Uint8Array)[] | undefined;
-  private readonly copy: boolean;
   private readonly firstIndex: number;
 
   constructor(envFns: readonly (() => Env)[], options: SyncVectorEnvOptions = {}) {
     if (envFns.length === 0) throw new RangeError("SyncVectorEnv needs at least one env");
     const envs = envFns.map((makeEnv) => makeEnv());
     const first = envs[0];
-    super(
-      envs.length,
-      first.observationSpace,
-      first.actionSpace,
-      options.autoresetMode ?? AutoresetMode.NEXT_STEP,
-    );
+    super(envs.length, first.observationSpace, first.actionSpace, options);
     this.envs = envs;
     this.metadata = first.metadata;
     this.spec = first.spec;
@@ -71,7 +63,6 @@ export class SyncVectorEnv extends VectorEnv {
     this.terminations = options.buffers?.terminations ?? new Uint8Array(n);
     this.truncations = options.buffers?.truncations ?? new Uint8Array(n);
     this.autoresetEnvs = new Uint8Array(n);
-    this.copy = options.copy ?? false;
     this.firstIndex = options.firstIndex ?? 0;
     const space = this.singleActionSpace;
     if (space instanceof Box) this.actionBuffers = envs.map(() => new Float32Array(space.size));
@@ -97,7 +88,7 @@ export class SyncVectorEnv extends VectorEnv {
     this.rewards.fill(0);
     this.terminations.fill(0);
     this.truncations.fill(0);
-    return [this.copy ? this.obs.slice() : this.obs, infos];
+    return this.resetResult(this.obs, infos);
   }
 
   step(actions: ArrayLike<number>): VectorStepResult {
@@ -143,9 +134,7 @@ export class SyncVectorEnv extends VectorEnv {
     } catch (error) {
       throw new VectorEnvError(this.firstIndex + i, operation, error);
     }
-    if (this.copy)
-      return [this.obs.slice(), rewards.slice(), terminations.slice(), truncations.slice(), infos];
-    return [this.obs, rewards, terminations, truncations, infos];
+    return this.stepResult(this.obs, rewards, terminations, truncations, infos);
   }
 
   close(): void {

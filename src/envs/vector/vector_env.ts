@@ -36,6 +36,14 @@ export type VectorStepResult = [
 ];
 export type VectorResetResult = [obs: BatchedObs, infos: VectorInfo];
 
+/** The options of both vector envs. */
+export interface VectorEnvOptions {
+  /** When an env whose episode ended is reset (default NEXT_STEP, as Gymnasium). */
+  autoresetMode?: AutoresetMode;
+  /** Return copies of the batched arrays instead of the vector env's own (overwritten next call). */
+  copy?: boolean;
+}
+
 export interface VectorResetOptions {
   /** One seed (env i gets `seed + i`) or one per env. */
   seed?: number | readonly number[];
@@ -61,18 +69,21 @@ export abstract class VectorEnv {
   /** Values per env in the batched observation and action arrays. */
   readonly observationSize: number;
   readonly actionSize: number;
+  readonly autoresetMode: AutoresetMode;
   metadata: EnvMetadata = { renderModes: [], renderFps: 30 };
   spec: EnvSpec | undefined;
+  private readonly copy: boolean;
 
   constructor(
     readonly numEnvs: number,
     readonly singleObservationSpace: Space,
     readonly singleActionSpace: Space,
-    readonly autoresetMode: AutoresetMode,
+    options: VectorEnvOptions,
   ) {
     if (!Number.isInteger(numEnvs) || numEnvs < 1) {
       throw new RangeError(`numEnvs must be a positive integer, got ${numEnvs}`);
     }
+    const autoresetMode = options.autoresetMode ?? AutoresetMode.NEXT_STEP;
     if (!Object.values(AutoresetMode).includes(autoresetMode)) {
       throw new RangeError(
         `autoresetMode must be one of ${Object.values(AutoresetMode).join(", ")}, got ${JSON.stringify(autoresetMode)}`,
@@ -82,6 +93,8 @@ export abstract class VectorEnv {
     this.actionSpace = batchSpace(singleActionSpace, numEnvs);
     this.observationSize = singleObservationSpace.size;
     this.actionSize = singleActionSpace.size;
+    this.autoresetMode = autoresetMode;
+    this.copy = options.copy ?? false;
   }
 
   abstract reset(opts?: VectorResetOptions): VectorResetResult;
@@ -104,6 +117,23 @@ export abstract class VectorEnv {
   /** A short name for messages: the registered id, else the class name. */
   get displayName(): string {
     return `${this.constructor.name}(${this.spec?.id ?? "?"}, ${this.numEnvs})`;
+  }
+
+  /** What `reset` returns: the batched observations (copied if `copy`) and the infos. */
+  protected resetResult(obs: BatchedObs, infos: VectorInfo): VectorResetResult {
+    return [this.copy ? obs.slice() : obs, infos];
+  }
+
+  /** What `step` returns: the batched arrays (copied if `copy`) and the infos. */
+  protected stepResult(
+    obs: BatchedObs,
+    rewards: Float64Array,
+    terminations: Uint8Array,
+    truncations: Uint8Array,
+    infos: VectorInfo,
+  ): VectorStepResult {
+    if (this.copy) return [obs.slice(), rewards.slice(), terminations.slice(), truncations.slice(), infos];
+    return [obs, rewards, terminations, truncations, infos];
   }
 
   /** A zeroed batched observation array of the right type for `count` envs. */

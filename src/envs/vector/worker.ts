@@ -6,46 +6,24 @@
 import { receiveMessageOnPort, workerData } from "node:worker_threads";
 import {
   type CallRequest,
-  COMMAND,
-  COMMAND_SEQ,
-  CONTROL_SLOTS,
   Command,
-  DONE_SEQ,
   READY_SEQ,
-  type RemoteError,
   type SetAttrRequest,
-  STATUS,
   Status,
+  toRemoteError,
+  WorkerControl,
   type WorkerData,
 } from "./protocol.js";
 import type { SyncVectorEnv } from "./sync_vector_env.js";
 import type { VectorResetOptions } from "./vector_env.js";
 
 const data = workerData as WorkerData;
-const control = new Int32Array(data.control);
-const base = data.workerIndex * CONTROL_SLOTS;
+const control = new WorkerControl(data.control, data.workerIndex);
 const port = data.port;
 
-function signal(seq: number, status: number): void {
-  Atomics.store(control, base + STATUS, status);
-  Atomics.store(control, base + DONE_SEQ, seq);
-  Atomics.notify(control, base + DONE_SEQ);
-}
-
-function fail(seq: number, error: unknown, envIndex: number, operation: string): void {
-  const remote: RemoteError = {
-    envIndex: (error as { envIndex?: number }).envIndex ?? envIndex,
-    operation: (error as { operation?: string }).operation ?? operation,
-    message:
-      error instanceof Error
-        ? error.cause instanceof Error
-          ? error.cause.message
-          : error.message
-        : String(error),
-    stack: error instanceof Error ? ((error.cause as Error | undefined)?.stack ?? error.stack) : undefined,
-  };
-  port.postMessage({ error: remote });
-  signal(seq, Status.ERROR);
+function fail(seq: number, error: unknown, operation: string): void {
+  port.postMessage({ error: toRemoteError(error, data.firstEnv, operation) });
+  control.done(seq, Status.ERROR);
 }
 
 const COMMAND_NAMES: Record<number, string> = {
@@ -90,10 +68,10 @@ async function start(): Promise<SyncVectorEnv | undefined> {
         },
       },
     );
-    signal(READY_SEQ, Status.OK);
+    control.done(READY_SEQ, Status.OK);
     return vec;
   } catch (error) {
-    fail(READY_SEQ, error, data.firstEnv, "make");
+    fail(READY_SEQ, error, "make");
     return undefined;
   }
 }
@@ -107,15 +85,14 @@ function serve(vec: SyncVectorEnv): void {
   // The command word starts at 0; the main thread numbers its commands from READY_SEQ + 1.
   let seq = 0;
   for (;;) {
-    Atomics.wait(control, base + COMMAND_SEQ, seq);
-    seq = Atomics.load(control, base + COMMAND_SEQ);
-    const command = Atomics.load(control, base + COMMAND);
+    seq = control.nextCommand(seq);
+    const command = control.command();
     if (command === Command.CLOSE) {
       try {
         vec.close();
-        signal(seq, Status.OK);
+        control.done(seq, Status.OK);
       } catch (error) {
-        fail(seq, error, data.firstEnv, "close");
+        fail(seq, error, "close");
       }
       return;
     }
@@ -125,21 +102,21 @@ function serve(vec: SyncVectorEnv): void {
           command === Command.STEP ? vec.step(actions)[4] : vec.reset(nextMessage<VectorResetOptions>())[1];
         if (hasKeys(infos)) {
           port.postMessage({ infos });
-          signal(seq, Status.REPLY);
+          control.done(seq, Status.REPLY);
         } else {
-          signal(seq, Status.OK);
+          control.done(seq, Status.OK);
         }
       } else if (command === Command.CALL) {
         const { name, args } = nextMessage<CallRequest>();
         port.postMessage({ results: vec.call(name, ...args) });
-        signal(seq, Status.REPLY);
+        control.done(seq, Status.REPLY);
       } else {
         const { name, values } = nextMessage<SetAttrRequest>();
         vec.setAttr(name, values);
-        signal(seq, Status.OK);
+        control.done(seq, Status.OK);
       }
     } catch (error) {
-      fail(seq, error, data.firstEnv, COMMAND_NAMES[command] ?? "command");
+      fail(seq, error, COMMAND_NAMES[command] ?? "command");
     }
   }
 }

@@ -6,6 +6,7 @@ export * from "./normalize_reward.js";
 export * from "./record_episode_statistics.js";
 export * from "./record_video.js";
 export * from "./rescale_action.js";
+export * from "./reward_scaler.js";
 export * from "./running_mean_std.js";
 export * from "./time_limit.js";
 export * from "./transform_observation.js";

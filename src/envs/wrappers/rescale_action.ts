@@ -9,8 +9,7 @@ import { requireBoxActions } from "./clip_action.js";
 export class RescaleAction<Obs> extends Wrapper<Obs, Float32Array, Obs, Float32Array> {
   private readonly gradient: Float64Array;
   private readonly intercept: Float64Array;
-  private readonly low: Float32Array;
-  private readonly high: Float32Array;
+  private readonly bounds: Box;
   private readonly rescaled: Float32Array;
 
   constructor(
@@ -29,12 +28,11 @@ export class RescaleAction<Obs> extends Wrapper<Obs, Float32Array, Obs, Float32A
           `RescaleAction: minAction[${i}]=${min[i]} must be below maxAction[${i}]=${max[i]}`,
         );
       }
-      if (!Number.isFinite(box.low[i]) || !Number.isFinite(box.high[i])) {
-        throw new RangeError(`RescaleAction: ${env.displayName}'s action space ${box} must be bounded`);
-      }
     }
-    this.low = box.low;
-    this.high = box.high;
+    if (!box.isBounded()) {
+      throw new RangeError(`RescaleAction: ${env.displayName}'s action space ${box} must be bounded`);
+    }
+    this.bounds = box;
     this.gradient = new Float64Array(size);
     this.intercept = new Float64Array(size);
     for (let i = 0; i < size; i++) {
@@ -45,10 +43,9 @@ export class RescaleAction<Obs> extends Wrapper<Obs, Float32Array, Obs, Float32A
   }
 
   override step(action: Float32Array): StepResult<Obs> {
-    for (let i = 0; i < this.rescaled.length; i++) {
-      const value = this.gradient[i] * action[i] + this.intercept[i];
-      this.rescaled[i] = Math.min(Math.max(value, this.low[i]), this.high[i]);
-    }
-    return this.env.step(this.rescaled);
+    const rescaled = this.rescaled;
+    for (let i = 0; i < rescaled.length; i++) rescaled[i] = this.gradient[i] * action[i] + this.intercept[i];
+    // Rounding to float32 and then clipping to the (float32) bounds equals clipping, then rounding.
+    return this.env.step(this.bounds.clip(rescaled, rescaled));
   }
 }
