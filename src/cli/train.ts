@@ -39,7 +39,6 @@ export async function readConfigFile(path: string): Promise<PPOConfigOverrides> 
   return camelKeys(parsed as Record<string, unknown>) as PPOConfigOverrides;
 }
 
-
 export function registerTrainCommand(program: Command): void {
   const command = program
     .command("train")

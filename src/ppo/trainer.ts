@@ -18,11 +18,8 @@ import { envSpec } from "../envs/core/registry.js";
 import { Box } from "../envs/core/spaces.js";
 import type { VectorEnv, VectorInfo } from "../envs/vector/index.js";
 import { AutoresetMode, makeVec } from "../envs/vector/index.js";
-import {
-  NORMALIZATION_EPSILON,
-  RunningMeanStd,
-  type RunningMeanStdState,
-} from "../envs/wrappers/running_mean_std.js";
+import { RewardScaler } from "../envs/wrappers/reward_scaler.js";
+import { RunningMeanStd, type RunningMeanStdState } from "../envs/wrappers/running_mean_std.js";
 import { Adam, loadSafetensors, saveSafetensors } from "../nn/index.js";
 import { npRandom } from "../util/seeding.js";
 import { type ObsArray, RolloutBuffer, type RolloutStep } from "./buffer.js";
@@ -96,11 +93,8 @@ export class PPOTrainer {
   private sampleRng: CountingRng;
   private shuffleRng: CountingRng;
   private readonly obsRms: RunningMeanStd | null;
-  private readonly returnRms: RunningMeanStd | null;
-  /** Per env: the discounted return that reward scaling divides by the std of. */
-  private readonly discountedReturns: Float64Array;
-  /** One discounted return, as the statistics' update takes it. */
-  private readonly discountedReturn = new Float64Array(1);
+  /** Reward scaling (one running discounted return per env, one variance for all). */
+  private readonly rewardScaler: RewardScaler | null;
   /** The observations the policy acts on next (normalized when configured). */
   private obs: ObsArray;
   /** Where a step's next observations go while `obs` is stored; the two swap after each step. */
@@ -200,8 +194,7 @@ export class PPOTrainer {
     this.episodeReturns = new Float64Array(numEnvs);
     this.episodeLengths = new Float64Array(numEnvs);
     this.obsRms = config.normalizeObservation && !pixels ? new RunningMeanStd(obsSize) : null;
-    this.returnRms = config.normalizeReward ? new RunningMeanStd(1) : null;
-    this.discountedReturns = new Float64Array(numEnvs);
+    this.rewardScaler = config.normalizeReward ? new RewardScaler(numEnvs, config.gamma) : null;
     const actionSpace = envs.singleActionSpace;
     this.actionBox = actionSpace instanceof Box ? actionSpace : null;
 
@@ -214,7 +207,7 @@ export class PPOTrainer {
     this.observe(obs as ObsArray, this.obs);
     this.episodeReturns.fill(0);
     this.episodeLengths.fill(0);
-    this.discountedReturns.fill(0);
+    this.rewardScaler?.resetReturns();
   }
 
   /** Writes the envs' observations into `into`, normalized when configured (statistics first). */
@@ -346,18 +339,10 @@ export class PPOTrainer {
     return ppoUpdate(this.policy, this.optimizers, this.buffer, this.config, this.shuffleRng);
   }
 
-  /**
-   * Reward scaling as Gymnasium's NormalizeReward: divide by the std of the discounted return
-   * (which restarts at termination), then clip to +-clipReward.
-   */
+  /** Reward scaling (`RewardScaler`, as Gymnasium's NormalizeReward), then clipped to +-clipReward. */
   private scaleReward(env: number, reward: number, terminated: boolean): number {
-    const returnRms = this.returnRms;
-    if (returnRms === null) return reward;
-    const discounted = this.discountedReturns[env] * this.config.gamma * (terminated ? 0 : 1) + reward;
-    this.discountedReturns[env] = discounted;
-    this.discountedReturn[0] = discounted;
-    returnRms.update(this.discountedReturn, 1);
-    const scaled = reward / Math.sqrt(returnRms.var[0] + NORMALIZATION_EPSILON);
+    if (this.rewardScaler === null) return reward;
+    const scaled = this.rewardScaler.scale(env, reward, terminated);
     const clip = this.config.clipReward;
     return scaled < -clip ? -clip : Math.min(scaled, clip);
   }
@@ -422,7 +407,7 @@ export class PPOTrainer {
       optimizers: this.optimizers.map((o) => adamToJson(o.stateDict())),
       rng: { sample: this.sampleRng.state(), shuffle: this.shuffleRng.state() },
       obsRms: this.obsRms?.getState() ?? null,
-      returnRms: this.returnRms?.getState() ?? null,
+      returnRms: this.rewardScaler?.returnRms.getState() ?? null,
       recentReturns: [...this.recentReturns],
       episodes: this.episodes,
       thresholdReachedStep: this.thresholdReachedStep,
@@ -462,7 +447,8 @@ export class PPOTrainer {
     this.sampleRng = CountingRng.restore(state.rng.sample);
     this.shuffleRng = CountingRng.restore(state.rng.shuffle);
     if (this.obsRms !== null && state.obsRms !== null) this.obsRms.setState(state.obsRms);
-    if (this.returnRms !== null && state.returnRms !== null) this.returnRms.setState(state.returnRms);
+    if (this.rewardScaler !== null && state.returnRms !== null)
+      this.rewardScaler.returnRms.setState(state.returnRms);
     this.globalStep = state.globalStep;
     this.iteration = state.iteration;
     this.recentReturns.splice(0, this.recentReturns.length, ...state.recentReturns);
