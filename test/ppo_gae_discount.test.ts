@@ -4,8 +4,9 @@
  * last step's bootstrap, and the trainer's own call against a float64 recomputation.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { computeGae, DEFAULT_CONFIG, mergeConfig, PPOTrainer, RolloutBuffer } from "../src/ppo/index.js";
+import { computeGae, RolloutBuffer } from "../src/ppo/index.js";
 import "./helpers/test_envs.js";
+import { closeTrainers, openTrainer, smallConfig } from "./helpers/trainers.js";
 
 const GAMMA = 0.9;
 const LAMBDA = 0.8;
@@ -101,26 +102,14 @@ describe("GAE with gamma 0.9 and lambda 0.8", () => {
 });
 
 describe("the trainer's GAE", () => {
-  const trainers: PPOTrainer[] = [];
-  afterEach(async () => {
-    for (const t of trainers.splice(0)) await t.close();
-  });
+  afterEach(closeTrainers);
 
   it("uses its gamma and gaeLambda, and the values of the observations after the rollout", () => {
     // Counter-v0 (test/helpers/test_envs.ts) ends episodes by termination and by its time limit.
-    const config = mergeConfig(DEFAULT_CONFIG, {
-      envId: "Counter-v0",
-      numEnvs: 2,
-      numSteps: 16,
-      totalTimesteps: 64,
-      gamma: 0.9,
-      gaeLambda: 0.6,
-      policy: { hiddenSizes: [8] },
-    });
-    const t = new PPOTrainer(config);
+    const config = smallConfig({ totalTimesteps: 64, gamma: 0.9, gaeLambda: 0.6 });
+    const t = openTrainer(config);
     // The same seed gives the same initial weights: the policy the first rollout ran.
-    const rolloutPolicy = new PPOTrainer(config);
-    trainers.push(t, rolloutPolicy);
+    const rolloutPolicy = openTrainer(config);
     t.iterate();
     const b = t.buffer;
     const first = {

@@ -13,13 +13,13 @@ import {
   ActorCritic,
   DEFAULT_CONFIG,
   evaluatePolicy,
-  mergeConfig,
   type PPOConfig,
-  PPOTrainer,
+  type PPOTrainer,
 } from "../src/ppo/index.js";
 import { npRandom } from "../src/util/seeding.js";
 import { mlp64, net64Of, randomizeParameters } from "./helpers/ppo_reference.js";
 import "./helpers/test_envs.js";
+import { closeTrainers, openTrainer, smallConfig } from "./helpers/trainers.js";
 
 const EPSILON = 1e-8;
 const PRIOR_COUNT = 1e-4;
@@ -121,31 +121,23 @@ function expectAllClose(actual: ArrayLike<number>, expected: number[], digits: n
 }
 
 describe("the trainer's normalization", () => {
-  const trainers: PPOTrainer[] = [];
-  afterEach(async () => {
-    for (const t of trainers.splice(0)) await t.close();
-  });
+  afterEach(closeTrainers);
 
   it("stores Gymnasium's normalized observations and scaled rewards, replayed from the raw envs", () => {
     // Counter-v0 observes [t, last action, episode length] and rewards action + 1; its episodes end by
     // termination and by a time limit. Clips of 1.3 and 1 cut some values and not others.
-    const config = mergeConfig(DEFAULT_CONFIG, {
-      envId: "Counter-v0",
+    const config = smallConfig({
       seed: 4,
-      numEnvs: 2,
-      numSteps: 16,
       totalTimesteps: 3 * 32,
       gamma: 0.9,
       normalizeObservation: true,
       clipObservation: 1.3,
       normalizeReward: true,
       clipReward: 1,
-      policy: { hiddenSizes: [8] },
     });
-    const t = new PPOTrainer(config);
+    const t = openTrainer(config);
     // The same seed gives the same initial weights: the policy of the first rollout.
-    const rolloutPolicy = new PPOTrainer(config).policy;
-    trainers.push(t);
+    const rolloutPolicy = openTrainer(config).policy;
     const rollouts = [0, 1, 2].map(() => {
       t.iterate();
       return copyRollout(t);

@@ -7,40 +7,27 @@
  * its initial value and make the two runs part.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  DEFAULT_CONFIG,
-  type IterationMetrics,
-  mergeConfig,
-  type PPOConfigOverrides,
-  PPOTrainer,
-  type TrainerState,
-} from "../src/ppo/index.js";
+import type { IterationMetrics, PPOConfigOverrides, PPOTrainer, TrainerState } from "../src/ppo/index.js";
 import "../src/envs/index.js";
 import "./helpers/test_envs.js";
+import { closeTrainers, openTrainer, smallConfig } from "./helpers/trainers.js";
 
-const trainers: PPOTrainer[] = [];
-afterEach(async () => {
-  for (const t of trainers.splice(0)) await t.close();
-});
+afterEach(closeTrainers);
 
+/** A small run with both normalizations on (their statistics are part of what is restored). */
 function trainer(overrides: PPOConfigOverrides): PPOTrainer {
-  const t = new PPOTrainer(
-    mergeConfig(DEFAULT_CONFIG, {
+  return openTrainer(
+    smallConfig({
       seed: 3,
-      numEnvs: 2,
-      numSteps: 16,
       numMinibatches: 2,
       updateEpochs: 2,
       totalTimesteps: 6 * 32,
       learningRate: 0.01,
       normalizeObservation: true,
       normalizeReward: true,
-      policy: { hiddenSizes: [8] },
       ...overrides,
     }),
   );
-  trainers.push(t);
-  return t;
 }
 
 /** What a checkpoint file holds: the weights' bytes and the state through JSON. */
