@@ -19,6 +19,7 @@ import { PPOTrainer, resolveConfig } from "../src/ppo/index.js";
 import { SeedSequence } from "../src/util/seeding.js";
 import "../src/envs/index.js";
 import { hasShared, sharedPath } from "./helpers/shared.js";
+import { missingRoms, missingShared, skipping } from "./helpers/skip.js";
 
 const romDir: string | undefined =
   process.env[ROM_DIR_VARIABLE] ?? (hasShared("roms/breakout.bin") ? sharedPath("roms") : undefined);
@@ -101,14 +102,17 @@ describe("ROM lookup", () => {
     expect(() => findRom(BREAKOUT, { romDir: dir })).toThrow(/breakout\.bin has md5 [0-9a-f]{32}/);
   });
 
-  it.skipIf(!romDir)("finds a ROM under another file name by its md5, and checks given bytes", () => {
-    const source = join(romDir as string, "breakout.bin");
-    copyFileSync(source, join(dir, "Breakout - Breakaway IV (1978) (Atari).a26"));
-    expect(findRom(BREAKOUT, { romDir: dir }).length).toBe(2048);
-    expect(() => new AtariEnv({ game: "breakout", rom: new Uint8Array(2048) })).toThrow(
-      /has md5 .* need md5 f34f08e5/,
-    );
-  });
+  it.skipIf(skipping("the ROM lookup by md5", missingRoms(romDir)))(
+    "finds a ROM under another file name by its md5, and checks given bytes",
+    () => {
+      const source = join(romDir as string, "breakout.bin");
+      copyFileSync(source, join(dir, "Breakout - Breakaway IV (1978) (Atari).a26"));
+      expect(findRom(BREAKOUT, { romDir: dir }).length).toBe(2048);
+      expect(() => new AtariEnv({ game: "breakout", rom: new Uint8Array(2048) })).toThrow(
+        /has md5 .* need md5 f34f08e5/,
+      );
+    },
+  );
 
   it("rejects an unknown option, naming the accepted ones", () => {
     expect(() => make("ALE/Breakout-v5", { obs_type: "ram" })).toThrow(/unknown option "obs_type".*obsType/);
@@ -125,10 +129,11 @@ const suiteName = romDir
   ? "Atari envs on the real games"
   : `Atari envs on the real games (SKIPPED: no ROM folder; set ${ROM_DIR_VARIABLE} or put the ROMs in ../shared/roms)`;
 
-describe.skipIf(!romDir)(suiteName, () => {
-  const makeAtari = (id: string, options: Record<string, unknown> = {}) =>
-    make<Uint8Array, number>(id, { romDir, ...options });
+const makeAtari = (id: string, options: Record<string, unknown> = {}) =>
+  make<Uint8Array, number>(id, { romDir, ...options });
+const noRoms = skipping("the tests on the real Atari games", missingRoms(romDir));
 
+describe.skipIf(noRoms)(`${suiteName}: spaces, observations, stepping`, () => {
   it("has ALE's minimal action sets and the observation spaces of each obsType", () => {
     const expected: Record<string, string[]> = {
       breakout: ["NOOP", "FIRE", "RIGHT", "LEFT"],
@@ -158,7 +163,7 @@ describe.skipIf(!romDir)(suiteName, () => {
     expect(String(makeAtari("ALE/Breakout-v5", { fullActionSpace: true }).actionSpace)).toBe("Discrete(18)");
   });
 
-  it.skipIf(!hasShared("ale/traces/pong.jsonl"))(
+  it.skipIf(skipping("the ALE trace replay", missingShared("ale/traces/pong.jsonl")))(
     "replays ALE's own Breakout and Pong traces through NoFrameskip-v4 (reward, lives, RAM, screen)",
     () => {
       for (const game of ["breakout", "pong"]) {
@@ -233,7 +238,9 @@ describe.skipIf(!romDir)(suiteName, () => {
     expect(rollout(11)).toEqual(a);
     expect(rollout(12)).not.toEqual(a);
   });
+});
 
+describe.skipIf(noRoms)(`${suiteName}: modes, resets, episode ends`, () => {
   it("rejects a mode or difficulty the game lacks, and applies one it has", () => {
     expect(() => makeAtari("ALE/Breakout-v5", { mode: 3 })).toThrow(/no mode 3.*0, 4, 8/);
     expect(() => makeAtari("ALE/Enduro-v5", { difficulty: 1 })).toThrow(/no difficulty 1/);
@@ -281,7 +288,9 @@ describe.skipIf(!romDir)(suiteName, () => {
     const ends = Array.from({ length: 10 }, () => env.step(0)[3]);
     expect(ends.indexOf(true)).toBe(9);
   });
+});
 
+describe.skipIf(noRoms)(`${suiteName}: rewards and lives`, () => {
   for (const game of ["space_invaders", "seaquest", "beam_rider"]) {
     it(`${game}: random play earns rewards and loses lives`, () => {
       const env = makeAtari(`ALE/${atariIdName(game)}-v5`, { obsType: "ram" });
@@ -315,7 +324,9 @@ describe.skipIf(!romDir)(suiteName, () => {
       rewards.add(env.step(t % 50 < 25 ? rightFire : leftFire)[1]);
     expect([...rewards].filter((r) => r !== 0).sort()).toEqual([-1, 1]);
   });
+});
 
+describe.skipIf(noRoms)(`${suiteName}: preprocessing and training`, () => {
   it("builds CleanRL's stack and Gymnasium's AtariPreprocessing on Breakout", () => {
     const stack = makeAtariEnv("BreakoutNoFrameskip-v4", { romDir, seed: 1 });
     expect(String(stack.observationSpace)).toBe("Box(0.0, 255.0, (4, 84, 84), uint8)");

@@ -15,6 +15,7 @@ import { MT19937 } from "../src/envs/atari/mt19937.js";
 import type { Recompiler } from "../src/envs/atari/recompiler.js";
 import { ROM_DIR_VARIABLE } from "../src/envs/atari/roms.js";
 import { hasShared, sharedPath } from "./helpers/shared.js";
+import { missingRoms, skipping } from "./helpers/skip.js";
 
 const romDir: string | undefined =
   process.env[ROM_DIR_VARIABLE] ?? (hasShared("roms/breakout.bin") ? sharedPath("roms") : undefined);
@@ -163,7 +164,7 @@ describe("recompiled code runs as the interpreter does (no ROM needed)", () => {
   });
 });
 
-describe.skipIf(romDir === undefined)(
+describe.skipIf(skipping("the recompiler on the real games", missingRoms(romDir)))(
   "recompiled code runs every supported game as the interpreter does",
   () => {
     for (const game of GAMES) {

@@ -8,7 +8,8 @@ import vm from "node:vm";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 import { ALEInterface, make } from "../src/envs/index.js";
-import { hasShared, sharedPath } from "./helpers/shared.js";
+import { sharedPath } from "./helpers/shared.js";
+import { missingShared, skipping } from "./helpers/skip.js";
 
 /** `src/index.ts` bundled for the browser, as one script that defines the global `ppo`. */
 async function browserBundle(): Promise<string> {
@@ -64,15 +65,16 @@ describe("in a browser", () => {
     expect(globalStep).toBe(2048);
 
     // The Atari emulator too (its grayscale screen has a Node-only fast path), given the ROM's bytes.
-    if (!hasShared("roms/breakout.bin")) return;
+    if (skipping("the Atari part of the browser test", missingShared("roms/breakout.bin"))) return;
     context.rom = new Uint8Array(readFileSync(sharedPath("roms/breakout.bin")));
     context.playBreakout = playBreakout;
     const inBrowser = vm.runInContext("playBreakout(new ppo.ALEInterface(), rom)", context) as number[][];
     expect(inBrowser).toEqual(playBreakout(new ALEInterface(), context.rom as Uint8Array));
   }, 60_000);
 
-  it("plays Atari the same on a page that forbids compiling code (the recompiler stands aside)", async () => {
-    if (!hasShared("roms/breakout.bin")) return;
+  it("plays Atari the same on a page that forbids compiling code (the recompiler stands aside)", async (ctx) => {
+    const missing = missingShared("roms/breakout.bin");
+    if (skipping("Atari on a page without eval", missing)) ctx.skip(missing);
     // As a content security policy without 'unsafe-eval': `new Function` throws there.
     const context = pageContext(await browserBundle(), { codeGeneration: { strings: false } });
     expect(() => vm.runInContext("new Function('return 1')", context)).toThrow();

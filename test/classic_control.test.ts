@@ -5,6 +5,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { envSpec, make } from "../src/envs/index.js";
 import { hasShared, readSharedJson } from "./helpers/shared.js";
+import { missingShared, skipping } from "./helpers/skip.js";
 
 interface TraceStep {
   t?: number;
@@ -91,7 +92,8 @@ const bound = (v: number | string) => (v === "Infinity" ? Infinity : v === "-Inf
 
 for (const id of ENV_IDS) {
   const file = `gym-traces/${id}.json`;
-  describe.skipIf(!hasShared(file))(`${id} replays Gymnasium's trace`, () => {
+  const skip = skipping(`${id}'s trace replay`, missingShared(file));
+  describe.skipIf(skip)(`${id} replays Gymnasium's trace`, () => {
     const trace = hasShared(file) ? readSharedJson<Trace>(file) : undefined;
     // One env for every episode, as the traces were recorded.
     const env = make<Float32Array>(id);
@@ -138,7 +140,8 @@ for (const id of ENV_IDS) {
 describe("classic-control state and options", () => {
   for (const id of ENV_IDS) {
     const file = `gym-traces/${id}.json`;
-    it.skipIf(!hasShared(file))(`${id}: stepping from a recorded state gives the next recorded step`, () => {
+    const skip = skipping(`${id}'s recorded states`, missingShared(file));
+    it.skipIf(skip)(`${id}: stepping from a recorded state gives the next recorded step`, () => {
       const episode = readSharedJson<Trace>(file).episodes[0];
       const wrapped = make(id);
       wrapped.reset({ seed: 0 });

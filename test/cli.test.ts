@@ -11,7 +11,8 @@ import { Box } from "../src/envs/core/spaces.js";
 import { METRIC_COLUMNS, TIME_COLUMNS } from "../src/io/metrics.js";
 import { evaluatePolicy } from "../src/ppo/index.js";
 import { loadRun } from "../src/run/directory.js";
-import { hasShared, sharedPath } from "./helpers/shared.js";
+import { sharedPath } from "./helpers/shared.js";
+import { missingShared, skipping } from "./helpers/skip.js";
 
 /** An env PPO cannot serve: its actions are unbounded, so they cannot be clipped to the space. */
 class UnboundedActionEnv extends Env<Float32Array, Float32Array> {
@@ -239,7 +240,7 @@ describe("ppo-ts train", () => {
 });
 
 describe("ppo-ts envs", () => {
-  it.skipIf(!hasShared("roms/breakout.bin"))(
+  it.skipIf(skipping("ppo-ts envs --rom-dir", missingShared("roms/breakout.bin")))(
     "finds Atari ROMs in --rom-dir and lists their spaces",
     async () => {
       const before = process.env[ROM_DIR_VARIABLE];

@@ -1,7 +1,8 @@
 /** Bad input gets errors that name the env, the space and the value; spaces sample and test membership. */
 import { describe, expect, it } from "vitest";
 import { Box, Discrete, MultiBinary, MultiDiscrete, make, type Space } from "../src/envs/index.js";
-import { hasShared, readSharedJson } from "./helpers/shared.js";
+import { readSharedJson } from "./helpers/shared.js";
+import { missingShared, skipping } from "./helpers/skip.js";
 
 describe("make: unknown ids", () => {
   it.each([
@@ -137,9 +138,10 @@ describe("spaces", () => {
     }
   });
 
-  it("bounded Box samples are NumPy's uniform draws, as Gymnasium's Box.sample", () => {
+  it("bounded Box samples are NumPy's uniform draws, as Gymnasium's Box.sample", (ctx) => {
     const file = "gym-traces/rng_reference.json";
-    if (!hasShared(file)) return;
+    const missing = missingShared(file);
+    if (skipping("the Box.sample reference", missing)) ctx.skip(missing);
     const reference = readSharedJson<{ seeds: Record<string, { uniform_minus005_005_size4: number[] }> }>(
       file,
     );

@@ -4,7 +4,7 @@
  * stay away from kinks (relu at 0, clamp bounds, ties), where a finite difference means nothing.
  * Every check runs on each available kernel backend.
  */
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   abs,
   add,
@@ -123,7 +123,9 @@ if (getBackend() !== referenceBackend) backends.push(getBackend());
 const original = getBackend();
 afterAll(() => setBackend(original));
 
-describe.each(backends.map((b) => [b.name, b] as const))("gradients on the %s kernels", (_name, backend) => {
+const backendCases = backends.map((b) => [b.name, b] as const);
+
+describe.each(backendCases)("gradients on the %s kernels: elementwise ops", (_name, backend) => {
   it("selects the backend", () => {
     setBackend(backend);
     expect(Tensor.zeros([1]).backend).toBe(backend);
@@ -187,6 +189,10 @@ describe.each(backends.map((b) => [b.name, b] as const))("gradients on the %s ke
     gradcheck(() => abs(a), [a]);
     gradcheck(() => clamp(a, -0.5, 0.5), [a]);
   });
+});
+
+describe.each(backendCases)("gradients on the %s kernels: reductions, products", (_name, backend) => {
+  beforeAll(() => setBackend(backend));
 
   it("sum and mean: all elements and each axis, with and without keepDim", () => {
     const a = input([2, 3, 4]);
@@ -244,6 +250,10 @@ describe.each(backends.map((b) => [b.name, b] as const))("gradients on the %s ke
     gradcheck(() => conv2d(x, frozen, bias, 2), [x, bias]);
     expect(conv2d(x, w, bias, 2).shape).toEqual([2, 4, 3, 3]);
   });
+});
+
+describe.each(backendCases)("gradients on the %s kernels: shapes, modules, graph", (_name, backend) => {
+  beforeAll(() => setBackend(backend));
 
   it("reshape, flatten, concat and selectRows", () => {
     const a = input([2, 3, 4]);

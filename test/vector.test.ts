@@ -41,7 +41,7 @@ function rollout(vec: VectorEnv, seed: number, steps: number, actionsFor: (t: nu
   return trace;
 }
 
-describe("SyncVectorEnv", () => {
+describe("SyncVectorEnv: spaces and seeding", () => {
   it("batches spaces and seeds env i with seed + i", () => {
     const vec = makeVec("CartPole-v1", 3);
     expect(vec.observationSpace).toBeInstanceOf(Box);
@@ -57,7 +57,9 @@ describe("SyncVectorEnv", () => {
     }
     vec.close();
   });
+});
 
+describe("SyncVectorEnv: autoreset modes", () => {
   it("NEXT_STEP: the step after an episode ends resets that env and ignores its action", () => {
     const n = 4;
     const vec = makeVec("Counter-v0", n);
@@ -140,7 +142,9 @@ describe("SyncVectorEnv", () => {
     }
     expect(endings).toBeGreaterThan(5);
   });
+});
 
+describe("SyncVectorEnv: infos, errors, arrays", () => {
   it("batches nested infos such as RecordEpisodeStatistics' episode", () => {
     const n = 3;
     const vec = makeVec("Counter-v0", n, { wrappers: (env) => new RecordEpisodeStatistics(env) });
