@@ -19,13 +19,7 @@
 
 import { base64ToBytes } from "../../util/base64.js";
 import { nodeBuiltin } from "../../util/node.js";
-import {
-  type Activation,
-  type AdamHyper,
-  type Conv2dShape,
-  convOutputSize,
-  type KernelBackend,
-} from "./backend.js";
+import { type Conv2dShape, convOutputSize, convSizes, type KernelBackend } from "./backend.js";
 import {
   sharedRelaxedWasmBase64,
   sharedWasmBase64,
@@ -221,33 +215,22 @@ export class WasmBackend implements KernelBackend {
     return this.top;
   }
 
-  alloc(length: number, zeroed = true): Float32Array {
+  readonly alloc: KernelBackend["alloc"] = (length, zeroed = true) => {
     if (!this.shared) return new Float32Array(length);
     const bytes = Math.max(ALIGN, roundUp(length * 4, ALIGN));
     const address = this.allocBytes(bytes);
     if (zeroed) this.kernels.zero(address, length);
     return new Float32Array(this.f32.buffer, address, length);
-  }
+  };
 
-  free(storage: Float32Array): void {
+  readonly free: KernelBackend["free"] = (storage) => {
     if (!this.owns(storage)) return;
     const bytes = this.live.get(storage.byteOffset);
     if (bytes === undefined || bytes < storage.length * 4) return;
     this.freeBytes(storage.byteOffset, bytes);
-  }
+  };
 
-  gemm(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    a: Float32Array,
-    b: Float32Array,
-    c: Float32Array,
-    accumulate: boolean,
-    bias: Float32Array | null = null,
-  ): void {
+  readonly gemm: KernelBackend["gemm"] = (transA, transB, m, n, k, a, b, c, accumulate, bias = null) => {
     if (m === 0 || n === 0) return;
     this.beginCall(c.length + a.length + b.length + (bias?.length ?? 0));
     const pa = this.input(a, m * k);
@@ -293,9 +276,9 @@ export class WasmBackend implements KernelBackend {
     }
     this.runTasks(parts.length - 1);
     this.finishOutput(c, pc, m * n);
-  }
+  };
 
-  activation(kind: Activation, x: Float32Array, y: Float32Array): void {
+  readonly activation: KernelBackend["activation"] = (kind, x, y) => {
     const n = x.length;
     this.beginCall(2 * n);
     const px = this.input(x, n);
@@ -303,9 +286,9 @@ export class WasmBackend implements KernelBackend {
     if (kind === "tanh") this.kernels.tanh(px, py, n);
     else this.kernels.relu(px, py, n);
     this.finishOutput(y, py, n);
-  }
+  };
 
-  activationBackward(kind: Activation, y: Float32Array, gradY: Float32Array, gradX: Float32Array): void {
+  readonly activationBackward: KernelBackend["activationBackward"] = (kind, y, gradY, gradX) => {
     const n = y.length;
     this.beginCall(3 * n);
     const py = this.input(y, n);
@@ -314,48 +297,40 @@ export class WasmBackend implements KernelBackend {
     if (kind === "tanh") this.kernels.tanhBackward(py, pg, pgx, n);
     else this.kernels.reluBackward(py, pg, pgx, n);
     this.finishOutput(gradX, pgx, n);
-  }
+  };
 
-  addColumnSums(x: Float32Array, rows: number, cols: number, out: Float32Array): void {
+  readonly addColumnSums: KernelBackend["addColumnSums"] = (x, rows, cols, out) => {
     this.beginCall(rows * cols + cols);
     const px = this.input(x, rows * cols);
     const pOut = this.output(out, cols, true);
     this.kernels.addColumnSums(px, rows, cols, pOut);
     this.finishOutput(out, pOut, cols);
-  }
+  };
 
-  sumOfSquares(x: Float32Array): number {
+  readonly sumOfSquares: KernelBackend["sumOfSquares"] = (x) => {
     this.beginCall(x.length);
     return this.kernels.sumOfSquares(this.input(x, x.length), x.length);
-  }
+  };
 
-  scale(x: Float32Array, factor: number): void {
+  readonly scale: KernelBackend["scale"] = (x, factor) => {
     const n = x.length;
     this.beginCall(n);
     const px = this.output(x, n, true);
     this.kernels.scale(px, n, factor);
     this.finishOutput(x, px, n);
-  }
+  };
 
-  zero(x: Float32Array): void {
+  readonly zero: KernelBackend["zero"] = (x) => {
     if (this.owns(x)) this.kernels.zero(x.byteOffset, x.length);
     else x.fill(0);
-  }
+  };
 
-  conv2dForward(
-    input: Float32Array,
-    weight: Float32Array,
-    bias: Float32Array | null,
-    output: Float32Array,
-    shape: Conv2dShape,
-  ): void {
-    const { outH, outW } = convOutputSize(shape);
-    const positions = outH * outW;
-    const patch = shape.inChannels * shape.kernelH * shape.kernelW;
-    const outputLength = shape.batch * shape.outChannels * positions;
+  readonly conv2dForward: KernelBackend["conv2dForward"] = (input, weight, bias, output, shape) => {
+    const { positions, patch, imageSize, outputImageSize } = convSizes(shape);
+    const outputLength = shape.batch * outputImageSize;
     const tables = this.tables(shape, positions);
     this.beginCall(input.length + weight.length + (bias?.length ?? 0) + output.length);
-    const pIn = this.input(input, shape.batch * shape.inChannels * shape.height * shape.width);
+    const pIn = this.input(input, shape.batch * imageSize);
     const pW = this.input(weight, shape.outChannels * patch);
     const pBias = bias === null ? 0 : this.input(bias, shape.outChannels);
     const pOut = this.output(output, outputLength, false);
@@ -372,22 +347,20 @@ export class WasmBackend implements KernelBackend {
     }
     this.runTasks(images.length - 1);
     this.finishOutput(output, pOut, outputLength);
-  }
+  };
 
-  conv2dBackward(
-    input: Float32Array,
-    weight: Float32Array,
-    gradOutput: Float32Array,
-    gradInput: Float32Array | null,
-    gradWeight: Float32Array,
-    gradBias: Float32Array | null,
-    shape: Conv2dShape,
-  ): void {
-    const { outH, outW } = convOutputSize(shape);
-    const positions = outH * outW;
-    const patch = shape.inChannels * shape.kernelH * shape.kernelW;
-    const inputLength = shape.batch * shape.inChannels * shape.height * shape.width;
-    const outputLength = shape.batch * shape.outChannels * positions;
+  readonly conv2dBackward: KernelBackend["conv2dBackward"] = (
+    input,
+    weight,
+    gradOutput,
+    gradInput,
+    gradWeight,
+    gradBias,
+    shape,
+  ) => {
+    const { outH, outW, positions, patch, imageSize, outputImageSize } = convSizes(shape);
+    const inputLength = shape.batch * imageSize;
+    const outputLength = shape.batch * outputImageSize;
     const weightLength = shape.outChannels * patch;
     const tables = this.tables(shape, positions);
     this.beginCall(
@@ -442,11 +415,7 @@ export class WasmBackend implements KernelBackend {
       this.setI32(d, task.stride, shape.stride);
       this.setI32(d, task.outH, outH);
       this.setI32(d, task.outW, outW);
-      this.setI32(
-        d,
-        task.gradInput,
-        pGradIn + inputImages[t] * shape.inChannels * shape.height * shape.width * 4,
-      );
+      this.setI32(d, task.gradInput, pGradIn + inputImages[t] * imageSize * 4);
     }
     for (let t = 0; t < weightTasks; t++) {
       const first = weightImages[t] * positions * 4;
@@ -467,9 +436,9 @@ export class WasmBackend implements KernelBackend {
     }
     if (gradInput !== null) this.finishOutput(gradInput, pGradIn, inputLength);
     this.finishOutput(gradWeight, pGradW, weightLength);
-  }
+  };
 
-  adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, hyper: AdamHyper): void {
+  readonly adam: KernelBackend["adam"] = (param, grad, m, v, hyper) => {
     const n = param.length;
     const { lr, beta1, beta2, eps, weightDecay, step } = hyper;
     this.beginCall(4 * n);
@@ -504,7 +473,7 @@ export class WasmBackend implements KernelBackend {
     this.finishOutput(param, pParam, n);
     this.finishOutput(m, pM, n);
     this.finishOutput(v, pV, n);
-  }
+  };
 
   /** How many tasks a kernel of `flops` is cut into: 1 without threads or when small. */
   private taskCount(flops: number): number {

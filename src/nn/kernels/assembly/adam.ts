@@ -10,19 +10,13 @@ import {
 
 /** Runs the Adam step described at `d`. */
 export function adam(d: usize): void {
-  const param = <usize>adamParam(d);
-  const grad = <usize>adamGrad(d);
-  const m = <usize>adamM(d);
-  const v = <usize>adamV(d);
+  const param = <usize>adamParam(d), grad = <usize>adamGrad(d);
+  const m = <usize>adamM(d), v = <usize>adamV(d);
   const n = adamCount(d);
-  const beta1 = adamBeta1(d);
-  const oneMinusBeta1 = adamOneMinusBeta1(d);
-  const beta2 = adamBeta2(d);
-  const oneMinusBeta2 = adamOneMinusBeta2(d);
-  const eps = adamEps(d);
-  const weightDecay = adamWeightDecay(d);
-  const stepSize = adamStepSize(d);
-  const sqrtBiasCorrection2 = adamSqrtBiasCorrection2(d);
+  const beta1 = adamBeta1(d), oneMinusBeta1 = adamOneMinusBeta1(d);
+  const beta2 = adamBeta2(d), oneMinusBeta2 = adamOneMinusBeta2(d);
+  const eps = adamEps(d), weightDecay = adamWeightDecay(d);
+  const stepSize = adamStepSize(d), sqrtBiasCorrection2 = adamSqrtBiasCorrection2(d);
   // 1 - beta comes from the host, rounded once from double: 1 - f32(0.999) would be off by 1e-5.
   const b1 = f32x4.splat(beta1), c1 = f32x4.splat(oneMinusBeta1);
   const b2 = f32x4.splat(beta2), c2 = f32x4.splat(oneMinusBeta2);

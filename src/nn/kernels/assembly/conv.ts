@@ -8,12 +8,11 @@ import {
   convInputGradWidth, SCRATCH_COLUMNS, setConvInputGradCAddress,
 } from "./layout.generated";
 
-// An input-gradient task's descriptor (TASKS.convInputGrad in src/nn/kernels/layout.ts): the GEMM's
-// fields, C but for its address, then the geometry of the chunk of images it covers.
-
 /**
  * dInput += col2im(W^T dOut) for a chunk of images: the GEMM writes the chunk's columns (patch x
  * images*positions) into this thread's scratch, then each column adds onto its window of the input.
+ * The task's descriptor (TASKS.convInputGrad in src/nn/kernels/layout.ts) is the GEMM's, but for C's
+ * address, then the geometry of the chunk.
  */
 export function convInputGrad(d: usize, scratch: usize): void {
   const columns = scratch + SCRATCH_COLUMNS;
@@ -23,16 +22,12 @@ export function convInputGrad(d: usize, scratch: usize): void {
 }
 
 function col2im(d: usize, columns: usize): void {
-  const images = convInputGradImages(d);
+  const images = convInputGradImages(d), gradInput = <usize>convInputGradGradInput(d);
   const inChannels = convInputGradInChannels(d);
-  const height = convInputGradHeight(d);
-  const width = convInputGradWidth(d);
-  const kernelH = convInputGradKernelH(d);
-  const kernelW = convInputGradKernelW(d);
+  const height = convInputGradHeight(d), width = convInputGradWidth(d);
+  const kernelH = convInputGradKernelH(d), kernelW = convInputGradKernelW(d);
+  const outH = convInputGradOutH(d), outW = convInputGradOutW(d);
   const stride = convInputGradStride(d);
-  const outH = convInputGradOutH(d);
-  const outW = convInputGradOutW(d);
-  const gradInput = <usize>convInputGradGradInput(d);
   const positions = outH * outW;
   const rowLength = <usize>(images * positions) << 2;
   const imageBytes = <usize>(inChannels * height * width) << 2;
