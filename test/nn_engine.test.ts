@@ -4,24 +4,30 @@ import { describe, expect, it } from "vitest";
 import {
   Adam,
   add,
+  argmaxAlong,
   Categorical,
   Conv2d,
   clipGradNorm,
   Flatten,
   Linear,
   loadSafetensors,
+  logSumExpAlong,
   Module,
   manualSeed,
   mean,
   mul,
   Normal,
   noGrad,
+  normalLogDensity,
+  normalSample,
   orthogonal_,
   parameter,
   ReLU,
   Sequential,
+  sampleClass,
   saveSafetensors,
   square,
+  standardNormal,
   sum,
   Tanh,
   Tensor,
@@ -282,6 +288,43 @@ describe("sampling", () => {
       expect(Math.sqrt(squares[d] / n - m * m)).toBeCloseTo(sigma, 1);
     }
     expect(() => new Normal(tensor([1, 2, 3], [1, 3]), tensor([0, 0], [1, 2]))).toThrow(/does not broadcast/);
+  });
+
+  it("rules one row at a time (for acting without tensors) give what the distributions give", () => {
+    const random = new NpRandom(8);
+    const logits = tensor(
+      Float32Array.from({ length: 50 * 5 }, () => 6 * random.random() - 3),
+      [50, 5],
+    );
+    const dist = new Categorical(logits);
+    const sampled = dist.sample(new NpRandom(4)).data;
+    const modes = dist.mode().data;
+    // The sampler draws one uniform per row, in order.
+    const uniforms = new NpRandom(4);
+    const x = logits.data;
+    for (let r = 0; r < 50; r++) {
+      const logZ = logSumExpAlong(x, r * 5, r * 5 + 5);
+      for (let k = 0; k < 5; k++) expect(Math.fround(x[r * 5 + k] - logZ)).toBe(dist.logits.data[r * 5 + k]);
+      expect(argmaxAlong(x, r * 5, r * 5 + 5)).toBe(modes[r]);
+      expect(sampleClass(x, r * 5, 5, logZ, uniforms.random())).toBe(sampled[r]);
+    }
+    const mean = tensor([0.5, -1, 2, 0.25, 3, -2], [2, 3]);
+    const logStd = tensor([-0.5, 0, 0.7], [1, 3]);
+    const normal = new Normal(mean, logStd);
+    const value = normal.sample(new NpRandom(3));
+    const z = new NpRandom(3);
+    const logProb = normal.logProb(value).data;
+    for (let r = 0; r < 2; r++) {
+      let sum = 0;
+      for (let k = 0; k < 3; k++) {
+        const i = r * 3 + k;
+        expect(Math.fround(normalSample(mean.data[i], logStd.data[k], standardNormal(z)))).toBe(
+          value.data[i],
+        );
+        sum += normalLogDensity(value.data[i], mean.data[i], logStd.data[k]);
+      }
+      expect(sum).toBeCloseTo(logProb[r], 5);
+    }
   });
 });
 
