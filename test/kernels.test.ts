@@ -7,17 +7,12 @@ import { DESCRIPTOR_BYTES, LAYOUT_HASH, TASKS, walkFields } from "../src/nn/kern
 import { referenceBackend } from "../src/nn/kernels/reference.js";
 import { startKernelThreads, stopKernelThreads } from "../src/nn/kernels/threads.js";
 import { loadWasmBackend, relaxedSimdAvailable, WasmBackend } from "../src/nn/kernels/wasm.js";
+import { mulberry32 } from "./helpers/nn.js";
 
-/** A small deterministic generator (mulberry32), so that every run checks the same numbers. */
+/** Uniform values in [-0.5, 0.5), the same on every run. */
 function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
+  const uniform = mulberry32(seed);
+  return () => uniform() - 0.5;
 }
 
 function filled(backend: KernelBackend, length: number, random: () => number): Float32Array {

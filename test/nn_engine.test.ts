@@ -1,30 +1,26 @@
 /** The engine around the ops: modules and state dicts, init, tidy/noGrad, sampling, safetensors. */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { normalLogDensity, normalSample, sampleClass } from "../src/nn/distributions.js";
 import {
   Adam,
   add,
-  argmaxAlong,
   Categorical,
   Conv2d,
   clipGradNorm,
   Flatten,
   Linear,
   loadSafetensors,
-  logSumExpAlong,
   Module,
   manualSeed,
   mean,
   mul,
   Normal,
   noGrad,
-  normalLogDensity,
-  normalSample,
   orthogonal_,
   parameter,
   ReLU,
   Sequential,
-  sampleClass,
   saveSafetensors,
   square,
   standardNormal,
@@ -37,7 +33,9 @@ import {
 } from "../src/nn/index.js";
 import { getBackend, WasmBackend } from "../src/nn/kernels/index.js";
 import { startKernelThreads, stopKernelThreads } from "../src/nn/kernels/threads.js";
+import { argmaxAlong, logSumExpAlong } from "../src/nn/ops/reduce.js";
 import { NpRandom } from "../src/util/seeding.js";
+import { natureCnn } from "./helpers/nn.js";
 
 class Agent extends Module {
   critic = new Sequential(new Linear(4, 64), new Tanh(), new Linear(64, 1));
@@ -382,18 +380,7 @@ describe("kernel threads", () => {
     const backend = getBackend();
     if (!(backend instanceof WasmBackend)) throw new Error("the WebAssembly kernels did not load");
     manualSeed(5);
-    const model = new Sequential(
-      new Conv2d(4, 32, 8, { stride: 4 }),
-      new ReLU(),
-      new Conv2d(32, 64, 4, { stride: 2 }),
-      new ReLU(),
-      new Conv2d(64, 64, 3, { stride: 1 }),
-      new ReLU(),
-      new Flatten(),
-      new Linear(3136, 512),
-      new ReLU(),
-      new Linear(512, 5),
-    );
+    const model = natureCnn(new Linear(512, 5));
     const random = new NpRandom(3);
     const obs = tensor(
       Float32Array.from({ length: 24 * 4 * 84 * 84 }, () => random.random()),
