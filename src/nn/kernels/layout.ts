@@ -38,11 +38,13 @@ type Scalar = "i32" | "f32";
 /** Fields in memory order, 4 bytes each: a scalar, or a group of fields (an operand). */
 export type Fields = readonly (readonly [name: string, type: Scalar | Fields])[];
 
-/** An operand of the GEMM (see OPERAND_MODES). */
+/**
+ * An operand of the GEMM (see OPERAND_MODES): rowIndex and colIndex are strides (STRIDED) or the
+ * addresses of offset tables (TABLE).
+ */
 const OPERAND = [
   ["mode", "i32"],
   ["address", "i32"],
-  /** A stride (STRIDED) or the address of the row offsets (TABLE). */
   ["rowIndex", "i32"],
   ["colIndex", "i32"],
 ] as const;
@@ -104,7 +106,7 @@ export const TASKS = {
       ["stride", "i32"],
       ["outH", "i32"],
       ["outW", "i32"],
-      /** The chunk's first image in dInput. */
+      // The chunk's first image in dInput.
       ["gradInput", "i32"],
     ],
   },
@@ -158,26 +160,28 @@ function offsetsOf<F extends Fields>(fields: F): Offsets<F> {
   return offsets as Offsets<F>;
 }
 
+// The byte offsets of each task's fields, through which wasm.ts writes the descriptors.
 export const GEMM_TASK = offsetsOf(TASKS.gemm.fields);
-/** The offsets of an operand of the GEMM. */
-export type OperandFields = typeof GEMM_TASK.a;
 export const ADAM_TASK = offsetsOf(TASKS.adam.fields);
 export const CONV_INPUT_GRAD_TASK = offsetsOf(TASKS.convInputGrad.fields);
+/** The offsets of an operand of the GEMM. */
+export type OperandFields = typeof GEMM_TASK.a;
 
-/** Each scratch region's byte offset; `columns` is the fixed part's length. */
-export const SCRATCH: { readonly [R in (typeof SCRATCH_REGIONS)[number][0]]: number } = (() => {
+type ScratchRegion = (typeof SCRATCH_REGIONS)[number][0];
+/** Each scratch region's byte offset; `columns` is also the length of the regions before it. */
+export const SCRATCH: { readonly [R in ScratchRegion]: number } = (() => {
   const offsets: Record<string, number> = {};
   let offset = 0;
   for (const [name, floats] of SCRATCH_REGIONS) {
     offsets[name] = offset;
     offset += floats * 4;
   }
-  return offsets as { [R in (typeof SCRATCH_REGIONS)[number][0]]: number };
+  return offsets as { [R in ScratchRegion]: number };
 })();
 
 /**
  * A 32-bit FNV-1a hash of this whole description, compiled into the kernels (their `LAYOUT_HASH`
- * export) so that a test can tell kernels built from another layout.
+ * export): the host refuses kernels built from another layout.
  */
 export const LAYOUT_HASH: number = (() => {
   const text = JSON.stringify([BLOCKING, OPERAND_MODES, SCRATCH_REGIONS, TASKS, DESCRIPTOR_BYTES]);
