@@ -17,17 +17,14 @@ import { fileURLToPath } from "node:url";
 import {
   Adam,
   Categorical,
-  Conv2d,
   clamp,
   clipGradNorm,
   exp,
-  Flatten,
   Linear,
   maximum,
   mean,
   mul,
   noGrad,
-  ReLU,
   reshape,
   Sequential,
   setBackend,
@@ -42,6 +39,7 @@ import type { KernelBackend } from "../src/nn/kernels/backend.js";
 import { referenceBackend, wasmBackend } from "../src/nn/kernels/index.js";
 import { startKernelThreads, stopKernelThreads } from "../src/nn/kernels/threads.js";
 import type { WasmBackend } from "../src/nn/kernels/wasm.js";
+import { mulberry32, natureCnn } from "../test/helpers/nn.js";
 import type { BenchArgs } from "./run.js";
 
 const PYTHON = "/usr/bin/python3";
@@ -59,18 +57,6 @@ function timed(fn: () => void, warmup: number, reps: number, seconds: number): n
   times.sort((a, b) => a - b);
   const middle = times.length >> 1;
   return times.length % 2 === 1 ? times[middle] : (times[middle - 1] + times[middle]) / 2;
-}
-
-/** A deterministic uniform [0, 1) generator (mulberry32) for the synthetic rollout data. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Rollout {
@@ -120,17 +106,7 @@ function mlpModel(): Model {
 }
 
 function natureCnnModel(): Model {
-  const trunk = new Sequential(
-    new Conv2d(4, 32, 8, { stride: 4 }),
-    new ReLU(),
-    new Conv2d(32, 64, 4, { stride: 2 }),
-    new ReLU(),
-    new Conv2d(64, 64, 3, { stride: 1 }),
-    new ReLU(),
-    new Flatten(),
-    new Linear(3136, 512),
-    new ReLU(),
-  );
+  const trunk = natureCnn();
   const actor = new Linear(512, 4);
   const critic = new Linear(512, 1);
   return {
@@ -156,7 +132,7 @@ function stepFn(model: Model, data: Rollout): () => void {
 }
 
 function gemmGflops(backend: KernelBackend, m: number, n: number, k: number, seconds: number): number {
-  const random = generator(m + n + k);
+  const random = mulberry32(m + n + k);
   const a = backend.alloc(m * k);
   const b = backend.alloc(k * n);
   const c = backend.alloc(m * n);
@@ -171,7 +147,7 @@ type Table = Record<string, number>;
 
 function measure(backend: KernelBackend, seconds: number, withCnn: boolean): Table {
   setBackend(backend);
-  const random = generator(1);
+  const random = mulberry32(1);
   const out: Table = {};
   for (const [m, n, k] of [
     [512, 512, 512],

@@ -4,12 +4,14 @@
  * (other pages), each with and without relaxed SIMD (whose fused multiply-add speeds the GEMM up; the
  * engines that lack it load the other build). The binaries are embedded as base64 in
  * src/nn/kernels/build/kernels_wasm.ts, a generated module (ignored by git) that tsc then ships in
- * dist, so that loading the kernels needs neither a network nor a file system. The Atari frame
- * resize (src/envs/atari/assembly) is compiled the same way, once, into
- * src/envs/atari/build/resize_wasm.ts.
+ * dist, so that loading the kernels needs neither a network nor a file system. First it writes the
+ * kernels' side of the memory layout they share with the host (src/nn/kernels/layout.ts) as
+ * src/nn/kernels/assembly/layout.generated.ts (also ignored by git). The Atari frame resize
+ * (src/envs/atari/assembly) is compiled the same way, once, into src/envs/atari/build/resize_wasm.ts.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import asc from "assemblyscript/asc";
+import { tsImport } from "tsx/esm/api";
 
 const root = new URL("../", import.meta.url);
 const entry = "src/nn/kernels/assembly/index.ts";
@@ -58,6 +60,12 @@ for (const [memory, flags] of Object.entries(memories)) {
   variants[memory] = flags;
   variants[`${memory}Relaxed`] = [...flags, "--enable", "relaxed-simd"];
 }
+
+const { ASSEMBLY_LAYOUT_PATH, assemblyScriptLayout } = await tsImport(
+  "./assembly_layout.ts",
+  import.meta.url,
+);
+writeFileSync(new URL(ASSEMBLY_LAYOUT_PATH, root), assemblyScriptLayout());
 
 mkdirSync(outDir, { recursive: true });
 const encoded = {};

@@ -1,21 +1,18 @@
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ASSEMBLY_LAYOUT_PATH, assemblyScriptLayout } from "../scripts/assembly_layout.js";
 import type { AdamHyper, Conv2dShape, KernelBackend } from "../src/nn/kernels/backend.js";
 import { convOutputSize } from "../src/nn/kernels/backend.js";
+import { DESCRIPTOR_BYTES, LAYOUT_HASH, TASKS, walkFields } from "../src/nn/kernels/layout.js";
 import { referenceBackend } from "../src/nn/kernels/reference.js";
 import { startKernelThreads, stopKernelThreads } from "../src/nn/kernels/threads.js";
-import { loadWasmBackend, type WasmBackend } from "../src/nn/kernels/wasm.js";
+import { loadWasmBackend, relaxedSimdAvailable, WasmBackend } from "../src/nn/kernels/wasm.js";
+import { mulberry32 } from "./helpers/nn.js";
 
-/** A small deterministic generator (mulberry32), so that every run checks the same numbers. */
+/** Uniform values in [-0.5, 0.5), the same on every run. */
 function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
+  const uniform = mulberry32(seed);
+  return () => uniform() - 0.5;
 }
 
 function filled(backend: KernelBackend, length: number, random: () => number): Float32Array {
@@ -365,6 +362,53 @@ describe("WebAssembly kernels on two threads", () => {
     };
     const [one, two] = [gradients(single), gradients(wasm)];
     for (let g = 0; g < 3; g++) expect(one[g].equals(two[g]), ["input", "weight", "bias"][g]).toBe(true);
+  });
+});
+
+describe("the task layout: one description (src/nn/kernels/layout.ts) for the host and the kernels", () => {
+  it("is what the kernels' generated side says, field for field", () => {
+    const generated = readFileSync(new URL(`../${ASSEMBLY_LAYOUT_PATH}`, import.meta.url), "utf8");
+    expect(generated, `${ASSEMBLY_LAYOUT_PATH} is stale: run \`npm run build:wasm\``).toBe(
+      assemblyScriptLayout(),
+    );
+  });
+
+  it("is the only way the kernels read a descriptor", () => {
+    const folder = new URL("../src/nn/kernels/assembly/", import.meta.url);
+    for (const file of readdirSync(folder)) {
+      if (file === "layout.generated.ts") continue;
+      const source = readFileSync(new URL(file, folder), "utf8");
+      // A descriptor is `d`: a load or store at d (+ an offset) is a field laid out by hand.
+      expect(source, file).not.toMatch(/\b(load|store)<\w+>\(\s*d\s*[,)+]/);
+    }
+  });
+
+  it("is the one the compiled kernels were built from; others are refused", async () => {
+    const flags = relaxedSimdAvailable() ? [false, true] : [false];
+    for (const shared of [false, true]) {
+      for (const relaxedSimd of flags) await loadWasmBackend({ shared, relaxedSimd });
+    }
+    const { module, memory } = (await loadWasmBackend()).share()!;
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    const exports = { ...instance.exports, LAYOUT_HASH: { value: LAYOUT_HASH + 1 } };
+    const stale = { exports } as unknown as WebAssembly.Instance;
+    expect(() => new WasmBackend(module, stale, memory, true)).toThrow(/another .*layout/);
+  });
+
+  it("fits every task in a descriptor, its kind first, a convolution's input gradient a GEMM", () => {
+    const fields = (task: keyof typeof TASKS) => {
+      const list: string[] = [];
+      const end = walkFields(TASKS[task].fields, (path, type, offset) =>
+        list.push(`${path} ${type} ${offset}`),
+      );
+      expect(end, task).toBeLessThanOrEqual(DESCRIPTOR_BYTES);
+      return list;
+    };
+    for (const task of Object.keys(TASKS) as (keyof typeof TASKS)[])
+      expect(fields(task)[0]).toBe("kind i32 0");
+    expect(new Set(Object.values(TASKS).map((t) => t.kind)).size).toBe(Object.keys(TASKS).length);
+    const gemm = fields("gemm");
+    expect(fields("convInputGrad").slice(0, gemm.length)).toEqual(gemm);
   });
 });
 

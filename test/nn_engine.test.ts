@@ -1,6 +1,7 @@
 /** The engine around the ops: modules and state dicts, init, tidy/noGrad, sampling, safetensors. */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { normalLogDensity, normalSample, sampleClass } from "../src/nn/distributions.js";
 import {
   Adam,
   add,
@@ -22,6 +23,7 @@ import {
   Sequential,
   saveSafetensors,
   square,
+  standardNormal,
   sum,
   Tanh,
   Tensor,
@@ -31,7 +33,9 @@ import {
 } from "../src/nn/index.js";
 import { getBackend, WasmBackend } from "../src/nn/kernels/index.js";
 import { startKernelThreads, stopKernelThreads } from "../src/nn/kernels/threads.js";
+import { argmaxAlong, logSumExpAlong } from "../src/nn/ops/reduce.js";
 import { NpRandom } from "../src/util/seeding.js";
+import { natureCnn } from "./helpers/nn.js";
 
 class Agent extends Module {
   critic = new Sequential(new Linear(4, 64), new Tanh(), new Linear(64, 1));
@@ -283,6 +287,43 @@ describe("sampling", () => {
     }
     expect(() => new Normal(tensor([1, 2, 3], [1, 3]), tensor([0, 0], [1, 2]))).toThrow(/does not broadcast/);
   });
+
+  it("rules one row at a time (for acting without tensors) give what the distributions give", () => {
+    const random = new NpRandom(8);
+    const logits = tensor(
+      Float32Array.from({ length: 50 * 5 }, () => 6 * random.random() - 3),
+      [50, 5],
+    );
+    const dist = new Categorical(logits);
+    const sampled = dist.sample(new NpRandom(4)).data;
+    const modes = dist.mode().data;
+    // The sampler draws one uniform per row, in order.
+    const uniforms = new NpRandom(4);
+    const x = logits.data;
+    for (let r = 0; r < 50; r++) {
+      const logZ = logSumExpAlong(x, r * 5, r * 5 + 5);
+      for (let k = 0; k < 5; k++) expect(Math.fround(x[r * 5 + k] - logZ)).toBe(dist.logits.data[r * 5 + k]);
+      expect(argmaxAlong(x, r * 5, r * 5 + 5)).toBe(modes[r]);
+      expect(sampleClass(x, r * 5, 5, logZ, uniforms.random())).toBe(sampled[r]);
+    }
+    const mean = tensor([0.5, -1, 2, 0.25, 3, -2], [2, 3]);
+    const logStd = tensor([-0.5, 0, 0.7], [1, 3]);
+    const normal = new Normal(mean, logStd);
+    const value = normal.sample(new NpRandom(3));
+    const z = new NpRandom(3);
+    const logProb = normal.logProb(value).data;
+    for (let r = 0; r < 2; r++) {
+      let sum = 0;
+      for (let k = 0; k < 3; k++) {
+        const i = r * 3 + k;
+        expect(Math.fround(normalSample(mean.data[i], logStd.data[k], standardNormal(z)))).toBe(
+          value.data[i],
+        );
+        sum += normalLogDensity(value.data[i], mean.data[i], logStd.data[k]);
+      }
+      expect(sum).toBeCloseTo(logProb[r], 5);
+    }
+  });
 });
 
 describe("safetensors", () => {
@@ -339,18 +380,7 @@ describe("kernel threads", () => {
     const backend = getBackend();
     if (!(backend instanceof WasmBackend)) throw new Error("the WebAssembly kernels did not load");
     manualSeed(5);
-    const model = new Sequential(
-      new Conv2d(4, 32, 8, { stride: 4 }),
-      new ReLU(),
-      new Conv2d(32, 64, 4, { stride: 2 }),
-      new ReLU(),
-      new Conv2d(64, 64, 3, { stride: 1 }),
-      new ReLU(),
-      new Flatten(),
-      new Linear(3136, 512),
-      new ReLU(),
-      new Linear(512, 5),
-    );
+    const model = natureCnn(new Linear(512, 5));
     const random = new NpRandom(3);
     const obs = tensor(
       Float32Array.from({ length: 24 * 4 * 84 * 84 }, () => random.random()),

@@ -2,6 +2,10 @@
  * The action distributions of a policy, as `torch.distributions`: Categorical over logits for
  * discrete actions, and a diagonal Normal with a log standard deviation for continuous ones.
  * `logProb` and `entropy` are differentiable; `sample` and `mode` are not.
+ *
+ * Their sampling and densities are written once, per row or value (`sampleClass`, `normalSample`,
+ * `normalLogDensity`), for the classes and for code that acts without tensors (a policy's
+ * rollouts) alike.
  */
 import type { Rng } from "../util/seeding.js";
 import { add, exp, gather, logSoftmax, mul, neg, square, sub, sum } from "./ops/index.js";
@@ -9,6 +13,44 @@ import { defaultRng, standardNormal } from "./random.js";
 import { Tensor } from "./tensor.js";
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/**
+ * A class drawn from one row of logits, `classes` values from `start`, with the uniform `u` in [0, 1):
+ * the first class whose cumulative probability exp(logit - logZ) exceeds u, where logZ is the row's
+ * log-normalizer (0 for log-probabilities). Rounding can leave the total just under u: the last
+ * class of nonzero probability then.
+ */
+export function sampleClass(
+  logits: ArrayLike<number>,
+  start: number,
+  classes: number,
+  logZ: number,
+  u: number,
+): number {
+  let cumulative = 0;
+  let chosen = -1;
+  for (let k = 0; k < classes; k++) {
+    const p = Math.exp(logits[start + k] - logZ);
+    if (p > 0) chosen = k;
+    cumulative += p;
+    if (u < cumulative && p > 0) break;
+  }
+  return chosen;
+}
+
+/** A draw of N(mean, exp(logStd)^2) from the standard normal draw `z`. */
+export function normalSample(mean: number, logStd: number, z: number): number {
+  return mean + Math.exp(logStd) * z;
+}
+
+/**
+ * log N(value; mean, exp(logStd)^2) = -z^2 / 2 - logStd - log sqrt(2 pi), z = (value - mean) / sigma,
+ * in double precision (`Normal.logProb` is the same formula on tensors, differentiable).
+ */
+export function normalLogDensity(value: number, mean: number, logStd: number): number {
+  const z = (value - mean) / Math.exp(logStd);
+  return -0.5 * z * z - logStd - HALF_LOG_2PI;
+}
 
 /** A categorical distribution per row of logits (batch, classes), or over one vector (classes). */
 export class Categorical {
@@ -41,22 +83,10 @@ export class Categorical {
   /** One class per row, drawn with one uniform each by inverting the cumulative probabilities. */
   sample(rng: Rng = defaultRng()): Tensor {
     const classes = this.classes;
-    const logp = this.logits.data;
     const out = Tensor.zeros(this.batchShape);
     const actions = out.data;
     for (let r = 0; r < actions.length; r++) {
-      const u = rng.random();
-      const row = r * classes;
-      let cumulative = 0;
-      let chosen = -1;
-      for (let k = 0; k < classes; k++) {
-        const p = Math.exp(logp[row + k]);
-        if (p > 0) chosen = k;
-        cumulative += p;
-        if (u < cumulative && p > 0) break;
-      }
-      // Rounding can leave the cumulative sum just under u: take the last possible class.
-      actions[r] = chosen;
+      actions[r] = sampleClass(this.logits.data, r * classes, classes, 0, rng.random());
     }
     return out;
   }
@@ -102,13 +132,13 @@ export class Normal {
     const draws = out.data;
     const logStd = this.logStd.data;
     const period = logStd.length;
-    for (let i = 0; i < draws.length; i++) draws[i] += Math.exp(logStd[i % period]) * standardNormal(rng);
+    for (let i = 0; i < draws.length; i++)
+      draws[i] = normalSample(draws[i], logStd[i % period], standardNormal(rng));
     return out;
   }
 
-  /** The log-density of `value` (shaped as the mean), summed over the last axis. */
+  /** The log-density of `value` (shaped as the mean), summed over the last axis: `normalLogDensity`'s formula. */
   logProb(value: Tensor): Tensor {
-    // log N(x; mu, sigma) = -((x - mu) / sigma)^2 / 2 - log sigma - log sqrt(2 pi).
     const z = mul(sub(value, this.mean), exp(neg(this.logStd)));
     const perDim = sub(sub(mul(square(z), -0.5), this.logStd), HALF_LOG_2PI);
     return sum(perDim, -1);

@@ -41,13 +41,15 @@
  * - Optim: `Adam(params, { lr, betas, eps, weightDecay })` with `step()`, `zeroGrad()`, a settable
  *   `lr`, `stateDict()`/`loadStateDict()`; `clipGradNorm(params, maxNorm)` returns the norm.
  * - Distributions: `Categorical(logits)` and `Normal(mean, logStd)` with `sample(rng)`,
- *   `logProb(x)`, `entropy()`, `mode()`.
+ *   `logProb(x)`, `entropy()`, `mode()`; the rules they are built on, one row or value at a time
+ *   for code that acts without tensors: `sampleClass`, `normalSample`, `normalLogDensity`, and
+ *   `logSumExpAlong` / `argmaxAlong` over a row.
  * - Randomness: functions take an `Rng`; without one they use the default generator that
  *   `manualSeed(seed)` seeds.
  * - `saveSafetensors(stateDict)` -> bytes, `loadSafetensors(bytes)` -> { tensors, metadata }.
  * - Kernels: `getBackend()`/`setBackend()`; `referenceBackend` is the plain TypeScript one.
  */
-export { Categorical, Normal } from "./distributions.js";
+export { Categorical, Normal, normalLogDensity, normalSample, sampleClass } from "./distributions.js";
 export { constant_, fanIn, kaimingUniform_, normal_, orthogonal_, uniform_ } from "./init.js";
 export type { AdamHyper, Conv2dShape, KernelBackend } from "./kernels/index.js";
 export { convOutputSize, getBackend, referenceBackend, setBackend } from "./kernels/index.js";
@@ -66,6 +68,7 @@ export {
   Tanh,
 } from "./module.js";
 export * from "./ops/index.js";
+export { argmaxAlong, logSumExpAlong } from "./ops/reduce.js";
 export { Adam, type AdamOptions, type AdamState, clipGradNorm } from "./optim.js";
 export { defaultRng, manualSeed, standardNormal } from "./random.js";
 export { loadSafetensors, saveSafetensors } from "./safetensors.js";

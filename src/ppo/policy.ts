@@ -14,19 +14,24 @@
  */
 
 import {
+  argmaxAlong,
   Categorical,
   Conv2d,
   constant_,
   Flatten,
   getBackend,
   Linear,
+  logSumExpAlong,
   Module,
   Normal,
   noGrad,
+  normalLogDensity,
+  normalSample,
   orthogonal_,
   parameter,
   ReLU,
   Sequential,
+  sampleClass,
   standardNormal,
   Tanh,
   Tensor,
@@ -141,16 +146,13 @@ class GraphFreeMlp {
     for (const { linear } of this.layers) this.outputs.push(backend.alloc(rows * linear.outFeatures));
   }
 
-  /** The rows the next `run` reads: write `rows * inputSize` values here. */
-  inputRows(rows: number): Float32Array {
+  /** Runs the layers on the first `rows` rows of `obs`; returns the output rows (valid until the next run). */
+  run(obs: ObsArray, rows: number): Float32Array {
     if (rows > this.capacity) this.allocate(rows);
-    return this.input;
-  }
-
-  /** Runs the layers on the first `rows` input rows; returns the output rows (valid until the next run). */
-  run(rows: number): Float32Array {
+    const input = this.input;
+    for (let i = 0; i < rows * this.inputSize; i++) input[i] = obs[i];
     const backend = getBackend();
-    let x = this.input;
+    let x = input;
     let width = this.inputSize;
     for (let k = 0; k < this.layers.length; k++) {
       const { linear, activation } = this.layers[k];
@@ -165,8 +167,6 @@ class GraphFreeMlp {
     return x;
   }
 }
-
-const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /** v / 255 as float32 for each byte value, as CleanRL's `x / 255.0` computes it. */
 const BYTE_TO_UNIT = Float32Array.from({ length: 256 }, (_, v) => v / 255);
@@ -271,8 +271,10 @@ export class ActorCritic extends Module {
     logProbs: Float32Array,
     values: Float32Array,
   ): void {
-    if (this.actorInference !== null && this.criticInference !== null) {
-      this.actGraphFree(obs, count, rng, actions, logProbs, values);
+    if (this.actorInference !== null) {
+      const actorOut = this.actorInference.run(obs, count);
+      this.predictValues(obs, count, values);
+      this.chooseActions(actorOut, count, rng, actions, logProbs);
       return;
     }
     tidy(() =>
@@ -289,63 +291,35 @@ export class ActorCritic extends Module {
   }
 
   /**
-   * `act` for separate MLPs: the same computation as Categorical / Normal over the network outputs
-   * (inverse-CDF sampling with one uniform per row, log-softmax; mean + std * z, summed log-density).
+   * What `distribution(actorOut)` gives for `count` rows of the graph-free actor's output, without
+   * tensors: actions sampled (or the most likely where `rng` is null) and their log-probabilities.
    */
-  private actGraphFree(
-    obs: ObsArray,
+  private chooseActions(
+    actorOut: Float32Array,
     count: number,
     rng: Rng | null,
     actions: Float32Array,
     logProbs: Float32Array,
-    values: Float32Array,
   ): void {
-    const actor = this.actorInference!;
-    const critic = this.criticInference!;
-    const n = count * this.obsSize;
-    const actorIn = actor.inputRows(count);
-    const criticIn = critic.inputRows(count);
-    for (let i = 0; i < n; i++) actorIn[i] = criticIn[i] = obs[i];
-    const out = actor.run(count);
-    const v = critic.run(count);
-    for (let r = 0; r < count; r++) values[r] = v[r];
     const size = this.spec.actionSize;
     const logStd = this.actor_logstd?.data;
-    if (logStd === undefined) {
-      for (let r = 0; r < count; r++) {
-        const row = r * size;
-        let max = Number.NEGATIVE_INFINITY;
-        for (let k = 0; k < size; k++) max = Math.max(max, out[row + k]);
-        let sumExp = 0;
-        for (let k = 0; k < size; k++) sumExp += Math.exp(out[row + k] - max);
-        const logZ = max + Math.log(sumExp);
-        let chosen = 0;
-        if (rng === null) {
-          for (let k = 1; k < size; k++) if (out[row + k] > out[row + chosen]) chosen = k;
-        } else {
-          const u = rng.random();
-          let cumulative = 0;
-          chosen = -1;
-          for (let k = 0; k < size; k++) {
-            const p = Math.exp(out[row + k] - logZ);
-            if (p > 0) chosen = k;
-            cumulative += p;
-            if (u < cumulative && p > 0) break;
-          }
-        }
+    for (let r = 0; r < count; r++) {
+      const row = r * size;
+      if (logStd === undefined) {
+        const logZ = logSumExpAlong(actorOut, row, row + size);
+        const chosen =
+          rng === null
+            ? argmaxAlong(actorOut, row, row + size)
+            : sampleClass(actorOut, row, size, logZ, rng.random());
         actions[r] = chosen;
-        logProbs[r] = out[row + chosen] - logZ;
-      }
-    } else {
-      for (let r = 0; r < count; r++) {
+        logProbs[r] = actorOut[row + chosen] - logZ;
+      } else {
         let logProb = 0;
         for (let k = 0; k < size; k++) {
-          const i = r * size + k;
-          const z = rng === null ? 0 : standardNormal(rng);
-          actions[i] = out[i] + Math.exp(logStd[k]) * z;
-          // log N(a; mu, sigma) with (a - mu) / sigma = z (as float32, as the stored action).
-          const zStored = (actions[i] - out[i]) / Math.exp(logStd[k]);
-          logProb += -0.5 * zStored * zStored - logStd[k] - HALF_LOG_2PI;
+          const mean = actorOut[row + k];
+          actions[row + k] = normalSample(mean, logStd[k], rng === null ? 0 : standardNormal(rng));
+          // The density of the action as stored (float32).
+          logProb += normalLogDensity(actions[row + k], mean, logStd[k]);
         }
         logProbs[r] = logProb;
       }
@@ -355,9 +329,7 @@ export class ActorCritic extends Module {
   /** V(s) for `count` observations, written to `values` (no graph). */
   predictValues(obs: ObsArray, count: number, values: Float32Array): void {
     if (this.criticInference !== null) {
-      const input = this.criticInference.inputRows(count);
-      for (let i = 0; i < count * this.obsSize; i++) input[i] = obs[i];
-      const v = this.criticInference.run(count);
+      const v = this.criticInference.run(obs, count);
       for (let r = 0; r < count; r++) values[r] = v[r];
       return;
     }

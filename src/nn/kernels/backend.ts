@@ -107,3 +107,30 @@ export function convOutputSize(shape: Conv2dShape): { outH: number; outW: number
     outW: Math.floor((shape.width - shape.kernelW) / shape.stride) + 1,
   };
 }
+
+/** The sizes a convolution's kernels work with. */
+export interface ConvSizes {
+  outH: number;
+  outW: number;
+  /** Output positions per image and channel: outH * outW. */
+  positions: number;
+  /** Elements of one patch (a column of the im2col matrix): inChannels * kernelH * kernelW. */
+  patch: number;
+  /** Elements of one input image: inChannels * height * width. */
+  imageSize: number;
+  /** Elements of one output image: outChannels * positions. */
+  outputImageSize: number;
+}
+
+export function convSizes(shape: Conv2dShape): ConvSizes {
+  const { outH, outW } = convOutputSize(shape);
+  const positions = outH * outW;
+  return {
+    outH,
+    outW,
+    positions,
+    patch: shape.inChannels * shape.kernelH * shape.kernelW,
+    imageSize: shape.inChannels * shape.height * shape.width,
+    outputImageSize: shape.outChannels * positions,
+  };
+}

@@ -4,13 +4,7 @@
  * memory contiguously, blocked by four so that each value loaded serves four products; the
  * convolution is im2col followed by the GEMM.
  */
-import {
-  type Activation,
-  type AdamHyper,
-  type Conv2dShape,
-  convOutputSize,
-  type KernelBackend,
-} from "./backend.js";
+import { type Conv2dShape, convOutputSize, convSizes, type KernelBackend } from "./backend.js";
 
 /** Freed storage kept by length, so that a training loop reuses the same arrays every step. */
 const pool = new Map<number, Float32Array[]>();
@@ -31,18 +25,7 @@ function free(storage: Float32Array): void {
   list.push(storage);
 }
 
-function gemm(
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  a: Float32Array,
-  b: Float32Array,
-  c: Float32Array,
-  accumulate: boolean,
-  bias: Float32Array | null = null,
-): void {
+const gemm: KernelBackend["gemm"] = (transA, transB, m, n, k, a, b, c, accumulate, bias = null) => {
   // Element (i, p) of op(A) sits at i * rowStride + p * colStride.
   const rowStride = transA ? 1 : k;
   const colStride = transA ? m : 1;
@@ -59,7 +42,7 @@ function gemm(
     if (!onto) c.fill(0, 0, m * n);
     gemmOuter(m, n, k, a, rowStride, colStride, b, c);
   }
-}
+};
 
 /**
  * C += op(A) B with B stored k x n: rows of B stream into rows of C, four rows of C at a time so
@@ -168,85 +151,47 @@ function gemmDots(
 let columns = new Float32Array(0);
 let gradColumns = new Float32Array(0);
 
-function im2col(
-  input: Float32Array,
-  inputOffset: number,
-  shape: Conv2dShape,
-  outH: number,
-  outW: number,
-): void {
-  const { inChannels, height, width, kernelH, kernelW, stride } = shape;
-  const positions = outH * outW;
-  let row = 0;
-  for (let c = 0; c < inChannels; c++) {
-    const channelOffset = inputOffset + c * height * width;
-    for (let ky = 0; ky < kernelH; ky++) {
-      for (let kx = 0; kx < kernelW; kx++) {
-        let dst = row * positions;
-        for (let oy = 0; oy < outH; oy++) {
-          let src = channelOffset + (oy * stride + ky) * width + kx;
-          for (let ox = 0; ox < outW; ox++) {
-            columns[dst++] = input[src];
-            src += stride;
-          }
-        }
-        row++;
-      }
-    }
-  }
-}
-
-/** Adds the columns' gradient back onto the input image they were gathered from. */
-function col2imAccumulate(
-  gradInput: Float32Array,
-  inputOffset: number,
-  shape: Conv2dShape,
-  outH: number,
-  outW: number,
-): void {
-  const { inChannels, height, width, kernelH, kernelW, stride } = shape;
-  const positions = outH * outW;
-  let row = 0;
-  for (let c = 0; c < inChannels; c++) {
-    const channelOffset = inputOffset + c * height * width;
-    for (let ky = 0; ky < kernelH; ky++) {
-      for (let kx = 0; kx < kernelW; kx++) {
-        let src = row * positions;
-        for (let oy = 0; oy < outH; oy++) {
-          let dst = channelOffset + (oy * stride + ky) * width + kx;
-          for (let ox = 0; ox < outW; ox++) {
-            gradInput[dst] += gradColumns[src++];
-            dst += stride;
-          }
-        }
-        row++;
-      }
-    }
-  }
-}
-
-function ensureScratch(patch: number, positions: number, withGrad: boolean): void {
-  const size = patch * positions;
+function ensureScratch(size: number, withGrad: boolean): void {
   if (columns.length < size) columns = new Float32Array(size);
   if (withGrad && gradColumns.length < size) gradColumns = new Float32Array(size);
 }
 
-function conv2dForward(
-  input: Float32Array,
-  weight: Float32Array,
-  bias: Float32Array | null,
-  output: Float32Array,
+/**
+ * Between the image at `imageOffset` in `images` and its im2col matrix `cols` (patch x positions):
+ * copies the image's patches into the columns, or (`toColumns` false) adds the columns back onto
+ * the image, which carries a gradient back.
+ */
+function im2col(
+  images: Float32Array,
+  imageOffset: number,
+  cols: Float32Array,
   shape: Conv2dShape,
+  toColumns: boolean,
 ): void {
+  const { inChannels, height, width, kernelH, kernelW, stride } = shape;
   const { outH, outW } = convOutputSize(shape);
-  const positions = outH * outW;
-  const patch = shape.inChannels * shape.kernelH * shape.kernelW;
-  const imageSize = shape.inChannels * shape.height * shape.width;
-  const outputSize = shape.outChannels * positions;
-  ensureScratch(patch, positions, false);
+  let column = 0;
+  for (let c = 0; c < inChannels; c++) {
+    const channelOffset = imageOffset + c * height * width;
+    for (let ky = 0; ky < kernelH; ky++) {
+      for (let kx = 0; kx < kernelW; kx++) {
+        for (let oy = 0; oy < outH; oy++) {
+          const first = channelOffset + (oy * stride + ky) * width + kx;
+          const end = first + outW * stride;
+          if (toColumns) for (let at = first; at < end; at += stride) cols[column++] = images[at];
+          else for (let at = first; at < end; at += stride) images[at] += cols[column++];
+        }
+      }
+    }
+  }
+}
+
+const conv2dForward: KernelBackend["conv2dForward"] = (input, weight, bias, output, shape) => {
+  const { positions, patch, imageSize, outputImageSize } = convSizes(shape);
+  ensureScratch(patch * positions, false);
   for (let b = 0; b < shape.batch; b++) {
-    im2col(input, b * imageSize, shape, outH, outW);
-    const out = output.subarray(b * outputSize, (b + 1) * outputSize);
+    im2col(input, b * imageSize, columns, shape, true);
+    const out = output.subarray(b * outputImageSize, (b + 1) * outputImageSize);
     gemm(false, false, shape.outChannels, positions, patch, weight, columns, out, false);
     if (bias !== null) {
       for (let o = 0; o < shape.outChannels; o++) {
@@ -256,26 +201,22 @@ function conv2dForward(
       }
     }
   }
-}
+};
 
-function conv2dBackward(
-  input: Float32Array,
-  weight: Float32Array,
-  gradOutput: Float32Array,
-  gradInput: Float32Array | null,
-  gradWeight: Float32Array,
-  gradBias: Float32Array | null,
-  shape: Conv2dShape,
-): void {
-  const { outH, outW } = convOutputSize(shape);
-  const positions = outH * outW;
-  const patch = shape.inChannels * shape.kernelH * shape.kernelW;
-  const imageSize = shape.inChannels * shape.height * shape.width;
-  const outputSize = shape.outChannels * positions;
-  ensureScratch(patch, positions, gradInput !== null);
+const conv2dBackward: KernelBackend["conv2dBackward"] = (
+  input,
+  weight,
+  gradOutput,
+  gradInput,
+  gradWeight,
+  gradBias,
+  shape,
+) => {
+  const { positions, patch, imageSize, outputImageSize } = convSizes(shape);
+  ensureScratch(patch * positions, gradInput !== null);
   for (let b = 0; b < shape.batch; b++) {
-    const gradOut = gradOutput.subarray(b * outputSize, (b + 1) * outputSize);
-    im2col(input, b * imageSize, shape, outH, outW);
+    const gradOut = gradOutput.subarray(b * outputImageSize, (b + 1) * outputImageSize);
+    im2col(input, b * imageSize, columns, shape, true);
     // dW (outC x patch) += dOut (outC x positions) columns^T.
     gemm(false, true, shape.outChannels, patch, positions, gradOut, columns, gradWeight, true);
     if (gradBias !== null) {
@@ -289,18 +230,12 @@ function conv2dBackward(
     if (gradInput !== null) {
       // dColumns (patch x positions) = W^T dOut.
       gemm(true, false, patch, positions, shape.outChannels, weight, gradOut, gradColumns, false);
-      col2imAccumulate(gradInput, b * imageSize, shape, outH, outW);
+      im2col(gradInput, b * imageSize, gradColumns, shape, false);
     }
   }
-}
+};
 
-function adam(
-  param: Float32Array,
-  grad: Float32Array,
-  m: Float32Array,
-  v: Float32Array,
-  hyper: AdamHyper,
-): void {
+const adam: KernelBackend["adam"] = (param, grad, m, v, hyper) => {
   const { lr, beta1, beta2, eps, weightDecay, step } = hyper;
   const biasCorrection1 = 1 - beta1 ** step;
   const sqrtBiasCorrection2 = Math.sqrt(1 - beta2 ** step);
@@ -313,7 +248,7 @@ function adam(
     v[i] = vi;
     param[i] -= (stepSize * mi) / (Math.sqrt(vi) / sqrtBiasCorrection2 + eps);
   }
-}
+};
 
 /** Past this, tanh is 1 to float32 precision. */
 const TANH_SATURATION = 10;
@@ -336,43 +271,36 @@ export function tanhFloat32(x: number): number {
   return f32(numerator / denominator);
 }
 
-function activation(kind: Activation, x: Float32Array, y: Float32Array): void {
+const activation: KernelBackend["activation"] = (kind, x, y) => {
   if (kind === "tanh") for (let i = 0; i < x.length; i++) y[i] = tanhFloat32(x[i]);
   else for (let i = 0; i < x.length; i++) y[i] = Math.max(x[i], 0);
-}
+};
 
-function activationBackward(
-  kind: Activation,
-  y: Float32Array,
-  gradY: Float32Array,
-  gradX: Float32Array,
-): void {
+const activationBackward: KernelBackend["activationBackward"] = (kind, y, gradY, gradX) => {
   if (kind === "tanh") for (let i = 0; i < y.length; i++) gradX[i] += gradY[i] * (1 - y[i] * y[i]);
   else for (let i = 0; i < y.length; i++) if (y[i] > 0) gradX[i] += gradY[i];
-}
+};
 
-function addColumnSums(x: Float32Array, rows: number, cols: number, out: Float32Array): void {
+const addColumnSums: KernelBackend["addColumnSums"] = (x, rows, cols, out) => {
   for (let r = 0; r < rows; r++) {
     const row = r * cols;
     for (let j = 0; j < cols; j++) out[j] += x[row + j];
   }
-}
+};
 
-function sumOfSquares(x: Float32Array): number {
+const sumOfSquares: KernelBackend["sumOfSquares"] = (x) => {
   let sum = 0;
   for (let i = 0; i < x.length; i++) sum += x[i] * x[i];
   return sum;
-}
+};
 
-function scale(x: Float32Array, factor: number): void {
+const scale: KernelBackend["scale"] = (x, factor) => {
   // A float32 factor: the product is then the same as the WebAssembly kernel's, bit for bit.
   const f = Math.fround(factor);
   for (let i = 0; i < x.length; i++) x[i] *= f;
-}
+};
 
-function zero(x: Float32Array): void {
-  x.fill(0);
-}
+const zero: KernelBackend["zero"] = (x) => x.fill(0);
 
 export const referenceBackend: KernelBackend = {
   name: "typescript",

@@ -104,13 +104,7 @@ class NodeKernelThreads implements KernelThreadPool {
     for (const worker of threads) worker.on("message", (message) => (this.lastError = String(message)));
   }
 
-  run(
-    first: number,
-    stride: number,
-    count: number,
-    scratches: readonly number[],
-    runTask: (descriptor: number, scratch: number) => void,
-  ): void {
+  readonly run: KernelThreadPool["run"] = (first, stride, count, scratches, runTask) => {
     if (count > MAX_TASKS) throw new Error(`${count} tasks, at most ${MAX_TASKS}`);
     const control = this.control;
     control[FIRST] = first;
@@ -135,7 +129,7 @@ class NodeKernelThreads implements KernelThreadPool {
       control[FAILED] = 0;
       throw new Error(`a kernel thread failed: ${this.lastError}`);
     }
-  }
+  };
 
   async close(): Promise<void> {
     const exits = this.threads.map((worker) => {

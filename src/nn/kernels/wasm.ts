@@ -9,6 +9,9 @@
  * memory. Elsewhere the memory is private and growth would detach views, so `alloc` hands out plain
  * arrays and every call copies.
  *
+ * A kernel that threads may split runs as tasks, each described in the memory as ./layout.ts lays
+ * descriptors out (the kernels read them through accessors generated from the same description).
+ *
  * The convolution never writes its im2col matrix: the GEMM packs blocks of it straight from the
  * images through offset tables, adds the bias in its register tile and stores through the same
  * tables. Its input gradient goes through a small column buffer per thread (GEMM, then col2im).
@@ -16,51 +19,35 @@
 
 import { base64ToBytes } from "../../util/base64.js";
 import { nodeBuiltin } from "../../util/node.js";
-import {
-  type Activation,
-  type AdamHyper,
-  type Conv2dShape,
-  convOutputSize,
-  type KernelBackend,
-} from "./backend.js";
+import { type Conv2dShape, convOutputSize, convSizes, type KernelBackend } from "./backend.js";
 import {
   sharedRelaxedWasmBase64,
   sharedWasmBase64,
   unsharedRelaxedWasmBase64,
   unsharedWasmBase64,
 } from "./build/kernels_wasm.js";
+import {
+  ADAM_TASK,
+  BLOCKING,
+  CONV_INPUT_GRAD_TASK,
+  DESCRIPTOR_BYTES,
+  type F32Field,
+  GEMM_TASK,
+  type I32Field,
+  LAYOUT_HASH,
+  OPERAND_MODES,
+  type OperandFields,
+  SCRATCH,
+  TASKS,
+} from "./layout.js";
 
-// Blocking of the AssemblyScript GEMM (assembly/gemm.ts); the scratch sizes follow from it.
-const MR = 4;
-const NR = 8;
-const KC = 256;
-const MC = 96;
-const NC = 1024;
-
-// Task descriptors (assembly/index.ts, gemm.ts D_*, adam.ts D_*): slot 0 is the kind.
-const KIND_GEMM = 0;
-const KIND_ADAM = 1;
-const KIND_CONV_INPUT_GRAD = 2;
-const STRIDED = 0;
-const TABLE = 1;
-const D_M = 1;
-const D_N = 2;
-const D_K = 3;
-const D_A = 4;
-const D_B = 9;
-const D_C = 14;
-const D_ACCUMULATE = 19;
-const D_ROW_BIAS = 20;
-const D_COL_BIAS = 21;
-/** An input-gradient task's geometry (assembly/conv.ts), after the GEMM's slots. */
-const D_CONV_GEOMETRY = 22;
-/** A descriptor's bytes (up to 32 slots): two cache lines. */
-const DESCRIPTOR_BYTES = 128;
+const { MR, NR } = BLOCKING;
+const { STRIDED, TABLE } = OPERAND_MODES;
 /**
- * A thread's scratch (assembly/gemm.ts): packed A, packed B, a register tile, then a column buffer
- * for convolutions' input gradients (its length apart, see reserveColumns).
+ * A thread's scratch without its column buffer for convolutions' input gradients (whose length is
+ * apart, see reserveColumns).
  */
-const SCRATCH_BYTES = (MC * KC + KC * NC + MR * NR) * 4;
+const SCRATCH_BYTES = SCRATCH.columns;
 /**
  * Floats of the column buffer a convolution's input gradient aims for per task: chunks of images
  * this size stay in the core's L2 between the GEMM that writes them and col2im.
@@ -87,6 +74,8 @@ const PAGE = 65536;
 const MAX_PAGES = 65536;
 
 export interface WasmExports {
+  /** The hash of the layout (./layout.ts) the kernels were built from. */
+  LAYOUT_HASH: WebAssembly.Global;
   runTask(descriptor: number, scratch: number): void;
   biasGrad(gradOutput: number, gradBias: number, batch: number, channels: number, positions: number): void;
   addPartials(partials: number, count: number, n: number, out: number): void;
@@ -185,6 +174,10 @@ export class WasmBackend implements KernelBackend {
     this.shared = shared;
     this.relaxedSimd = relaxedSimd;
     this.kernels = instance.exports as unknown as WasmExports;
+    if (this.kernels.LAYOUT_HASH.value !== LAYOUT_HASH)
+      throw new Error(
+        "the WebAssembly kernels were built from another ./layout.ts: run `npm run build:wasm`",
+      );
     this.f32 = new Float32Array(memory.buffer);
     this.i32 = new Int32Array(memory.buffer);
     this.buffers.add(memory.buffer);
@@ -222,33 +215,22 @@ export class WasmBackend implements KernelBackend {
     return this.top;
   }
 
-  alloc(length: number, zeroed = true): Float32Array {
+  readonly alloc: KernelBackend["alloc"] = (length, zeroed = true) => {
     if (!this.shared) return new Float32Array(length);
     const bytes = Math.max(ALIGN, roundUp(length * 4, ALIGN));
     const address = this.allocBytes(bytes);
     if (zeroed) this.kernels.zero(address, length);
     return new Float32Array(this.f32.buffer, address, length);
-  }
+  };
 
-  free(storage: Float32Array): void {
+  readonly free: KernelBackend["free"] = (storage) => {
     if (!this.owns(storage)) return;
     const bytes = this.live.get(storage.byteOffset);
     if (bytes === undefined || bytes < storage.length * 4) return;
     this.freeBytes(storage.byteOffset, bytes);
-  }
+  };
 
-  gemm(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    a: Float32Array,
-    b: Float32Array,
-    c: Float32Array,
-    accumulate: boolean,
-    bias: Float32Array | null = null,
-  ): void {
+  readonly gemm: KernelBackend["gemm"] = (transA, transB, m, n, k, a, b, c, accumulate, bias = null) => {
     if (m === 0 || n === 0) return;
     this.beginCall(c.length + a.length + b.length + (bias?.length ?? 0));
     const pa = this.input(a, m * k);
@@ -283,20 +265,20 @@ export class WasmBackend implements KernelBackend {
       const taskCols = alongColumns ? hi - lo : cols;
       this.describe(d, taskRows, taskCols, k, accumulate, flip ? biasAt : 0, flip ? 0 : biasAt);
       if (flip) {
-        this.operand(d + D_A * 4, STRIDED, pb + i0 * bCol * 4, bCol, bRow);
-        this.operand(d + D_B * 4, STRIDED, pa + j0 * aRow * 4, aCol, aRow);
-        this.operand(d + D_C * 4, STRIDED, pc + (i0 + j0 * n) * 4, 1, n);
+        this.operand(d, GEMM_TASK.a, STRIDED, pb + i0 * bCol * 4, bCol, bRow);
+        this.operand(d, GEMM_TASK.b, STRIDED, pa + j0 * aRow * 4, aCol, aRow);
+        this.operand(d, GEMM_TASK.c, STRIDED, pc + (i0 + j0 * n) * 4, 1, n);
       } else {
-        this.operand(d + D_A * 4, STRIDED, pa + i0 * aRow * 4, aRow, aCol);
-        this.operand(d + D_B * 4, STRIDED, pb + j0 * bCol * 4, bRow, bCol);
-        this.operand(d + D_C * 4, STRIDED, pc + (i0 * n + j0) * 4, n, 1);
+        this.operand(d, GEMM_TASK.a, STRIDED, pa + i0 * aRow * 4, aRow, aCol);
+        this.operand(d, GEMM_TASK.b, STRIDED, pb + j0 * bCol * 4, bRow, bCol);
+        this.operand(d, GEMM_TASK.c, STRIDED, pc + (i0 * n + j0) * 4, n, 1);
       }
     }
     this.runTasks(parts.length - 1);
     this.finishOutput(c, pc, m * n);
-  }
+  };
 
-  activation(kind: Activation, x: Float32Array, y: Float32Array): void {
+  readonly activation: KernelBackend["activation"] = (kind, x, y) => {
     const n = x.length;
     this.beginCall(2 * n);
     const px = this.input(x, n);
@@ -304,9 +286,9 @@ export class WasmBackend implements KernelBackend {
     if (kind === "tanh") this.kernels.tanh(px, py, n);
     else this.kernels.relu(px, py, n);
     this.finishOutput(y, py, n);
-  }
+  };
 
-  activationBackward(kind: Activation, y: Float32Array, gradY: Float32Array, gradX: Float32Array): void {
+  readonly activationBackward: KernelBackend["activationBackward"] = (kind, y, gradY, gradX) => {
     const n = y.length;
     this.beginCall(3 * n);
     const py = this.input(y, n);
@@ -315,48 +297,40 @@ export class WasmBackend implements KernelBackend {
     if (kind === "tanh") this.kernels.tanhBackward(py, pg, pgx, n);
     else this.kernels.reluBackward(py, pg, pgx, n);
     this.finishOutput(gradX, pgx, n);
-  }
+  };
 
-  addColumnSums(x: Float32Array, rows: number, cols: number, out: Float32Array): void {
+  readonly addColumnSums: KernelBackend["addColumnSums"] = (x, rows, cols, out) => {
     this.beginCall(rows * cols + cols);
     const px = this.input(x, rows * cols);
     const pOut = this.output(out, cols, true);
     this.kernels.addColumnSums(px, rows, cols, pOut);
     this.finishOutput(out, pOut, cols);
-  }
+  };
 
-  sumOfSquares(x: Float32Array): number {
+  readonly sumOfSquares: KernelBackend["sumOfSquares"] = (x) => {
     this.beginCall(x.length);
     return this.kernels.sumOfSquares(this.input(x, x.length), x.length);
-  }
+  };
 
-  scale(x: Float32Array, factor: number): void {
+  readonly scale: KernelBackend["scale"] = (x, factor) => {
     const n = x.length;
     this.beginCall(n);
     const px = this.output(x, n, true);
     this.kernels.scale(px, n, factor);
     this.finishOutput(x, px, n);
-  }
+  };
 
-  zero(x: Float32Array): void {
+  readonly zero: KernelBackend["zero"] = (x) => {
     if (this.owns(x)) this.kernels.zero(x.byteOffset, x.length);
     else x.fill(0);
-  }
+  };
 
-  conv2dForward(
-    input: Float32Array,
-    weight: Float32Array,
-    bias: Float32Array | null,
-    output: Float32Array,
-    shape: Conv2dShape,
-  ): void {
-    const { outH, outW } = convOutputSize(shape);
-    const positions = outH * outW;
-    const patch = shape.inChannels * shape.kernelH * shape.kernelW;
-    const outputLength = shape.batch * shape.outChannels * positions;
+  readonly conv2dForward: KernelBackend["conv2dForward"] = (input, weight, bias, output, shape) => {
+    const { positions, patch, imageSize, outputImageSize } = convSizes(shape);
+    const outputLength = shape.batch * outputImageSize;
     const tables = this.tables(shape, positions);
     this.beginCall(input.length + weight.length + (bias?.length ?? 0) + output.length);
-    const pIn = this.input(input, shape.batch * shape.inChannels * shape.height * shape.width);
+    const pIn = this.input(input, shape.batch * imageSize);
     const pW = this.input(weight, shape.outChannels * patch);
     const pBias = bias === null ? 0 : this.input(bias, shape.outChannels);
     const pOut = this.output(output, outputLength, false);
@@ -367,28 +341,26 @@ export class WasmBackend implements KernelBackend {
       const columns = (images[t + 1] - images[t]) * positions;
       const d = this.task(t);
       this.describe(d, shape.outChannels, columns, patch, false, pBias, 0);
-      this.operand(d + D_A * 4, STRIDED, pW, patch, 1);
-      this.operand(d + D_B * 4, TABLE, pIn, tables.patchOffsets, tables.windowOffsets + first);
-      this.operand(d + D_C * 4, TABLE, pOut, tables.channelOffsets, tables.outputOffsets + first);
+      this.operand(d, GEMM_TASK.a, STRIDED, pW, patch, 1);
+      this.operand(d, GEMM_TASK.b, TABLE, pIn, tables.patchOffsets, tables.windowOffsets + first);
+      this.operand(d, GEMM_TASK.c, TABLE, pOut, tables.channelOffsets, tables.outputOffsets + first);
     }
     this.runTasks(images.length - 1);
     this.finishOutput(output, pOut, outputLength);
-  }
+  };
 
-  conv2dBackward(
-    input: Float32Array,
-    weight: Float32Array,
-    gradOutput: Float32Array,
-    gradInput: Float32Array | null,
-    gradWeight: Float32Array,
-    gradBias: Float32Array | null,
-    shape: Conv2dShape,
-  ): void {
-    const { outH, outW } = convOutputSize(shape);
-    const positions = outH * outW;
-    const patch = shape.inChannels * shape.kernelH * shape.kernelW;
-    const inputLength = shape.batch * shape.inChannels * shape.height * shape.width;
-    const outputLength = shape.batch * shape.outChannels * positions;
+  readonly conv2dBackward: KernelBackend["conv2dBackward"] = (
+    input,
+    weight,
+    gradOutput,
+    gradInput,
+    gradWeight,
+    gradBias,
+    shape,
+  ) => {
+    const { outH, outW, positions, patch, imageSize, outputImageSize } = convSizes(shape);
+    const inputLength = shape.batch * imageSize;
+    const outputLength = shape.batch * outputImageSize;
     const weightLength = shape.outChannels * patch;
     const tables = this.tables(shape, positions);
     this.beginCall(
@@ -423,37 +395,36 @@ export class WasmBackend implements KernelBackend {
     this.reserveTasks(inputTasks + weightTasks);
     if (inputTasks > 0) this.reserveColumns(perChunk * imageColumns);
     const partials = this.partialsScratch(weightTasks * weightLength);
-    const s = this.i32;
     for (let t = 0; t < inputTasks; t++) {
       const count = inputImages[t + 1] - inputImages[t];
       const d = this.task(t);
       this.describe(d, patch, count * positions, shape.outChannels, false, 0, 0);
-      this.operand(d + D_A * 4, STRIDED, pW, 1, patch);
+      this.operand(d, GEMM_TASK.a, STRIDED, pW, 1, patch);
       const first = inputImages[t] * positions * 4;
-      this.operand(d + D_B * 4, TABLE, pGradOut, tables.channelOffsets, tables.outputOffsets + first);
+      this.operand(d, GEMM_TASK.b, TABLE, pGradOut, tables.channelOffsets, tables.outputOffsets + first);
       // C is the running thread's column buffer, set by the task.
-      this.operand(d + D_C * 4, STRIDED, 0, count * positions, 1);
-      const o = (d >> 2) + D_CONV_GEOMETRY;
-      s[d >> 2] = KIND_CONV_INPUT_GRAD;
-      s[o] = count;
-      s[o + 1] = shape.inChannels;
-      s[o + 2] = shape.height;
-      s[o + 3] = shape.width;
-      s[o + 4] = shape.kernelH;
-      s[o + 5] = shape.kernelW;
-      s[o + 6] = shape.stride;
-      s[o + 7] = outH;
-      s[o + 8] = outW;
-      s[o + 9] = pGradIn + inputImages[t] * shape.inChannels * shape.height * shape.width * 4;
+      this.operand(d, GEMM_TASK.c, STRIDED, 0, count * positions, 1);
+      const task = CONV_INPUT_GRAD_TASK;
+      this.setI32(d, task.kind, TASKS.convInputGrad.kind);
+      this.setI32(d, task.images, count);
+      this.setI32(d, task.inChannels, shape.inChannels);
+      this.setI32(d, task.height, shape.height);
+      this.setI32(d, task.width, shape.width);
+      this.setI32(d, task.kernelH, shape.kernelH);
+      this.setI32(d, task.kernelW, shape.kernelW);
+      this.setI32(d, task.stride, shape.stride);
+      this.setI32(d, task.outH, outH);
+      this.setI32(d, task.outW, outW);
+      this.setI32(d, task.gradInput, pGradIn + inputImages[t] * imageSize * 4);
     }
     for (let t = 0; t < weightTasks; t++) {
       const first = weightImages[t] * positions * 4;
       const d = this.task(inputTasks + t);
       const count = weightImages[t + 1] - weightImages[t];
       this.describe(d, shape.outChannels, patch, count * positions, false, 0, 0);
-      this.operand(d + D_A * 4, TABLE, pGradOut, tables.channelOffsets, tables.outputOffsets + first);
-      this.operand(d + D_B * 4, TABLE, pIn, tables.windowOffsets + first, tables.patchOffsets);
-      this.operand(d + D_C * 4, STRIDED, partials + t * weightLength * 4, patch, 1);
+      this.operand(d, GEMM_TASK.a, TABLE, pGradOut, tables.channelOffsets, tables.outputOffsets + first);
+      this.operand(d, GEMM_TASK.b, TABLE, pIn, tables.windowOffsets + first, tables.patchOffsets);
+      this.operand(d, GEMM_TASK.c, STRIDED, partials + t * weightLength * 4, patch, 1);
     }
     this.runTasks(inputTasks + weightTasks);
     this.kernels.addPartials(partials, weightTasks, weightLength, pGradW);
@@ -465,9 +436,9 @@ export class WasmBackend implements KernelBackend {
     }
     if (gradInput !== null) this.finishOutput(gradInput, pGradIn, inputLength);
     this.finishOutput(gradWeight, pGradW, weightLength);
-  }
+  };
 
-  adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, hyper: AdamHyper): void {
+  readonly adam: KernelBackend["adam"] = (param, grad, m, v, hyper) => {
     const n = param.length;
     const { lr, beta1, beta2, eps, weightDecay, step } = hyper;
     this.beginCall(4 * n);
@@ -480,29 +451,29 @@ export class WasmBackend implements KernelBackend {
     const parts = splitRange(n, tasks, 4);
     for (let t = 0; t < parts.length - 1; t++) {
       const d = this.task(t);
-      const o = d >> 2;
+      const task = ADAM_TASK;
       const lo = parts[t] * 4;
-      this.i32[o] = KIND_ADAM;
-      this.i32[o + 1] = pParam + lo;
-      this.i32[o + 2] = pGrad + lo;
-      this.i32[o + 3] = pM + lo;
-      this.i32[o + 4] = pV + lo;
-      this.i32[o + 5] = parts[t + 1] - parts[t];
+      this.setI32(d, task.kind, TASKS.adam.kind);
+      this.setI32(d, task.param, pParam + lo);
+      this.setI32(d, task.grad, pGrad + lo);
+      this.setI32(d, task.m, pM + lo);
+      this.setI32(d, task.v, pV + lo);
+      this.setI32(d, task.count, parts[t + 1] - parts[t]);
       // 1 - beta goes as rounded once from double: 1 - f32(0.999) would be off by 1e-5.
-      this.f32[o + 6] = beta1;
-      this.f32[o + 7] = 1 - beta1;
-      this.f32[o + 8] = beta2;
-      this.f32[o + 9] = 1 - beta2;
-      this.f32[o + 10] = eps;
-      this.f32[o + 11] = weightDecay;
-      this.f32[o + 12] = lr / (1 - beta1 ** step);
-      this.f32[o + 13] = Math.sqrt(1 - beta2 ** step);
+      this.setF32(d, task.beta1, beta1);
+      this.setF32(d, task.oneMinusBeta1, 1 - beta1);
+      this.setF32(d, task.beta2, beta2);
+      this.setF32(d, task.oneMinusBeta2, 1 - beta2);
+      this.setF32(d, task.eps, eps);
+      this.setF32(d, task.weightDecay, weightDecay);
+      this.setF32(d, task.stepSize, lr / (1 - beta1 ** step));
+      this.setF32(d, task.sqrtBiasCorrection2, Math.sqrt(1 - beta2 ** step));
     }
     this.runTasks(parts.length - 1);
     this.finishOutput(param, pParam, n);
     this.finishOutput(m, pM, n);
     this.finishOutput(v, pV, n);
-  }
+  };
 
   /** How many tasks a kernel of `flops` is cut into: 1 without threads or when small. */
   private taskCount(flops: number): number {
@@ -543,24 +514,37 @@ export class WasmBackend implements KernelBackend {
     rowBias: number,
     colBias: number,
   ): void {
-    const s = this.i32;
-    const o = d >> 2;
-    s[o] = KIND_GEMM;
-    s[o + D_M] = m;
-    s[o + D_N] = n;
-    s[o + D_K] = k;
-    s[o + D_ACCUMULATE] = accumulate ? 1 : 0;
-    s[o + D_ROW_BIAS] = rowBias;
-    s[o + D_COL_BIAS] = colBias;
+    const task = GEMM_TASK;
+    this.setI32(d, task.kind, TASKS.gemm.kind);
+    this.setI32(d, task.m, m);
+    this.setI32(d, task.n, n);
+    this.setI32(d, task.k, k);
+    this.setI32(d, task.accumulate, accumulate ? 1 : 0);
+    this.setI32(d, task.rowBias, rowBias);
+    this.setI32(d, task.colBias, colBias);
   }
 
-  /** Writes an operand's slots: mode, address, then strides (STRIDED) or table addresses (TABLE). */
-  private operand(at: number, mode: number, address: number, first: number, second: number): void {
-    const o = at >> 2;
-    this.i32[o] = mode;
-    this.i32[o + 1] = address;
-    this.i32[o + 2] = first;
-    this.i32[o + 3] = second;
+  /** Writes an operand of the GEMM at `d`: strides (STRIDED) or offset tables' addresses (TABLE). */
+  private operand(
+    d: number,
+    operand: OperandFields,
+    mode: number,
+    address: number,
+    rowIndex: number,
+    colIndex: number,
+  ): void {
+    this.setI32(d, operand.mode, mode);
+    this.setI32(d, operand.address, address);
+    this.setI32(d, operand.rowIndex, rowIndex);
+    this.setI32(d, operand.colIndex, colIndex);
+  }
+
+  private setI32(d: number, field: I32Field, value: number): void {
+    this.i32[(d + field) >> 2] = value;
+  }
+
+  private setF32(d: number, field: F32Field, value: number): void {
+    this.f32[(d + field) >> 2] = value;
   }
 
   private tables(shape: Conv2dShape, positions: number): ConvTables {

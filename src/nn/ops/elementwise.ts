@@ -101,105 +101,113 @@ function asTensor(value: TensorLike): Tensor {
   return constant;
 }
 
-/** a + b, broadcasting. */
-export function add(a: TensorLike, b: TensorLike): Tensor {
+/**
+ * What the loops of a binary op see: the inputs' values `x` and `y`, the index of the element of
+ * each that output element i reads (`ia[i]`, `ib[i]`, see `broadcast`), and the output's values `o`.
+ */
+interface Operands {
+  x: Float32Array;
+  y: Float32Array;
+  ia: Int32Array;
+  ib: Int32Array;
+  o: Float32Array;
+}
+
+/** Adds into `grad` (an input's gradient) what the output gradient `g` gives it. */
+type BinaryBackward = (g: Float32Array, grad: Float32Array, operands: Operands) => void;
+
+/** A broadcasting op of two inputs: `forward` fills the output, `backwardA` and `backwardB` its VJPs. */
+function binary(
+  a: TensorLike,
+  b: TensorLike,
+  forward: (operands: Operands) => void,
+  backwardA: BinaryBackward,
+  backwardB: BinaryBackward,
+): Tensor {
   const x = asTensor(a);
   const y = asTensor(b);
   const { shape, a: ia, b: ib } = broadcast(x, y);
   const out = Tensor.result(shape, [x, y]);
-  const o = out.data;
-  const xd = x.data;
-  const yd = y.data;
-  for (let i = 0; i < o.length; i++) o[i] = xd[ia[i]] + yd[ib[i]];
+  const operands: Operands = { x: x.data, y: y.data, ia, ib, o: out.data };
+  forward(operands);
   if (out.requiresGrad) {
     out.backwardFn = (g) => {
-      if (x.requiresGrad) {
-        const gx = x.gradBuffer();
-        for (let i = 0; i < g.length; i++) gx[ia[i]] += g[i];
-      }
-      if (y.requiresGrad) {
-        const gy = y.gradBuffer();
-        for (let i = 0; i < g.length; i++) gy[ib[i]] += g[i];
-      }
+      if (x.requiresGrad) backwardA(g, x.gradBuffer(), operands);
+      if (y.requiresGrad) backwardB(g, y.gradBuffer(), operands);
     };
   }
   return out;
+}
+
+/** The gradient of an input added to the output: g itself, summed where the input was broadcast. */
+const passToA: BinaryBackward = (g, grad, { ia }) => {
+  for (let i = 0; i < g.length; i++) grad[ia[i]] += g[i];
+};
+const passToB: BinaryBackward = (g, grad, { ib }) => {
+  for (let i = 0; i < g.length; i++) grad[ib[i]] += g[i];
+};
+
+/** a + b, broadcasting. */
+export function add(a: TensorLike, b: TensorLike): Tensor {
+  return binary(
+    a,
+    b,
+    ({ x, y, ia, ib, o }) => {
+      for (let i = 0; i < o.length; i++) o[i] = x[ia[i]] + y[ib[i]];
+    },
+    passToA,
+    passToB,
+  );
 }
 
 /** a - b, broadcasting. */
 export function sub(a: TensorLike, b: TensorLike): Tensor {
-  const x = asTensor(a);
-  const y = asTensor(b);
-  const { shape, a: ia, b: ib } = broadcast(x, y);
-  const out = Tensor.result(shape, [x, y]);
-  const o = out.data;
-  const xd = x.data;
-  const yd = y.data;
-  for (let i = 0; i < o.length; i++) o[i] = xd[ia[i]] - yd[ib[i]];
-  if (out.requiresGrad) {
-    out.backwardFn = (g) => {
-      if (x.requiresGrad) {
-        const gx = x.gradBuffer();
-        for (let i = 0; i < g.length; i++) gx[ia[i]] += g[i];
-      }
-      if (y.requiresGrad) {
-        const gy = y.gradBuffer();
-        for (let i = 0; i < g.length; i++) gy[ib[i]] -= g[i];
-      }
-    };
-  }
-  return out;
+  return binary(
+    a,
+    b,
+    ({ x, y, ia, ib, o }) => {
+      for (let i = 0; i < o.length; i++) o[i] = x[ia[i]] - y[ib[i]];
+    },
+    passToA,
+    (g, grad, { ib }) => {
+      for (let i = 0; i < g.length; i++) grad[ib[i]] -= g[i];
+    },
+  );
 }
 
 /** a * b, broadcasting. */
 export function mul(a: TensorLike, b: TensorLike): Tensor {
-  const x = asTensor(a);
-  const y = asTensor(b);
-  const { shape, a: ia, b: ib } = broadcast(x, y);
-  const out = Tensor.result(shape, [x, y]);
-  const o = out.data;
-  const xd = x.data;
-  const yd = y.data;
-  for (let i = 0; i < o.length; i++) o[i] = xd[ia[i]] * yd[ib[i]];
-  if (out.requiresGrad) {
-    out.backwardFn = (g) => {
-      if (x.requiresGrad) {
-        const gx = x.gradBuffer();
-        for (let i = 0; i < g.length; i++) gx[ia[i]] += g[i] * yd[ib[i]];
-      }
-      if (y.requiresGrad) {
-        const gy = y.gradBuffer();
-        for (let i = 0; i < g.length; i++) gy[ib[i]] += g[i] * xd[ia[i]];
-      }
-    };
-  }
-  return out;
+  return binary(
+    a,
+    b,
+    ({ x, y, ia, ib, o }) => {
+      for (let i = 0; i < o.length; i++) o[i] = x[ia[i]] * y[ib[i]];
+    },
+    (g, grad, { y, ia, ib }) => {
+      for (let i = 0; i < g.length; i++) grad[ia[i]] += g[i] * y[ib[i]];
+    },
+    (g, grad, { x, ia, ib }) => {
+      for (let i = 0; i < g.length; i++) grad[ib[i]] += g[i] * x[ia[i]];
+    },
+  );
 }
 
 /** a / b, broadcasting. */
 export function div(a: TensorLike, b: TensorLike): Tensor {
-  const x = asTensor(a);
-  const y = asTensor(b);
-  const { shape, a: ia, b: ib } = broadcast(x, y);
-  const out = Tensor.result(shape, [x, y]);
-  const o = out.data;
-  const xd = x.data;
-  const yd = y.data;
-  for (let i = 0; i < o.length; i++) o[i] = xd[ia[i]] / yd[ib[i]];
-  if (out.requiresGrad) {
-    out.backwardFn = (g) => {
-      if (x.requiresGrad) {
-        const gx = x.gradBuffer();
-        for (let i = 0; i < g.length; i++) gx[ia[i]] += g[i] / yd[ib[i]];
-      }
-      if (y.requiresGrad) {
-        // d(x/y)/dy = -x / y^2 = -out / y.
-        const gy = y.gradBuffer();
-        for (let i = 0; i < g.length; i++) gy[ib[i]] -= (g[i] * o[i]) / yd[ib[i]];
-      }
-    };
-  }
-  return out;
+  return binary(
+    a,
+    b,
+    ({ x, y, ia, ib, o }) => {
+      for (let i = 0; i < o.length; i++) o[i] = x[ia[i]] / y[ib[i]];
+    },
+    (g, grad, { y, ia, ib }) => {
+      for (let i = 0; i < g.length; i++) grad[ia[i]] += g[i] / y[ib[i]];
+    },
+    // d(x/y)/dy = -x / y^2 = -out / y.
+    (g, grad, { y, ib, o }) => {
+      for (let i = 0; i < g.length; i++) grad[ib[i]] -= (g[i] * o[i]) / y[ib[i]];
+    },
+  );
 }
 
 /**
@@ -217,84 +225,85 @@ export function maximum(a: TensorLike, b: TensorLike): Tensor {
 
 /** minimum (sign -1) or maximum (sign 1). */
 function extremum(a: TensorLike, b: TensorLike, sign: 1 | -1): Tensor {
-  const x = asTensor(a);
-  const y = asTensor(b);
-  const { shape, a: ia, b: ib } = broadcast(x, y);
-  const out = Tensor.result(shape, [x, y]);
+  // The share of the gradient the first input gets: 1 where it wins, 0.5 on a tie, 0 where it loses.
+  const share = (xi: number, yi: number): number => {
+    const d = sign * (xi - yi);
+    return d > 0 ? 1 : d === 0 ? 0.5 : 0;
+  };
+  return binary(
+    a,
+    b,
+    ({ x, y, ia, ib, o }) => {
+      for (let i = 0; i < o.length; i++) {
+        const xi = x[ia[i]];
+        const yi = y[ib[i]];
+        o[i] = sign * (xi - yi) >= 0 ? xi : yi;
+      }
+    },
+    (g, grad, { x, y, ia, ib }) => {
+      for (let i = 0; i < g.length; i++) grad[ia[i]] += g[i] * share(x[ia[i]], y[ib[i]]);
+    },
+    (g, grad, { x, y, ia, ib }) => {
+      for (let i = 0; i < g.length; i++) grad[ib[i]] += g[i] * (1 - share(x[ia[i]], y[ib[i]]));
+    },
+  );
+}
+
+/**
+ * An op of one input, elementwise: `forward` fills the output `o` from the input `x`, `backward` adds
+ * into the input's gradient `grad` what the output gradient `g` gives it.
+ */
+function unary(
+  a: Tensor,
+  forward: (o: Float32Array, x: Float32Array) => void,
+  backward: (g: Float32Array, grad: Float32Array, x: Float32Array, o: Float32Array) => void,
+): Tensor {
+  a.assertLive();
+  const out = Tensor.result(a.shape, [a]);
+  const x = a.data;
   const o = out.data;
-  const xd = x.data;
-  const yd = y.data;
-  for (let i = 0; i < o.length; i++) {
-    const xi = xd[ia[i]];
-    const yi = yd[ib[i]];
-    o[i] = sign * (xi - yi) >= 0 ? xi : yi;
-  }
-  if (out.requiresGrad) {
-    // The share of the gradient the first input gets: 1 where it wins, 0.5 on a tie, 0 where it loses.
-    const share = (i: number): number => {
-      const d = sign * (xd[ia[i]] - yd[ib[i]]);
-      return d > 0 ? 1 : d === 0 ? 0.5 : 0;
-    };
-    out.backwardFn = (g) => {
-      if (x.requiresGrad) {
-        const gx = x.gradBuffer();
-        for (let i = 0; i < g.length; i++) gx[ia[i]] += g[i] * share(i);
-      }
-      if (y.requiresGrad) {
-        const gy = y.gradBuffer();
-        for (let i = 0; i < g.length; i++) gy[ib[i]] += g[i] * (1 - share(i));
-      }
-    };
-  }
+  forward(o, x);
+  if (out.requiresGrad) out.backwardFn = (g) => backward(g, a.gradBuffer(), x, o);
   return out;
 }
 
 /** -a. */
 export function neg(a: Tensor): Tensor {
-  a.assertLive();
-  const out = Tensor.result(a.shape, [a]);
-  const x = a.data;
-  const o = out.data;
-  for (let i = 0; i < o.length; i++) o[i] = -x[i];
-  if (out.requiresGrad) {
-    out.backwardFn = (g) => {
-      const gx = a.gradBuffer();
-      for (let i = 0; i < g.length; i++) gx[i] -= g[i];
-    };
-  }
-  return out;
+  return unary(
+    a,
+    (o, x) => {
+      for (let i = 0; i < o.length; i++) o[i] = -x[i];
+    },
+    (g, grad) => {
+      for (let i = 0; i < g.length; i++) grad[i] -= g[i];
+    },
+  );
 }
 
 /** e^a. */
 export function exp(a: Tensor): Tensor {
-  a.assertLive();
-  const out = Tensor.result(a.shape, [a]);
-  const x = a.data;
-  const o = out.data;
-  for (let i = 0; i < o.length; i++) o[i] = Math.exp(x[i]);
-  if (out.requiresGrad) {
-    out.backwardFn = (g) => {
-      const gx = a.gradBuffer();
-      for (let i = 0; i < g.length; i++) gx[i] += g[i] * o[i];
-    };
-  }
-  return out;
+  return unary(
+    a,
+    (o, x) => {
+      for (let i = 0; i < o.length; i++) o[i] = Math.exp(x[i]);
+    },
+    (g, grad, _x, o) => {
+      for (let i = 0; i < g.length; i++) grad[i] += g[i] * o[i];
+    },
+  );
 }
 
 /** The natural logarithm. */
 export function log(a: Tensor): Tensor {
-  a.assertLive();
-  const out = Tensor.result(a.shape, [a]);
-  const x = a.data;
-  const o = out.data;
-  for (let i = 0; i < o.length; i++) o[i] = Math.log(x[i]);
-  if (out.requiresGrad) {
-    out.backwardFn = (g) => {
-      const gx = a.gradBuffer();
-      for (let i = 0; i < g.length; i++) gx[i] += g[i] / x[i];
-    };
-  }
-  return out;
+  return unary(
+    a,
+    (o, x) => {
+      for (let i = 0; i < o.length; i++) o[i] = Math.log(x[i]);
+    },
+    (g, grad, x) => {
+      for (let i = 0; i < g.length; i++) grad[i] += g[i] / x[i];
+    },
+  );
 }
 
 /** The hyperbolic tangent (the backend's kernel: `tanhFloat32`, within 5 float32 ULP). */
@@ -321,65 +330,53 @@ function activation(a: Tensor, kind: Activation): Tensor {
 
 /** a^2. */
 export function square(a: Tensor): Tensor {
-  a.assertLive();
-  const out = Tensor.result(a.shape, [a]);
-  const x = a.data;
-  const o = out.data;
-  for (let i = 0; i < o.length; i++) o[i] = x[i] * x[i];
-  if (out.requiresGrad) {
-    out.backwardFn = (g) => {
-      const gx = a.gradBuffer();
-      for (let i = 0; i < g.length; i++) gx[i] += 2 * g[i] * x[i];
-    };
-  }
-  return out;
+  return unary(
+    a,
+    (o, x) => {
+      for (let i = 0; i < o.length; i++) o[i] = x[i] * x[i];
+    },
+    (g, grad, x) => {
+      for (let i = 0; i < g.length; i++) grad[i] += 2 * g[i] * x[i];
+    },
+  );
 }
 
 /** The square root. */
 export function sqrt(a: Tensor): Tensor {
-  a.assertLive();
-  const out = Tensor.result(a.shape, [a]);
-  const x = a.data;
-  const o = out.data;
-  for (let i = 0; i < o.length; i++) o[i] = Math.sqrt(x[i]);
-  if (out.requiresGrad) {
-    out.backwardFn = (g) => {
-      const gx = a.gradBuffer();
-      for (let i = 0; i < g.length; i++) gx[i] += g[i] / (2 * o[i]);
-    };
-  }
-  return out;
+  return unary(
+    a,
+    (o, x) => {
+      for (let i = 0; i < o.length; i++) o[i] = Math.sqrt(x[i]);
+    },
+    (g, grad, _x, o) => {
+      for (let i = 0; i < g.length; i++) grad[i] += g[i] / (2 * o[i]);
+    },
+  );
 }
 
 /** |a|; the gradient at 0 is 0, as in PyTorch. */
 export function abs(a: Tensor): Tensor {
-  a.assertLive();
-  const out = Tensor.result(a.shape, [a]);
-  const x = a.data;
-  const o = out.data;
-  for (let i = 0; i < o.length; i++) o[i] = Math.abs(x[i]);
-  if (out.requiresGrad) {
-    out.backwardFn = (g) => {
-      const gx = a.gradBuffer();
-      for (let i = 0; i < g.length; i++) gx[i] += x[i] > 0 ? g[i] : x[i] < 0 ? -g[i] : 0;
-    };
-  }
-  return out;
+  return unary(
+    a,
+    (o, x) => {
+      for (let i = 0; i < o.length; i++) o[i] = Math.abs(x[i]);
+    },
+    (g, grad, x) => {
+      for (let i = 0; i < g.length; i++) grad[i] += x[i] > 0 ? g[i] : x[i] < 0 ? -g[i] : 0;
+    },
+  );
 }
 
 /** a limited to [min, max]; the gradient passes where min <= a <= max, as in PyTorch. */
 export function clamp(a: Tensor, min: number, max: number): Tensor {
-  a.assertLive();
   if (!(min <= max)) throw new RangeError(`clamp: need min <= max, got ${min} > ${max}`);
-  const out = Tensor.result(a.shape, [a]);
-  const x = a.data;
-  const o = out.data;
-  for (let i = 0; i < o.length; i++) o[i] = Math.min(Math.max(x[i], min), max);
-  if (out.requiresGrad) {
-    out.backwardFn = (g) => {
-      const gx = a.gradBuffer();
-      for (let i = 0; i < g.length; i++) if (x[i] >= min && x[i] <= max) gx[i] += g[i];
-    };
-  }
-  return out;
+  return unary(
+    a,
+    (o, x) => {
+      for (let i = 0; i < o.length; i++) o[i] = Math.min(Math.max(x[i], min), max);
+    },
+    (g, grad, x) => {
+      for (let i = 0; i < g.length; i++) if (x[i] >= min && x[i] <= max) grad[i] += g[i];
+    },
+  );
 }

@@ -108,21 +108,15 @@ export function max(a: Tensor, axis?: number, keepDim = false): Tensor {
     }
     return out;
   }
-  const { outer, dim, inner, reducedShape } = splitAxis(a.shape, axis, keepDim);
-  const out = Tensor.result(reducedShape, [a]);
+  const split = splitAxis(a.shape, axis, keepDim);
+  const out = Tensor.result(split.reducedShape, [a]);
   const o = out.data;
-  const winners = new Int32Array(outer * inner);
-  for (let p = 0; p < outer; p++) {
-    for (let i = 0; i < inner; i++) {
-      let bestIndex = p * dim * inner + i;
-      for (let d = 1; d < dim; d++) {
-        const index = (p * dim + d) * inner + i;
-        if (x[index] > x[bestIndex]) bestIndex = index;
-      }
-      winners[p * inner + i] = bestIndex;
-      o[p * inner + i] = x[bestIndex];
-    }
-  }
+  const winners = new Int32Array(o.length);
+  let line = 0;
+  forEachLine(split, (start, end) => {
+    winners[line] = start + argmaxAlong(x, start, end, split.inner) * split.inner;
+    o[line] = x[winners[line++]];
+  });
   if (out.requiresGrad) {
     out.backwardFn = (g) => {
       const gx = a.gradBuffer();
@@ -135,94 +129,124 @@ export function max(a: Tensor, axis?: number, keepDim = false): Tensor {
 /** The index of the first maximum along an axis, as float values; not differentiable. */
 export function argmax(a: Tensor, axis = -1): Tensor {
   a.assertLive();
-  const { outer, dim, inner, reducedShape } = splitAxis(a.shape, axis, false);
-  const x = a.data;
-  const out = Tensor.zeros(reducedShape);
+  const split = splitAxis(a.shape, axis, false);
+  const out = Tensor.zeros(split.reducedShape);
   const o = out.data;
+  let line = 0;
+  forEachLine(split, (start, end) => (o[line++] = argmaxAlong(a.data, start, end, split.inner)));
+  return out;
+}
+
+/**
+ * Calls `line(start, end)` for each line along the split axis, one per (outer, inner) position in
+ * order: its `dim` elements are at start, start + inner, ..., below end.
+ */
+function forEachLine({ outer, dim, inner }: AxisSplit, line: (start: number, end: number) => void): void {
   for (let p = 0; p < outer; p++) {
-    for (let i = 0; i < inner; i++) {
-      let best = 0;
-      for (let d = 1; d < dim; d++)
-        if (x[(p * dim + d) * inner + i] > x[(p * dim + best) * inner + i]) best = d;
-      o[p * inner + i] = best;
-    }
+    for (let i = 0; i < inner; i++) line(p * dim * inner + i, (p * dim + dim) * inner + i);
+  }
+}
+
+// One line of values, x[start], x[start + step], ... below x[end] (a row when step is 1).
+
+/** The largest value of a line of x (NaN if one is NaN). */
+export function maxAlong(x: ArrayLike<number>, start: number, end: number, step = 1): number {
+  let best = x[start];
+  for (let j = start + step; j < end; j += step) best = Math.max(best, x[j]);
+  return best;
+}
+
+/** The position (0, 1, ...) of the first largest value of a line of x. */
+export function argmaxAlong(x: ArrayLike<number>, start: number, end: number, step = 1): number {
+  let best = start;
+  for (let j = start + step; j < end; j += step) if (x[j] > x[best]) best = j;
+  return (best - start) / step;
+}
+
+/** sum(exp(x - shift)) over a line of x. */
+function sumExpAlong(x: ArrayLike<number>, start: number, end: number, step: number, shift: number): number {
+  let total = 0;
+  for (let j = start; j < end; j += step) total += Math.exp(x[j] - shift);
+  return total;
+}
+
+/**
+ * log(sum(exp(x))) over a line of x, computed stably as max + log(sum(exp(x - max))): what a
+ * log-softmax subtracts.
+ */
+export function logSumExpAlong(x: ArrayLike<number>, start: number, end: number, step = 1): number {
+  const best = maxAlong(x, start, end, step);
+  return best + Math.log(sumExpAlong(x, start, end, step, best));
+}
+
+/**
+ * An op that maps each line along an axis to a line of the output in the same place (softmax,
+ * log-softmax): `forward` fills the output `o`'s line from `x`'s; `backward` adds into the input's
+ * gradient `gx` what the output gradient `g` gives the line.
+ */
+function lineWise(
+  a: Tensor,
+  axis: number,
+  forward: (x: Float32Array, o: Float32Array, start: number, end: number, step: number) => void,
+  backward: (
+    g: Float32Array,
+    gx: Float32Array,
+    o: Float32Array,
+    start: number,
+    end: number,
+    step: number,
+  ) => void,
+): Tensor {
+  a.assertLive();
+  const split = splitAxis(a.shape, axis, false);
+  const x = a.data;
+  const out = Tensor.result(a.shape, [a]);
+  const o = out.data;
+  forEachLine(split, (start, end) => forward(x, o, start, end, split.inner));
+  if (out.requiresGrad) {
+    out.backwardFn = (g) => {
+      const gx = a.gradBuffer();
+      forEachLine(split, (start, end) => backward(g, gx, o, start, end, split.inner));
+    };
   }
   return out;
 }
 
-/** log(softmax(a)) along an axis, computed stably as a - max - log(sum(exp(a - max))). */
+/** log(softmax(a)) along an axis: a - logsumexp(a). */
 export function logSoftmax(a: Tensor, axis = -1): Tensor {
-  a.assertLive();
-  const { outer, dim, inner } = splitAxis(a.shape, axis, false);
-  const x = a.data;
-  const out = Tensor.result(a.shape, [a]);
-  const o = out.data;
-  for (let p = 0; p < outer; p++) {
-    for (let i = 0; i < inner; i++) {
-      const start = p * dim * inner + i;
-      let best = x[start];
-      for (let d = 1; d < dim; d++) best = Math.max(best, x[start + d * inner]);
-      let total = 0;
-      for (let d = 0; d < dim; d++) total += Math.exp(x[start + d * inner] - best);
-      const logSum = best + Math.log(total);
-      for (let d = 0; d < dim; d++) o[start + d * inner] = x[start + d * inner] - logSum;
-    }
-  }
-  if (out.requiresGrad) {
+  return lineWise(
+    a,
+    axis,
+    (x, o, start, end, step) => {
+      const logSum = logSumExpAlong(x, start, end, step);
+      for (let j = start; j < end; j += step) o[j] = x[j] - logSum;
+    },
     // d/dx_j = g_j - softmax_j * sum(g).
-    out.backwardFn = (g) => {
-      const gx = a.gradBuffer();
-      for (let p = 0; p < outer; p++) {
-        for (let i = 0; i < inner; i++) {
-          const start = p * dim * inner + i;
-          let gradSum = 0;
-          for (let d = 0; d < dim; d++) gradSum += g[start + d * inner];
-          for (let d = 0; d < dim; d++) {
-            const j = start + d * inner;
-            gx[j] += g[j] - Math.exp(o[j]) * gradSum;
-          }
-        }
-      }
-    };
-  }
-  return out;
+    (g, gx, o, start, end, step) => {
+      let gradSum = 0;
+      for (let j = start; j < end; j += step) gradSum += g[j];
+      for (let j = start; j < end; j += step) gx[j] += g[j] - Math.exp(o[j]) * gradSum;
+    },
+  );
 }
 
 /** exp(a) normalized to sum to 1 along an axis. */
 export function softmax(a: Tensor, axis = -1): Tensor {
-  a.assertLive();
-  const { outer, dim, inner } = splitAxis(a.shape, axis, false);
-  const x = a.data;
-  const out = Tensor.result(a.shape, [a]);
-  const o = out.data;
-  for (let p = 0; p < outer; p++) {
-    for (let i = 0; i < inner; i++) {
-      const start = p * dim * inner + i;
-      let best = x[start];
-      for (let d = 1; d < dim; d++) best = Math.max(best, x[start + d * inner]);
-      let total = 0;
-      for (let d = 0; d < dim; d++) total += Math.exp(x[start + d * inner] - best);
-      for (let d = 0; d < dim; d++) o[start + d * inner] = Math.exp(x[start + d * inner] - best) / total;
-    }
-  }
-  if (out.requiresGrad) {
+  return lineWise(
+    a,
+    axis,
+    (x, o, start, end, step) => {
+      const best = maxAlong(x, start, end, step);
+      const total = sumExpAlong(x, start, end, step, best);
+      for (let j = start; j < end; j += step) o[j] = Math.exp(x[j] - best) / total;
+    },
     // d/dx_j = y_j (g_j - sum(g * y)).
-    out.backwardFn = (g) => {
-      const gx = a.gradBuffer();
-      for (let p = 0; p < outer; p++) {
-        for (let i = 0; i < inner; i++) {
-          const start = p * dim * inner + i;
-          let dot = 0;
-          for (let d = 0; d < dim; d++) dot += g[start + d * inner] * o[start + d * inner];
-          for (let d = 0; d < dim; d++) {
-            const j = start + d * inner;
-            gx[j] += o[j] * (g[j] - dot);
-          }
-        }
-      }
-    };
-  }
-  return out;
+    (g, gx, o, start, end, step) => {
+      let dot = 0;
+      for (let j = start; j < end; j += step) dot += g[j] * o[j];
+      for (let j = start; j < end; j += step) gx[j] += o[j] * (g[j] - dot);
+    },
+  );
 }
 
 /**

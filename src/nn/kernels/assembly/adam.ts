@@ -2,37 +2,21 @@
 //   g += weightDecay p;  m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2;
 //   p -= stepSize m / (sqrt(v) / sqrtBiasCorrection2 + eps),  stepSize = lr / (1 - beta1^step).
 //
-// A task's descriptor (slot 0 is the task kind, see index.ts): addresses and count as i32, then the
-// hyperparameters as f32.
-const D_PARAM: usize = 4;
-const D_GRAD: usize = 8;
-const D_M: usize = 12;
-const D_V: usize = 16;
-const D_COUNT: usize = 20;
-const D_BETA1: usize = 24;
-const D_ONE_MINUS_BETA1: usize = 28;
-const D_BETA2: usize = 32;
-const D_ONE_MINUS_BETA2: usize = 36;
-const D_EPS: usize = 40;
-const D_WEIGHT_DECAY: usize = 44;
-const D_STEP_SIZE: usize = 48;
-const D_SQRT_BIAS_CORRECTION2: usize = 52;
+// A task's descriptor: see TASKS.adam in src/nn/kernels/layout.ts.
+import {
+  adamBeta1, adamBeta2, adamCount, adamEps, adamGrad, adamM, adamOneMinusBeta1, adamOneMinusBeta2, adamParam,
+  adamSqrtBiasCorrection2, adamStepSize, adamV, adamWeightDecay,
+} from "./layout.generated";
 
 /** Runs the Adam step described at `d`. */
 export function adam(d: usize): void {
-  const param = <usize>load<i32>(d, D_PARAM);
-  const grad = <usize>load<i32>(d, D_GRAD);
-  const m = <usize>load<i32>(d, D_M);
-  const v = <usize>load<i32>(d, D_V);
-  const n = load<i32>(d, D_COUNT);
-  const beta1 = load<f32>(d, D_BETA1);
-  const oneMinusBeta1 = load<f32>(d, D_ONE_MINUS_BETA1);
-  const beta2 = load<f32>(d, D_BETA2);
-  const oneMinusBeta2 = load<f32>(d, D_ONE_MINUS_BETA2);
-  const eps = load<f32>(d, D_EPS);
-  const weightDecay = load<f32>(d, D_WEIGHT_DECAY);
-  const stepSize = load<f32>(d, D_STEP_SIZE);
-  const sqrtBiasCorrection2 = load<f32>(d, D_SQRT_BIAS_CORRECTION2);
+  const param = <usize>adamParam(d), grad = <usize>adamGrad(d);
+  const m = <usize>adamM(d), v = <usize>adamV(d);
+  const n = adamCount(d);
+  const beta1 = adamBeta1(d), oneMinusBeta1 = adamOneMinusBeta1(d);
+  const beta2 = adamBeta2(d), oneMinusBeta2 = adamOneMinusBeta2(d);
+  const eps = adamEps(d), weightDecay = adamWeightDecay(d);
+  const stepSize = adamStepSize(d), sqrtBiasCorrection2 = adamSqrtBiasCorrection2(d);
   // 1 - beta comes from the host, rounded once from double: 1 - f32(0.999) would be off by 1e-5.
   const b1 = f32x4.splat(beta1), c1 = f32x4.splat(oneMinusBeta1);
   const b2 = f32x4.splat(beta2), c2 = f32x4.splat(oneMinusBeta2);

@@ -1,44 +1,33 @@
 // What the convolution needs beyond the GEMM. Its im2col runs inside the GEMM's packing, through
 // offset tables the host builds once per shape; col2im runs here, over a column buffer in the
 // calling thread's scratch.
-import { D_C, gemm, SCRATCH_COLUMNS, slot } from "./gemm";
-
-// An input-gradient task's descriptor: the GEMM's slots (gemm.ts), C but for its address, then the
-// geometry of the chunk of images it covers.
-const D_IMAGES: i32 = 22;
-const D_IN_CHANNELS: i32 = 23;
-const D_HEIGHT: i32 = 24;
-const D_WIDTH: i32 = 25;
-const D_KERNEL_H: i32 = 26;
-const D_KERNEL_W: i32 = 27;
-const D_STRIDE: i32 = 28;
-const D_OUT_H: i32 = 29;
-const D_OUT_W: i32 = 30;
-/** The chunk's first image in dInput. */
-const D_GRAD_INPUT: i32 = 31;
+import { gemm } from "./gemm";
+import {
+  convInputGradGradInput, convInputGradHeight, convInputGradImages, convInputGradInChannels,
+  convInputGradKernelH, convInputGradKernelW, convInputGradOutH, convInputGradOutW, convInputGradStride,
+  convInputGradWidth, SCRATCH_COLUMNS, setConvInputGradCAddress,
+} from "./layout.generated";
 
 /**
  * dInput += col2im(W^T dOut) for a chunk of images: the GEMM writes the chunk's columns (patch x
  * images*positions) into this thread's scratch, then each column adds onto its window of the input.
+ * The task's descriptor (TASKS.convInputGrad in src/nn/kernels/layout.ts) is the GEMM's, but for C's
+ * address, then the geometry of the chunk.
  */
 export function convInputGrad(d: usize, scratch: usize): void {
   const columns = scratch + SCRATCH_COLUMNS;
-  store<i32>(d + (<usize>(D_C + 1) << 2), <i32>columns);
+  setConvInputGradCAddress(d, <i32>columns);
   gemm(d, scratch);
   col2im(d, columns);
 }
 
 function col2im(d: usize, columns: usize): void {
-  const images = slot(d, D_IMAGES);
-  const inChannels = slot(d, D_IN_CHANNELS);
-  const height = slot(d, D_HEIGHT);
-  const width = slot(d, D_WIDTH);
-  const kernelH = slot(d, D_KERNEL_H);
-  const kernelW = slot(d, D_KERNEL_W);
-  const stride = slot(d, D_STRIDE);
-  const outH = slot(d, D_OUT_H);
-  const outW = slot(d, D_OUT_W);
-  const gradInput = <usize>slot(d, D_GRAD_INPUT);
+  const images = convInputGradImages(d), gradInput = <usize>convInputGradGradInput(d);
+  const inChannels = convInputGradInChannels(d);
+  const height = convInputGradHeight(d), width = convInputGradWidth(d);
+  const kernelH = convInputGradKernelH(d), kernelW = convInputGradKernelW(d);
+  const outH = convInputGradOutH(d), outW = convInputGradOutW(d);
+  const stride = convInputGradStride(d);
   const positions = outH * outW;
   const rowLength = <usize>(images * positions) << 2;
   const imageBytes = <usize>(inChannels * height * width) << 2;

@@ -1,52 +1,21 @@
 // The GEMM at the heart of every kernel: C = op(A) op(B) (+ C) (+ bias), blocked for the caches as in
 // Goto and van de Geijn's "Anatomy of high-performance matrix multiplication" (BLIS's loop order).
 //
-// Operands are described in memory (see `Operand` below) rather than by a transposition flag, so the
-// same driver serves plain matrices in either layout and the implicit matrices of a convolution: the
-// im2col matrix of an image batch is never written out, its blocks are packed straight from the
-// images through tables of element offsets, and a convolution's output is stored through such tables.
-
-/** Rows of the register tile: A values broadcast per step. */
-export const MR: i32 = 4;
-/** Columns of the register tile: two f32x4 vectors. */
-export const NR: i32 = 8;
-/** Depth of a packed block; a KC x NR panel of B stays in L1 while the microkernel streams A. */
-export const KC: i32 = 256;
-/** Rows of a packed A block (kept in L2). */
-export const MC: i32 = 96;
-/** Columns of a packed B block. */
-export const NC: i32 = 1024;
-
-/**
- * Where the operand X(r, q) lives, read from a descriptor in memory:
- * mode STRIDED: X(r, q) = x[r * rowStride + q * colStride];
- * mode TABLE:   X(r, q) = x[rowOffsets[r] + colOffsets[q]] with i32 element offsets.
- */
-export const STRIDED: i32 = 0;
-export const TABLE: i32 = 1;
-
-// Descriptor layout, in i32 slots (slot 0 is the task kind, see index.ts).
-export const D_M: i32 = 1;
-export const D_N: i32 = 2;
-export const D_K: i32 = 3;
-export const D_A: i32 = 4; // 5 slots: mode, ptr, rowStride | rowOffsets, colStride | colOffsets
-export const D_B: i32 = 9;
-export const D_C: i32 = 14;
-export const D_ACCUMULATE: i32 = 19;
-export const D_ROW_BIAS: i32 = 20; // pointer or 0: bias[i] added to row i
-export const D_COL_BIAS: i32 = 21; // pointer or 0: bias[j] added to column j
-
-// A thread's scratch, passed apart from the descriptor so that any thread can run any descriptor:
-// the packed A block (MC * KC floats), the packed B block (KC * NC floats), a register tile (MR * NR
-// floats), then a column buffer for convolutions (conv.ts), as long as the host made it.
-const SCRATCH_PACK_B: usize = <usize>(MC * KC) << 2;
-const SCRATCH_TILE: usize = SCRATCH_PACK_B + (<usize>(KC * NC) << 2);
-export const SCRATCH_COLUMNS: usize = SCRATCH_TILE + (<usize>(MR * NR) << 2);
-
-/** Slot i (i32) of the descriptor at d. */
-@inline export function slot(d: usize, i: i32): i32 {
-  return load<i32>(d + (<usize>i << 2));
-}
+// Operands are described in memory (a mode, STRIDED or TABLE, an address and two indexings) rather
+// than by a transposition flag, so the same driver serves plain matrices in either layout and the
+// implicit matrices of a convolution: the im2col matrix of an image batch is never written out, its
+// blocks are packed straight from the images through tables of element offsets, and a convolution's
+// output is stored through such tables.
+//
+// The descriptor, the blocking (MR x NR register tile, MC x KC and KC x NC packed blocks) and a
+// thread's scratch (packed A, packed B, a tile, then a convolution's column buffer) are described in
+// src/nn/kernels/layout.ts, from which layout.generated.ts comes.
+import {
+  gemmAAddress, gemmAColIndex, gemmAMode, gemmARowIndex, gemmAccumulate, gemmBAddress, gemmBColIndex,
+  gemmBMode, gemmBRowIndex, gemmCAddress, gemmCColIndex, gemmCMode, gemmCRowIndex, gemmColBias, gemmK,
+  gemmM, gemmN, gemmRowBias, KC, MC, MR, NC, NR, SCRATCH_PACKED_A, SCRATCH_PACKED_B, SCRATCH_TILE,
+  STRIDED, TABLE,
+} from "./layout.generated";
 
 @inline function element(base: usize, mode: i32, p1: i32, p2: i32, r: i32, q: i32): f32 {
   if (mode == STRIDED) return load<f32>(base + ((<usize>(r * p1 + q * p2)) << 2));
@@ -78,10 +47,10 @@ export const SCRATCH_COLUMNS: usize = SCRATCH_TILE + (<usize>(MR * NR) << 2);
 
 /** Packs the mc x kc block of A at (i0, p0) as MR-row panels, each kc steps of MR values, zero-padded. */
 function packA(dst: usize, d: usize, i0: i32, p0: i32, mc: i32, kc: i32): void {
-  const mode = slot(d, D_A);
-  const base = <usize>slot(d, D_A + 1);
-  const p1 = slot(d, D_A + 2);
-  const p2 = slot(d, D_A + 3);
+  const mode = gemmAMode(d);
+  const base = <usize>gemmAAddress(d);
+  const p1 = gemmARowIndex(d);
+  const p2 = gemmAColIndex(d);
   for (let ir = 0; ir < mc; ir += MR) {
     const rows = min(MR, mc - ir);
     const panel = dst + (<usize>(ir * kc) << 2);
@@ -148,10 +117,10 @@ function packA(dst: usize, d: usize, i0: i32, p0: i32, mc: i32, kc: i32): void {
 
 /** Packs the kc x nc block of B at (p0, j0) as NR-column panels, each kc steps of NR values, zero-padded. */
 function packB(dst: usize, d: usize, p0: i32, j0: i32, kc: i32, nc: i32): void {
-  const mode = slot(d, D_B);
-  const base = <usize>slot(d, D_B + 1);
-  const p1 = slot(d, D_B + 2);
-  const p2 = slot(d, D_B + 3);
+  const mode = gemmBMode(d);
+  const base = <usize>gemmBAddress(d);
+  const p1 = gemmBRowIndex(d);
+  const p2 = gemmBColIndex(d);
   for (let jr = 0; jr < nc; jr += NR) {
     const cols = min(NR, nc - jr);
     const panel = dst + (<usize>(jr * kc) << 2);
@@ -302,10 +271,10 @@ function microkernel(
 function storeTile(
   tile: usize, d: usize, i: i32, j: i32, rows: i32, cols: i32, accumulate: bool, rowBias: usize, colBias: usize,
 ): void {
-  const mode = slot(d, D_C);
-  const base = <usize>slot(d, D_C + 1);
-  const p1 = slot(d, D_C + 2);
-  const p2 = slot(d, D_C + 3);
+  const mode = gemmCMode(d);
+  const base = <usize>gemmCAddress(d);
+  const p1 = gemmCRowIndex(d);
+  const p2 = gemmCColIndex(d);
   if (rowBias != 0) {
     for (let r = 0; r < rows; r++) {
       const b = load<f32>(rowBias + (<usize>r << 2));
@@ -364,29 +333,29 @@ function storeTile(
  * rows evenly spaced (forward, by a positive step) and its eight columns consecutive.
  */
 @inline function tableTileInPlace(d: usize, i: i32, j: i32): bool {
-  const ro = <usize>slot(d, D_C + 2) + (<usize>i << 2);
-  const co = <usize>slot(d, D_C + 3) + (<usize>j << 2);
+  const ro = <usize>gemmCRowIndex(d) + (<usize>i << 2);
+  const co = <usize>gemmCColIndex(d) + (<usize>j << 2);
   if (!runOf4(co) || !runOf4(co + 16) || load<i32>(co, 16) != load<i32>(co) + 4) return false;
   const r0 = load<i32>(ro);
   const step = load<i32>(ro, 4) - r0;
   return step > 0 && load<i32>(ro, 8) == r0 + 2 * step && load<i32>(ro, 12) == r0 + 3 * step;
 }
 
-/** Runs the GEMM described at `d` (see the D_* slots) with the calling thread's `scratch`. */
+/** Runs the GEMM described at `d` (TASKS.gemm in src/nn/kernels/layout.ts) with the calling thread's `scratch`. */
 export function gemm(d: usize, scratch: usize): void {
-  const m = slot(d, D_M);
-  const n = slot(d, D_N);
-  const k = slot(d, D_K);
-  const accumulate = slot(d, D_ACCUMULATE) != 0;
-  const rowBias = <usize>slot(d, D_ROW_BIAS);
-  const colBias = <usize>slot(d, D_COL_BIAS);
-  const packedA = scratch;
-  const packedB = scratch + SCRATCH_PACK_B;
+  const m = gemmM(d);
+  const n = gemmN(d);
+  const k = gemmK(d);
+  const accumulate = gemmAccumulate(d) != 0;
+  const rowBias = <usize>gemmRowBias(d);
+  const colBias = <usize>gemmColBias(d);
+  const packedA = scratch + SCRATCH_PACKED_A;
+  const packedB = scratch + SCRATCH_PACKED_B;
   const tile = scratch + SCRATCH_TILE;
-  const cMode = slot(d, D_C);
-  const c = <usize>slot(d, D_C + 1);
-  const ldc = slot(d, D_C + 2);
-  const cDirect = cMode == STRIDED && slot(d, D_C + 3) == 1;
+  const cMode = gemmCMode(d);
+  const c = <usize>gemmCAddress(d);
+  const ldc = gemmCRowIndex(d);
+  const cDirect = cMode == STRIDED && gemmCColIndex(d) == 1;
   if (k == 0) {
     // Nothing to multiply: C is the bias (or kept). storeTile adds the bias into the tile.
     for (let i = 0; i < m; i += MR) {
@@ -423,7 +392,7 @@ export function gemm(d: usize, scratch: usize): void {
             } else if (cMode == TABLE && rows == MR && cols == NR && tableTileInPlace(d, i, j)) {
               // Rows evenly spaced, columns consecutive (a convolution's output): straight into C.
               const ro = <usize>ldc + (<usize>i << 2);
-              const at = c + (<usize>(load<i32>(ro) + load<i32>(<usize>slot(d, D_C + 3) + (<usize>j << 2))) << 2);
+              const at = c + (<usize>(load<i32>(ro) + load<i32>(<usize>gemmCColIndex(d) + (<usize>j << 2))) << 2);
               microkernel(kc, aPanel, bPanel, at, <usize>(load<i32>(ro, 4) - load<i32>(ro)) << 2, acc, rb, cb);
             } else {
               microkernel(kc, aPanel, bPanel, tile, <usize>NR << 2, false, 0, 0);

@@ -3,16 +3,14 @@
 import { adam } from "./adam";
 import { convInputGrad } from "./conv";
 import { gemm } from "./gemm";
+import { TASK_ADAM, TASK_CONV_INPUT_GRAD, TASK_GEMM, taskKind } from "./layout.generated";
 
 export { addPartials, biasGrad } from "./conv";
 export {
   addColumnSums, relu, reluBackward, scale, sumOfSquares, tanh, tanhBackward, zero,
 } from "./elementwise";
-
-// The kinds of task, in slot 0 of a descriptor.
-const GEMM: i32 = 0;
-const ADAM: i32 = 1;
-const CONV_INPUT_GRAD: i32 = 2;
+/** The layout these kernels were built from (see src/nn/kernels/layout.ts), for the host to check. */
+export { LAYOUT_HASH } from "./layout.generated";
 
 /**
  * Runs the task described at `d`: a GEMM (or a part of one, see gemm.ts) with the calling thread's
@@ -20,8 +18,8 @@ const CONV_INPUT_GRAD: i32 = 2;
  * (conv.ts). Threads run the tasks of one call in any order.
  */
 export function runTask(d: usize, scratch: usize): void {
-  const kind = load<i32>(d);
-  if (kind == GEMM) gemm(d, scratch);
-  else if (kind == ADAM) adam(d);
-  else if (kind == CONV_INPUT_GRAD) convInputGrad(d, scratch);
+  const kind = taskKind(d);
+  if (kind == TASK_GEMM) gemm(d, scratch);
+  else if (kind == TASK_ADAM) adam(d);
+  else if (kind == TASK_CONV_INPUT_GRAD) convInputGrad(d, scratch);
 }
