@@ -33,6 +33,7 @@ import { GAMES, gameByMd5 } from "./games/index.js";
 import { md5Hex } from "./md5.js";
 import { MT19937 } from "./mt19937.js";
 import { PALETTE_GRAY, PALETTE_GRAY_PAIRS, PALETTE_RGB, PALETTE_RGB_WORDS } from "./palette.js";
+import { RAM_SIZE } from "./riot.js";
 
 /** Node's Buffer, for native byte comparisons of screens; undefined in a browser. */
 const NodeBuffer = nodeBuiltin<typeof import("node:buffer")>("node:buffer")?.Buffer;
@@ -303,14 +304,14 @@ export class ALEInterface {
   // ---- observations ----
 
   /** The 128 bytes of RAM ($80-$FF). */
-  getRAM(out: Uint8Array = new Uint8Array(128)): Uint8Array {
+  getRAM(out: Uint8Array = new Uint8Array(RAM_SIZE)): Uint8Array {
     out.set(this.requireConsole().riot.ram);
     return out;
   }
 
   /** Writes a RAM byte (`index` 0-127), as ALE's setRAM. */
   setRAM(index: number, value: number): void {
-    if (!(index >= 0 && index < 128)) throw new Error(`RAM index must be in 0..127, got ${index}`);
+    if (!(index >= 0 && index < RAM_SIZE)) throw new Error(`RAM index must be in 0..127, got ${index}`);
     this.requireConsole().riot.ram[index] = value & 0xff;
   }
 
