@@ -28,11 +28,12 @@ import {
   JOY_RIGHT,
   JOY_UP,
 } from "./console.js";
-import { Action, type GameConsole, type GameRules } from "./games/game.js";
+import { ACTION_NAMES, Action, ALL_ACTIONS, type GameConsole, type GameRules } from "./games/game.js";
 import { GAMES, gameByMd5 } from "./games/index.js";
 import { md5Hex } from "./md5.js";
 import { MT19937 } from "./mt19937.js";
 import { PALETTE_GRAY, PALETTE_GRAY_PAIRS, PALETTE_RGB, PALETTE_RGB_WORDS } from "./palette.js";
+import { RAM_SIZE } from "./riot.js";
 
 /** Node's Buffer, for native byte comparisons of screens; undefined in a browser. */
 const NodeBuffer = nodeBuiltin<typeof import("node:buffer")>("node:buffer")?.Buffer;
@@ -49,29 +50,16 @@ const PADDLE_DEFAULT = Math.trunc((PADDLE_MIN + PADDLE_MAX) / 2);
 /** Frames ALE runs after loadROM/reset before anything else (and Stella's format detection). */
 const NOOP_FRAMES_AT_RESET = 60;
 const RESET_SWITCH_FRAMES = 4;
-const ACTION_COUNT = 18;
 
-/** Joystick bits for each of ALE's 18 actions. */
-const JOYSTICK_BITS = [
-  0,
-  JOY_FIRE,
-  JOY_UP,
-  JOY_RIGHT,
-  JOY_LEFT,
-  JOY_DOWN,
-  JOY_UP | JOY_RIGHT,
-  JOY_UP | JOY_LEFT,
-  JOY_DOWN | JOY_RIGHT,
-  JOY_DOWN | JOY_LEFT,
-  JOY_UP | JOY_FIRE,
-  JOY_RIGHT | JOY_FIRE,
-  JOY_LEFT | JOY_FIRE,
-  JOY_DOWN | JOY_FIRE,
-  JOY_UP | JOY_RIGHT | JOY_FIRE,
-  JOY_UP | JOY_LEFT | JOY_FIRE,
-  JOY_DOWN | JOY_RIGHT | JOY_FIRE,
-  JOY_DOWN | JOY_LEFT | JOY_FIRE,
-];
+/** Joystick bits of each of ALE's actions, read off its name (UPRIGHTFIRE: up, right and fire). */
+const JOYSTICK_BITS = ACTION_NAMES.map(
+  (name) =>
+    (name.includes("UP") ? JOY_UP : 0) |
+    (name.includes("DOWN") ? JOY_DOWN : 0) |
+    (name.includes("LEFT") ? JOY_LEFT : 0) |
+    (name.includes("RIGHT") ? JOY_RIGHT : 0) |
+    (name.includes("FIRE") ? JOY_FIRE : 0),
+);
 
 /** Player A actions that press RESET (ALE's RESET action id). */
 const RESET_ACTION = 40;
@@ -197,12 +185,7 @@ export class ALEInterface {
       );
     }
     const rules = game.create();
-    const properties: ConsoleProperties = {
-      ...DEFAULT_PROPERTIES,
-      ...rules.properties,
-      leftController: rules.properties?.leftController ?? "joystick",
-      rightController: rules.properties?.rightController ?? "joystick",
-    };
+    const properties: ConsoleProperties = { ...DEFAULT_PROPERTIES, ...rules.properties };
     const consoleRng = new MT19937(this.intSettings.system_random_seed);
     const console = new AtariConsole(new Cartridge(rom), properties, consoleRng, this.recompile);
     console.tia.drawPixels = this.renderScreen;
@@ -248,7 +231,7 @@ export class ALEInterface {
     this.requireConsole();
     const rules = this.requireRules();
     if (action === RESET_ACTION) action = Action.NOOP;
-    if (!(Number.isInteger(action) && action >= 0 && action < ACTION_COUNT)) {
+    if (!(Number.isInteger(action) && action >= 0 && action < ALL_ACTIONS.length)) {
       throw new Error(`invalid action ${action}: ALE actions are integers 0-17 (see getLegalActionSet())`);
     }
     const p = this.repeatActionProbability;
@@ -291,7 +274,7 @@ export class ALEInterface {
   }
 
   getLegalActionSet(): Action[] {
-    return Array.from({ length: ACTION_COUNT }, (_, i) => i as Action);
+    return [...ALL_ACTIONS];
   }
 
   getAvailableModes(): number[] {
@@ -321,14 +304,14 @@ export class ALEInterface {
   // ---- observations ----
 
   /** The 128 bytes of RAM ($80-$FF). */
-  getRAM(out: Uint8Array = new Uint8Array(128)): Uint8Array {
+  getRAM(out: Uint8Array = new Uint8Array(RAM_SIZE)): Uint8Array {
     out.set(this.requireConsole().riot.ram);
     return out;
   }
 
   /** Writes a RAM byte (`index` 0-127), as ALE's setRAM. */
   setRAM(index: number, value: number): void {
-    if (!(index >= 0 && index < 128)) throw new Error(`RAM index must be in 0..127, got ${index}`);
+    if (!(index >= 0 && index < RAM_SIZE)) throw new Error(`RAM index must be in 0..127, got ${index}`);
     this.requireConsole().riot.ram[index] = value & 0xff;
   }
 

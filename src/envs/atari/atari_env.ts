@@ -22,6 +22,7 @@
  */
 
 import { checkOptions } from "../../util/options.js";
+import type { RgbFrame } from "../../util/rgb_frame.js";
 import { npRandom, randomSeed, SeedSequence } from "../../util/seeding.js";
 import {
   Env,
@@ -29,13 +30,13 @@ import {
   type RenderMode,
   type ResetOptions,
   type ResetResult,
-  type RgbFrame,
   type StepResult,
 } from "../core/env.js";
 import { Box, Discrete } from "../core/spaces.js";
-import { ALEInterface } from "./ale_interface.js";
+import { ALEInterface, SCREEN_HEIGHT, SCREEN_WIDTH } from "./ale_interface.js";
 import { ACTION_NAMES, type Action, type GameRules } from "./games/game.js";
 import { GAMES, gameByName } from "./games/index.js";
+import { RAM_SIZE } from "./riot.js";
 import { checkRom, findRom } from "./roms.js";
 
 export type AtariObsType = "rgb" | "grayscale" | "ram";
@@ -64,9 +65,6 @@ export interface AtariEnvOptions {
   romDir?: string;
 }
 
-const SCREEN_HEIGHT = 210;
-const SCREEN_WIDTH = 160;
-const RAM_SIZE = 128;
 const OBS_TYPES: readonly AtariObsType[] = ["rgb", "grayscale", "ram"];
 const OPTION_NAMES = [
   "game",

@@ -10,19 +10,11 @@
  */
 import { register } from "../core/registry.js";
 import { AtariEnv, type AtariEnvOptions } from "./atari_env.js";
+import { GAMES } from "./games/index.js";
 import { wrapAtariEnv } from "./wrappers/make_atari_env.js";
 
-/** ALE's names of the supported games. */
-export const ATARI_GAMES = [
-  "breakout",
-  "pong",
-  "space_invaders",
-  "seaquest",
-  "qbert",
-  "beam_rider",
-  "enduro",
-  "tetris",
-] as const;
+/** ALE's names of the supported games, in the order their ids are registered. */
+export const ATARI_GAMES: readonly string[] = GAMES.map((game) => game.name);
 
 /** Frames after which ALE truncates an episode in the registered ids (30 minutes at 60 Hz). */
 const MAX_FRAMES_PER_EPISODE = 108_000;

@@ -21,11 +21,14 @@ export interface CycleCounter {
 /** TIM1T, TIM8T, TIM64T, T1024T: the timer counts down once every 1, 8, 64, 1024 cycles. */
 const TIMER_INTERVAL_SHIFTS = [0, 3, 6, 10];
 
+/** Bytes of RAM. */
+export const RAM_SIZE = 128;
+
 /** SWCHB with no switch pressed, difficulties B, colour TV (0x3F: unused bits 2, 4, 5 read 1). */
 export const SWCHB_IDLE = 0x3f;
 
 export class Riot {
-  readonly ram = new Uint8Array(128);
+  readonly ram = new Uint8Array(RAM_SIZE);
   /** What SWCHA reads: set by the console from the controllers before each frame. */
   portA = 0xff;
   /** What SWCHB reads: set by the console from the switches before each frame. */
@@ -46,7 +49,7 @@ export class Riot {
 
   /** Power-on: RAM filled with random bytes (the 6532 has no reset line to its RAM). */
   powerOn(): void {
-    for (let i = 0; i < 128; i++) this.ram[i] = this.rng.next() & 0xff;
+    for (let i = 0; i < RAM_SIZE; i++) this.ram[i] = this.rng.next() & 0xff;
     this.reset();
   }
 
@@ -145,13 +148,11 @@ export class Riot {
   }
 
   loadState(s: readonly number[]): void {
-    this.ram.set(s.slice(0, 128));
-    [this.timer, this.intervalShift, this.cyclesWhenTimerSet, this.cyclesWhenInterruptReset] = s.slice(
-      128,
-      132,
-    );
-    this.timerReadAfterInterrupt = s[132] === 1;
-    this.ddra = s[133];
-    this.ddrb = s[134];
+    this.ram.set(s.slice(0, RAM_SIZE));
+    const registers = s.slice(RAM_SIZE);
+    [this.timer, this.intervalShift, this.cyclesWhenTimerSet, this.cyclesWhenInterruptReset] = registers;
+    this.timerReadAfterInterrupt = registers[4] === 1;
+    this.ddra = registers[5];
+    this.ddrb = registers[6];
   }
 }

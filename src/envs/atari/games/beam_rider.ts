@@ -9,77 +9,31 @@
  * - Terminal: RAM 0x85 reads 255 (the reserve counter wrapped below zero).
  * - ALE presses RIGHT for one frame after every reset to start the game.
  */
-import { Action, decimalScore, type GameConsole, type GameRules } from "./game.js";
+import { actions, decimalScore, type Game, type GameConsole, GameRules } from "./game.js";
 
-const SCORE_LOW = 0x89;
-const SCORE_MIDDLE = 0x8a;
-const SCORE_HIGH = 0x8b;
-const RESERVE_SHIPS = 0x85;
-const DEATH_ANIMATION = 0x8c;
-/** RAM[DEATH_ANIMATION] once the explosion is over. */
+const RAM = { score: [0x89, 0x8a, 0x8b], reserveShips: 0x85, deathAnimation: 0x8c } as const;
+/** RAM[deathAnimation] once the explosion is over. */
 const DEATH_ANIMATION_DONE = 0x01;
-/** RAM[RESERVE_SHIPS] after the last ship is lost. */
+/** RAM[reserveShips] after the last ship is lost. */
 const NO_SHIPS_LEFT = 0xff;
-const START_LIVES = 3;
 
-export class BeamRiderRules implements GameRules {
-  readonly name = "beam_rider";
-  readonly md5 = "79ab4123a83dc11d468fb2108ea09e2e";
-  readonly minimalActions = [
-    Action.NOOP,
-    Action.FIRE,
-    Action.UP,
-    Action.RIGHT,
-    Action.LEFT,
-    Action.UPRIGHT,
-    Action.UPLEFT,
-    Action.RIGHTFIRE,
-    Action.LEFTFIRE,
-  ] as const;
-  readonly startingActions = [Action.RIGHT] as const;
-  readonly modes = [0] as const;
-  readonly defaultMode = 0;
-  readonly difficulties = [0, 1] as const;
-
-  reward = 0;
-  terminal = false;
-  private score = 0;
-  private livesLeft = START_LIVES;
-
-  get lives(): number {
-    return this.terminal ? 0 : this.livesLeft;
-  }
-
-  reset(): void {
-    this.reward = 0;
-    this.score = 0;
-    this.terminal = false;
-    this.livesLeft = START_LIVES;
-  }
-
+class BeamRiderRules extends GameRules {
   step(console: GameConsole): void {
-    const score = decimalScore(console, SCORE_LOW, SCORE_MIDDLE, SCORE_HIGH);
-    this.reward = score - this.score;
-    this.score = score;
-
-    const reserve = console.readRam(RESERVE_SHIPS);
+    this.setScore(decimalScore(console, RAM.score));
+    const reserve = console.readRam(RAM.reserveShips);
     const lives = reserve + 1;
     const lostOne = lives === this.livesLeft - 1;
-    if (!lostOne || console.readRam(DEATH_ANIMATION) === DEATH_ANIMATION_DONE) this.livesLeft = lives;
+    if (!lostOne || console.readRam(RAM.deathAnimation) === DEATH_ANIMATION_DONE) this.livesLeft = lives;
     this.terminal = reserve === NO_SHIPS_LEFT;
   }
-
-  setMode(mode: number, _console: GameConsole): void {
-    if (mode !== 0) throw new RangeError(`beam_rider: mode ${mode} does not exist; the only mode is 0`);
-  }
-
-  saveState(): number[] {
-    return [this.reward, this.score, this.terminal ? 1 : 0, this.livesLeft];
-  }
-
-  loadState(state: readonly number[]): void {
-    [this.reward, this.score] = state;
-    this.terminal = state[2] === 1;
-    this.livesLeft = state[3];
-  }
 }
+
+export const BEAM_RIDER: Game = {
+  name: "beam_rider",
+  md5: "79ab4123a83dc11d468fb2108ea09e2e",
+  minimalActions: actions("NOOP FIRE UP RIGHT LEFT UPRIGHT UPLEFT RIGHTFIRE LEFTFIRE"),
+  startingActions: actions("RIGHT"),
+  difficulties: [0, 1],
+  startLives: 3,
+  create: () => new BeamRiderRules(BEAM_RIDER),
+};

@@ -4,67 +4,45 @@
  * - Lives: $B9. The game is over once lives, having been 5, reach 0.
  * - Modes 0, 4, ..., 44 (game number at $B2, changed with SELECT); difficulties 0 and 1.
  */
-import { Action, type GameConsole, type GameRules } from "./game.js";
+import { actions, bcd, type Game, type GameConsole, GameRules } from "./game.js";
 
-const SCORE_LOW = 0xcd;
-const SCORE_HIGH = 0xcc;
-const LIVES = 0xb9;
-const MODE = 0xb2;
+const RAM = { scoreLow: 0xcd, scoreHigh: 0xcc, lives: 0xb9, mode: 0xb2 } as const;
 const FULL_LIVES = 5;
 
-export class BreakoutRules implements GameRules {
-  readonly name = "breakout";
-  readonly md5 = "f34f08e5eb96e500e851a80be3277a56";
-  readonly minimalActions = [Action.NOOP, Action.FIRE, Action.RIGHT, Action.LEFT];
-  readonly startingActions = [];
-  readonly modes = Array.from({ length: 12 }, (_, i) => 4 * i);
-  readonly defaultMode = 0;
-  readonly difficulties = [0, 1];
-  readonly properties = { leftController: "paddles" } as const;
-  reward = 0;
-  terminal = false;
-  private score = 0;
-  private livesLeft = FULL_LIVES;
+class BreakoutRules extends GameRules {
+  /** Whether lives have read FULL_LIVES since the reset (0 lives before that is no game over). */
   private started = false;
 
-  get lives(): number {
-    return this.terminal ? 0 : this.livesLeft;
-  }
-
-  reset(): void {
-    this.reward = 0;
-    this.score = 0;
-    this.livesLeft = FULL_LIVES;
-    this.terminal = false;
+  override reset(): void {
+    super.reset();
     this.started = false;
   }
 
   step(console: GameConsole): void {
-    const low = console.readRam(SCORE_LOW);
-    const score = (low & 0x0f) + 10 * (low >> 4) + 100 * (console.readRam(SCORE_HIGH) & 0x0f);
-    this.reward = score - this.score;
-    this.score = score;
-    const lives = console.readRam(LIVES);
+    this.setScore(bcd(console.readRam(RAM.scoreLow)) + 100 * (console.readRam(RAM.scoreHigh) & 0x0f));
+    const lives = console.readRam(RAM.lives);
     if (!this.started && lives === FULL_LIVES) this.started = true;
     this.terminal = this.started && lives === 0;
     this.livesLeft = lives;
   }
 
-  setMode(mode: number, console: GameConsole): void {
-    if (!this.modes.includes(mode))
-      throw new Error(`breakout has no mode ${mode} (modes: ${this.modes.join(", ")})`);
-    while (console.readRam(MODE) !== mode) console.pressSelect(1);
-    console.softReset();
+  protected override saveTrackers(): number[] {
+    return [this.started ? 1 : 0];
   }
 
-  saveState(): number[] {
-    return [this.reward, this.score, this.terminal ? 1 : 0, this.started ? 1 : 0, this.livesLeft];
-  }
-
-  loadState(s: readonly number[]): void {
-    [this.reward, this.score] = s;
-    this.terminal = s[2] === 1;
-    this.started = s[3] === 1;
-    this.livesLeft = s[4];
+  protected override loadTrackers([started]: readonly number[]): void {
+    this.started = started === 1;
   }
 }
+
+export const BREAKOUT: Game = {
+  name: "breakout",
+  md5: "f34f08e5eb96e500e851a80be3277a56",
+  minimalActions: actions("NOOP FIRE RIGHT LEFT"),
+  modes: Array.from({ length: 12 }, (_, i) => 4 * i),
+  difficulties: [0, 1],
+  modeSelect: { address: RAM.mode, selectFrames: 1 },
+  startLives: FULL_LIVES,
+  properties: { leftController: "paddles" },
+  create: () => new BreakoutRules(BREAKOUT),
+};

@@ -7,6 +7,7 @@ import {
   Wrapper,
 } from "../../core/env.js";
 import { Box } from "../../core/spaces.js";
+import { SCREEN_HEIGHT, SCREEN_WIDTH } from "../ale_interface.js";
 import { AreaResize } from "../resize.js";
 import { type AtariGame, atariGameOf } from "./atari_game.js";
 
@@ -26,8 +27,6 @@ export interface AtariPreprocessingOptions {
 }
 
 const NOOP = 0;
-const SCREEN_HEIGHT = 210;
-const SCREEN_WIDTH = 160;
 
 /**
  * Gymnasium's `AtariPreprocessing` (Machado et al., 2018) with `scale_obs=False`: NOOPs at reset,
