@@ -26,7 +26,7 @@ function evaluate(agent: PPOAgent, episodes: number): number {
   return total / episodes;
 }
 
-describe("PPOAgent", () => {
+describe("PPOAgent learning", () => {
   it("learns CartPole-v1 in a hand-written loop", async () => {
     const env = make("CartPole-v1");
     const agent = new PPOAgent({
@@ -101,7 +101,9 @@ describe("PPOAgent", () => {
     writeFileSync(corrupt, "not a model");
     await expect(other.load(corrupt)).rejects.toThrow(`${corrupt}: not a readable agent file`);
   });
+});
 
+describe("PPOAgent actions and options", () => {
   it("stores continuous actions as sampled and clips them only for the env", () => {
     const agent = new PPOAgent({
       observationSize: 2,
@@ -158,7 +160,9 @@ describe("PPOAgent", () => {
       "policy.kind",
     );
   });
+});
 
+describe("PPOAgent files", () => {
   it("reads a file of the first API (version 1)", () => {
     const agent = new PPOAgent({
       observationSize: 3,
