@@ -25,7 +25,8 @@ import {
   type Instruction,
   OPERAND_BYTES,
   type Operand,
-  RAM_OR_TIA,
+  RAM_SELECT_MASK,
+  RAM_SELECTED,
   SNIPPET_FUNCTIONS,
   type Space,
   unpackStatus,
@@ -45,7 +46,7 @@ const TIMER_POLLS = INSTRUCTIONS.filter(
 /** `expression`, parenthesized unless it is a name or a number. */
 const parenthesized = (expression: string) => (/^[\w.]+$/.test(expression) ? expression : `(${expression})`);
 
-const hex = (opcode: number) => `0x${opcode.toString(16).padStart(2, "0")}`;
+const hex = (value: number) => `0x${value.toString(16).padStart(2, "0")}`;
 
 /**
  * The interpreter's side of the emitter: accesses as run-time checks on the bus, the cycle count and
@@ -65,7 +66,7 @@ class InterpreterWriter implements Emitter {
     const target = into === undefined ? "" : `${into} = `;
     const read = this.lastWasRead ? "" : " bus.lastAccessWasRead = true;";
     const at = parenthesized(address);
-    if (space === RAM_OR_TIA) {
+    if (space === "ramOrTia") {
       this.code(
         `if (${at} & 0x80) { ${target}bus.dataBus = ram[${at} & 0x7f]; bus.cycles++;${read} }` +
           ` else ${target}bus.peek(${address});`,
@@ -73,7 +74,7 @@ class InterpreterWriter implements Emitter {
     } else if (into !== undefined && /^[a-z]\w*$/i.test(address)) {
       // An operand: RAM and ROM (outside the hotspots) straight from their arrays, as Cpu6507.read.
       this.code(
-        `if ((${at} & 0x1280) === 0x80) { ${target}bus.dataBus = ram[${at} & 0x7f]; bus.cycles++;${read} }` +
+        `if ((${at} & ${hex(RAM_SELECT_MASK)}) === ${hex(RAM_SELECTED)}) { ${target}bus.dataBus = ram[${at} & 0x7f]; bus.cycles++;${read} }` +
           ` else if ((${at} & 0x1000) !== 0 && (${at} & 0xfff) < firstHotspot) {` +
           ` ${target}bus.dataBus = rom[cartridge.bankOffset + (${at} & romMask)]; bus.cycles++;${read} }` +
           ` else ${target}bus.peek(${address});`,
@@ -87,7 +88,7 @@ class InterpreterWriter implements Emitter {
 
   write(address: string, space: Space, value: string): void {
     const at = parenthesized(address);
-    if (space === RAM_OR_TIA) {
+    if (space === "ramOrTia") {
       this.code(
         `if (${at} & 0x80) { ram[${at} & 0x7f] = ${value}; bus.cycles++; bus.dataBus = ${value};` +
           ` bus.lastAccessWasRead = false; } else bus.poke(${address}, ${value});`,

@@ -14,7 +14,7 @@
  */
 import { execute, setStatus } from "./build/cpu_interpreter.js";
 import type { Cartridge } from "./cartridge.js";
-import { packStatus } from "./cpu_instructions.js";
+import { packStatus, RAM_SELECT_MASK, RAM_SELECTED } from "./cpu_instructions.js";
 import type { Recompiler } from "./recompiler.js";
 
 /**
@@ -40,18 +40,8 @@ export interface IntervalTimer {
 /** Address lines that select INTIM: A12 low, A9, A7 and A2 high, A0 low. */
 const INTIM_SELECT_MASK = 0x1285;
 const INTIM_SELECTED = 0x0284;
-/** `BNE` back over `LDx INTIM` (3 bytes) and itself (2): its opcode and offset. */
-const BNE = 0xd0;
-const BACK_OVER_TIMER_READ = 0xfb;
 /** Cycles of one pass of `LDA INTIM; BNE` back to it: 4 for the load, 3 for the taken branch. */
 const TIMER_LOOP_CYCLES = 7;
-
-/** Address lines that select RIOT RAM: A12 low, A9 low, A7 high. */
-const RAM_SELECT_MASK = 0x1280;
-const RAM_SELECTED = 0x0080;
-
-/** The status byte after power-on: the unused bit (B reads 1 anyway). */
-const POWER_ON_STATUS = 0x20;
 
 export class Cpu6507 {
   a = 0;
@@ -84,7 +74,7 @@ export class Cpu6507 {
   reset(resetVector: number): void {
     this.a = this.x = this.y = 0;
     this.sp = 0xff;
-    this.setStatus(POWER_ON_STATUS);
+    this.setStatus(0x20); // the unused bit (B reads 1 anyway)
     this.pc = resetVector;
     this.stopRequested = false;
     this.halted = false;
@@ -161,8 +151,9 @@ export class Cpu6507 {
       (operand & INTIM_SELECT_MASK) !== INTIM_SELECTED ||
       (pc & 0xfff) >= cartridge.firstHotspot - 5 ||
       ((pc + 5) & 0xff00) !== (pc & 0xff00) ||
-      rom[bankOffset + ((pc + 3) & addressMask)] !== BNE ||
-      rom[bankOffset + ((pc + 4) & addressMask)] !== BACK_OVER_TIMER_READ
+      // BNE back over the load (3 bytes) and itself (2).
+      rom[bankOffset + ((pc + 3) & addressMask)] !== 0xd0 ||
+      rom[bankOffset + ((pc + 4) & addressMask)] !== 0xfb
     ) {
       return 0;
     }

@@ -73,13 +73,20 @@ export type Access = "none" | "read" | "write" | "modify";
 
 // ---- where an access goes, which lets each emulator pick the cheapest code for it ----
 
-/** Page 0 or 1 (zero page, the stack): RIOT RAM when A7 is set, else the TIA. */
-export const RAM_OR_TIA = 0;
-/** The instruction stream: the byte at the pc. */
-export const CODE = 1;
-/** Any address. */
-export const ANY = 2;
-export type Space = typeof RAM_OR_TIA | typeof CODE | typeof ANY;
+/**
+ * RIOT RAM on the console's bus: A12 low, A9 low, A7 high (A12 high is the cartridge; A12 and A7
+ * low the TIA). The emulators read and write it straight in its array.
+ */
+export const RAM_SELECT_MASK = 0x1280;
+export const RAM_SELECTED = 0x0080;
+/** The RIOT's ports and timer: A12 low, A9 and A7 high. */
+export const RIOT_SELECTED = 0x0280;
+
+/**
+ * Where an access goes: `ramOrTia`, page 0 or 1 (zero page, the stack), RIOT RAM when A7 is set, else
+ * the TIA; `code`, the instruction stream (the byte at the pc); `any`, anywhere.
+ */
+export type Space = "ramOrTia" | "code" | "any";
 
 /**
  * The instruction's bytes, as JavaScript expressions: the interpreter's locals, or literal numbers
@@ -215,27 +222,27 @@ const onRegister = (register: string, operation: string) => `o = ${register}; ${
 const STACK = "0x100 | sp";
 
 function push(e: Emitter, value: string): void {
-  e.write(STACK, RAM_OR_TIA, e.bind("t", value));
+  e.write(STACK, "ramOrTia", e.bind("t", value));
   e.code("sp = (sp - 1) & 0xff;");
 }
 
 /** The stack pointer's byte is read and dropped, then the one above it pulled into `into`. */
 function pull(e: Emitter, into: string): string {
-  e.read(STACK, RAM_OR_TIA);
+  e.read(STACK, "ramOrTia");
   return pullNext(e, into);
 }
 
 function pullNext(e: Emitter, into: string): string {
   e.code("sp = (sp + 1) & 0xff;");
-  return e.read(STACK, RAM_OR_TIA, into);
+  return e.read(STACK, "ramOrTia", into);
 }
 
 /** Taken when `condition` holds: the next opcode is read and dropped, and once more in the target's page when it differs. */
 function branch(e: Emitter, { low, pc }: Operand, condition: string): void {
   e.when(condition, () => {
-    e.read(pc, CODE);
+    e.read(pc, "code");
     const target = e.bind("t", `(${pc} + ((${low} << 24) >> 24)) & 0xffff`);
-    e.when(`((${target}) ^ ${pc}) & 0xff00`, () => e.read(`(${pc} & 0xff00) | ((${target}) & 0xff)`, ANY));
+    e.when(`((${target}) ^ ${pc}) & 0xff00`, () => e.read(`(${pc} & 0xff00) | ((${target}) & 0xff)`, "any"));
     e.jump(target);
   });
 }
@@ -284,13 +291,25 @@ const implied = (name: string, opcode: number, run: Run, cycles = 2): Operation 
   run,
   cycles,
 });
-const branchIf = (name: string, opcode: number, condition: string): Operation => ({
-  name,
-  access: "none",
-  opcodes: { rel: opcode },
-  run: (e, operand) => branch(e, operand, condition),
-  cycles: 2,
-});
+/** The branch taken when a flag is clear, and the one taken when it is set (the opcode with bit 5 set). */
+const branches = (onClear: string, onSet: string, opcode: number, clear: string, set: string): Operation[] =>
+  [onClear, onSet].map((name, bit) => ({
+    name,
+    access: "none",
+    opcodes: { rel: opcode | (bit << 5) },
+    run: (e, operand) => branch(e, operand, bit ? set : clear),
+    cycles: 2,
+  }));
+/** The instruction clearing a flag, and the one setting it (bit 5 set). */
+const clearAndSet = (clear: string, set: string, opcode: number, flag: string): Operation[] => [
+  implied(clear, opcode, `${flag} = 0;`),
+  implied(set, opcode | 0x20, `${flag} = 1;`),
+];
+/** A shift in memory (zero page first) and on A (at zero page + 4). */
+const shift = (name: string, zp: number, operation: string): Operation[] => [
+  modify(name, rmw(zp), operation),
+  implied(`${name} A`, zp + 4, onRegister("a", operation)),
+];
 
 /** The opcodes of the eight modes the arithmetic group has, in the order the 6502 numbers them. */
 function group(
@@ -334,20 +353,20 @@ const OPERATIONS: Operation[] = [
   read("BIT", { zp: 0x24, abs: 0x2c }, "notZ = a & o; n = o & 0x80; v = (o >> 6) & 1;"),
 
   // ---- shifts and steps, in memory and on registers ----
-  modify("ASL", rmw(0x06), ASL),
-  modify("ROL", rmw(0x26), ROL),
-  modify("LSR", rmw(0x46), LSR),
-  modify("ROR", rmw(0x66), ROR),
+  ...shift("ASL", 0x06, ASL),
+  ...shift("ROL", 0x26, ROL),
+  ...shift("LSR", 0x46, LSR),
+  ...shift("ROR", 0x66, ROR),
   modify("DEC", rmw(0xc6), DEC),
   modify("INC", rmw(0xe6), INC),
-  implied("ASL A", 0x0a, onRegister("a", ASL)),
-  implied("ROL A", 0x2a, onRegister("a", ROL)),
-  implied("LSR A", 0x4a, onRegister("a", LSR)),
-  implied("ROR A", 0x6a, onRegister("a", ROR)),
-  implied("INX", 0xe8, onRegister("x", INC)),
-  implied("INY", 0xc8, onRegister("y", INC)),
-  implied("DEX", 0xca, onRegister("x", DEC)),
-  implied("DEY", 0x88, onRegister("y", DEC)),
+  ...(
+    [
+      ["INX", 0xe8, "x", INC],
+      ["INY", 0xc8, "y", INC],
+      ["DEX", 0xca, "x", DEC],
+      ["DEY", 0x88, "y", DEC],
+    ] as const
+  ).map(([name, opcode, register, step]) => implied(name, opcode, onRegister(register, step))),
 
   // ---- transfers and flags ----
   implied("TAX", 0xaa, load("x", "a")),
@@ -356,13 +375,10 @@ const OPERATIONS: Operation[] = [
   implied("TXA", 0x8a, load("a", "x")),
   implied("TYA", 0x98, load("a", "y")),
   implied("TXS", 0x9a, "sp = x;"),
-  implied("CLC", 0x18, "c = 0;"),
-  implied("SEC", 0x38, "c = 1;"),
-  implied("CLI", 0x58, "i = 0;"),
-  implied("SEI", 0x78, "i = 1;"),
+  ...clearAndSet("CLC", "SEC", 0x18, "c"),
+  ...clearAndSet("CLI", "SEI", 0x58, "i"),
+  ...clearAndSet("CLD", "SED", 0xd8, "d"),
   implied("CLV", 0xb8, "v = 0;"),
-  implied("CLD", 0xd8, "d = 0;"),
-  implied("SED", 0xf8, "d = 1;"),
 
   // ---- the stack ----
   implied("PHA", 0x48, (e) => push(e, "a"), 3),
@@ -371,14 +387,10 @@ const OPERATIONS: Operation[] = [
   implied("PLP", 0x28, (e) => e.code(unpackStatus(pull(e, "o"))), 4),
 
   // ---- branches: +1 cycle when taken, +1 more into another page ----
-  branchIf("BPL", 0x10, "n === 0"),
-  branchIf("BMI", 0x30, "n !== 0"),
-  branchIf("BVC", 0x50, "v === 0"),
-  branchIf("BVS", 0x70, "v !== 0"),
-  branchIf("BCC", 0x90, "c === 0"),
-  branchIf("BCS", 0xb0, "c !== 0"),
-  branchIf("BNE", 0xd0, "notZ !== 0"),
-  branchIf("BEQ", 0xf0, "notZ === 0"),
+  ...branches("BPL", "BMI", 0x10, "n === 0", "n !== 0"),
+  ...branches("BVC", "BVS", 0x50, "v === 0", "v !== 0"),
+  ...branches("BCC", "BCS", 0x90, "c === 0", "c !== 0"),
+  ...branches("BNE", "BEQ", 0xd0, "notZ !== 0", "notZ === 0"),
 
   // ---- jumps, subroutines, interrupts ----
   { name: "JMP", access: "none", opcodes: { abs: 0x4c }, run: (e, _, address) => e.jump(address), cycles: 3 },
@@ -388,8 +400,8 @@ const OPERATIONS: Operation[] = [
     access: "none",
     opcodes: { abs: 0x6c },
     run: (e, _, address) => {
-      const low = e.read(address, ANY, "o");
-      const high = e.read(`(${address} & 0xff00) | ((${address} + 1) & 0xff)`, ANY, "t");
+      const low = e.read(address, "any", "o");
+      const high = e.read(`(${address} & 0xff00) | ((${address} + 1) & 0xff)`, "any", "t");
       e.jump(`${low} | (${high} << 8)`);
     },
     cycles: 5,
@@ -400,10 +412,10 @@ const OPERATIONS: Operation[] = [
     access: "none",
     opcodes: { jsr: 0x20 },
     run: (e, { low, pc }) => {
-      e.read(STACK, RAM_OR_TIA);
+      e.read(STACK, "ramOrTia");
       push(e, `${pc} >> 8`);
       push(e, `${pc} & 0xff`);
-      e.call(`${low} | (${e.read(pc, CODE, "high")} << 8)`);
+      e.call(`${low} | (${e.read(pc, "code", "high")} << 8)`);
     },
     cycles: 6,
   },
@@ -414,7 +426,7 @@ const OPERATIONS: Operation[] = [
       // The return address less one is pulled, read there and dropped, and the pc goes on after it.
       const low = pull(e, "o");
       const address = e.bind("addr", `${low} | (${pullNext(e, "t")} << 8)`);
-      e.read(address, ANY);
+      e.read(address, "any");
       e.jump(`(${address} + 1) & 0xffff`);
     },
     6,
@@ -438,8 +450,8 @@ const OPERATIONS: Operation[] = [
       push(e, `${pc} & 0xff`);
       push(e, "packStatus(n, v, d, i, notZ, c)");
       e.code("i = 1;");
-      const low = e.read("0xfffe", ANY, "o");
-      e.jump(`${low} | (${e.read("0xffff", ANY, "t")} << 8)`);
+      const low = e.read("0xfffe", "any", "o");
+      e.jump(`${low} | (${e.read("0xffff", "any", "t")} << 8)`);
     },
     cycles: 7,
   },
@@ -533,7 +545,8 @@ export const INSTRUCTIONS: readonly Instruction[] = (() => {
 // ---- an instruction after its bytes are read: the effective address, the operand, the operation ----
 
 /** Where the effective address of `mode` lies: page 0 for the zero-page modes, else anywhere. */
-const spaceOf = (mode: Mode): Space => (mode === "zp" || mode === "zpx" || mode === "zpy" ? RAM_OR_TIA : ANY);
+const spaceOf = (mode: Mode): Space =>
+  mode === "zp" || mode === "zpx" || mode === "zpy" ? "ramOrTia" : "any";
 
 /**
  * The part of an instruction that its mode and access decide, from where its bytes have been read:
@@ -573,7 +586,7 @@ function effectiveAddress(mode: Mode, access: Access, { low, high }: Operand, e:
     case "zpx":
     case "zpy":
       // The base address is read first, then the indexed one (wrapping within page 0).
-      e.read(low, RAM_OR_TIA);
+      e.read(low, "ramOrTia");
       return e.bind("addr", `(${low} + ${mode === "zpx" ? "x" : "y"}) & 0xff`);
     case "abs":
       return e.bind("addr", `${low} | (${high} << 8)`);
@@ -585,16 +598,16 @@ function effectiveAddress(mode: Mode, access: Access, { low, high }: Operand, e:
       return address;
     }
     case "izx": {
-      e.read(low, RAM_OR_TIA);
+      e.read(low, "ramOrTia");
       const pointer = e.bind("addr", `(${low} + x) & 0xff`);
-      const pointerLow = e.read(pointer, RAM_OR_TIA, "o");
-      const pointerHigh = e.read(`(${pointer} + 1) & 0xff`, RAM_OR_TIA, "t");
+      const pointerLow = e.read(pointer, "ramOrTia", "o");
+      const pointerHigh = e.read(`(${pointer} + 1) & 0xff`, "ramOrTia", "t");
       return e.bind("addr", `${pointerLow} | (${pointerHigh} << 8)`);
     }
     case "izy": {
       // The pointer's two bytes from page 0, then as abs,Y.
-      const pointerLow = e.read(low, RAM_OR_TIA, "o");
-      const pointerHigh = e.read(`(${low} + 1) & 0xff`, RAM_OR_TIA, "t");
+      const pointerLow = e.read(low, "ramOrTia", "o");
+      const pointerHigh = e.read(`(${low} + 1) & 0xff`, "ramOrTia", "t");
       const address = e.bind("addr", `((${pointerLow} | (${pointerHigh} << 8)) + y) & 0xffff`);
       const unfixed = `(${pointerHigh} << 8) | ((${pointerLow} + y) & 0xff)`;
       indexedDummyRead(access, address, pointerHigh, unfixed, e);
@@ -610,6 +623,6 @@ function effectiveAddress(mode: Mode, access: Access, { low, high }: Operand, e:
  * byte: always for writes and read-modify-writes, only when a page is crossed for reads.
  */
 function indexedDummyRead(access: Access, address: string, high: string, unfixed: string, e: Emitter): void {
-  if (access === "read") e.when(`${address} >> 8 !== ${high}`, () => e.read(unfixed, ANY));
-  else e.read(unfixed, ANY);
+  if (access === "read") e.when(`${address} >> 8 !== ${high}`, () => e.read(unfixed, "any"));
+  else e.read(unfixed, "any");
 }

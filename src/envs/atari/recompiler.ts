@@ -33,7 +33,9 @@ import {
   INSTRUCTIONS,
   instructionLength,
   OPERAND_BYTES,
-  RAM_OR_TIA,
+  RAM_SELECT_MASK,
+  RAM_SELECTED,
+  RIOT_SELECTED,
   SNIPPET_FUNCTIONS,
   type Space,
 } from "./cpu_instructions.js";
@@ -72,11 +74,6 @@ const MAX_REGION_INSTRUCTIONS = 256;
  * the same sources, and V8 then optimizes each function once rather than once per console.
  */
 const compiledSources = new Map<string, CompiledRegion>();
-
-/** RAM, TIA and RIOT as the bus decodes them (A12 low): RAM when A9 is low and A7 high. */
-const RAM_SELECT_MASK = 0x1280;
-const RAM_SELECTED = 0x0080;
-const RIOT_SELECTED = 0x0280;
 
 const hex = (value: number) => `0x${value.toString(16)}`;
 
@@ -160,6 +157,24 @@ const DISPATCH = "/*DISPATCH*/";
 const TO_BUS = "bus.cycles = cyc; bus.dataBus = db; bus.lastAccessWasRead = rd;";
 const FROM_BUS = "cyc = bus.cycles; db = bus.dataBus; rd = bus.lastAccessWasRead;";
 
+/** What the instruction being written has done so far. */
+interface InstructionSoFar {
+  /** Its address. */
+  pc: number;
+  /** It is left to the interpreter. */
+  refused: boolean;
+  /** It went through the bus: a hotspot may have switched banks. */
+  throughBus: boolean;
+  /** It wrote through the bus: the TIA may have ended the frame. */
+  wroteThroughBus: boolean;
+  /** Its last access is known to have been a read (the fetch is): a read need not say so again. */
+  lastWasRead: boolean;
+  /** Conditions the code being written is under (a jump under one does not end the code). */
+  conditions: number;
+  /** It can continue into the next instruction (all but the jumps and returns can). */
+  fallsThrough: boolean;
+}
+
 /**
  * Generates one region's source: the recompiler's side of the instruction table's emitter.
  * Instructions that need the interpreter end the sweep.
@@ -168,27 +183,20 @@ class RegionWriter implements Emitter {
   private readonly lines: string[] = [];
   /** Labels (instruction addresses) in order. */
   readonly labels: number[] = [];
-  /** The instruction being written. */
-  private pc = 0;
-  /** This instruction is left to the interpreter. */
-  private refused = false;
-  /** This instruction went through the bus: a hotspot may have switched banks. */
-  private throughBus = false;
-  /** This instruction wrote through the bus: the TIA may have ended the frame. */
-  private wroteThroughBus = false;
-  /** Whether the last access is known to have been a read (the fetch is): a read need not say so again. */
-  private lastWasRead = true;
-  /** Conditions the code being written is under (a jump under one does not end the code). */
-  private conditions = 0;
+  private now: InstructionSoFar = RegionWriter.start(0);
   /** The furthest address a branch or jump so far goes forward to. */
   private furthestTarget = -1;
-  /** Whether the last instruction can continue into the next (all but the jumps and returns). */
-  private fallsThrough = true;
 
   constructor(
     private readonly cartridge: Cartridge,
     private readonly bank: number,
   ) {}
+
+  /** An instruction at `pc` whose bytes were just read. */
+  private static start(pc: number): InstructionSoFar {
+    const untouched = { refused: false, throughBus: false, wroteThroughBus: false, conditions: 0 };
+    return { pc, ...untouched, lastWasRead: true, fallsThrough: true };
+  }
 
   private romByte(address: number): number {
     return this.cartridge.rom[this.bank + (address & this.cartridge.addressMask)];
@@ -206,14 +214,14 @@ class RegionWriter implements Emitter {
   read(address: string, space: Space, into?: string): string {
     const known = constantValue(address);
     const result = known === null ? this.readComputed(address, space, into) : this.readAt(known, into);
-    this.lastWasRead = true;
+    this.now.lastWasRead = true;
     return result;
   }
 
   /** A read at a known address: RAM, ROM (a constant, returned) or the TIA; refused elsewhere. */
   private readAt(address: number, into: string | undefined): string {
     const target = into === undefined ? "" : `${into} = `;
-    const read = this.lastWasRead ? "" : " rd = true;";
+    const read = this.now.lastWasRead ? "" : " rd = true;";
     if ((address & RAM_SELECT_MASK) === RAM_SELECTED) {
       this.code(`db = ${target}ram[${hex(address & 0x7f)}]; cyc++;${read}`);
     } else if (this.isPlainRom(address)) {
@@ -224,7 +232,7 @@ class RegionWriter implements Emitter {
       // The TIA (reads have no side effects, but the cycle and the data bus matter).
       this.code(`${TO_BUS} ${target}bus.peek(${hex(address)}); ${FROM_BUS}`);
     } else {
-      this.refused = true; // the RIOT (the interpreter skips timer loops) and the hotspots
+      this.now.refused = true; // the RIOT (the interpreter skips timer loops) and the hotspots
     }
     return into ?? "";
   }
@@ -232,14 +240,14 @@ class RegionWriter implements Emitter {
   /** A read at an address known only when it runs. */
   private readComputed(address: string, space: Space, into: string | undefined): string {
     const target = into === undefined ? "" : `${into} = `;
-    const read = this.lastWasRead ? "" : " rd = true;";
+    const read = this.now.lastWasRead ? "" : " rd = true;";
     const at = this.local(address);
     const ram = `db = ${target}ram[${at} & 0x7f]; cyc++;${read}`;
     const bus = `${TO_BUS} ${target}bus.peek(${at}); ${FROM_BUS}`;
-    if (space === RAM_OR_TIA) {
+    if (space === "ramOrTia") {
       this.code(`if (${at} & 0x80) { ${ram} } else { ${bus} }`);
     } else {
-      this.throughBus = true;
+      this.now.throughBus = true;
       this.code(
         `if ((${at} & ${RAM_SELECT_MASK}) === ${RAM_SELECTED}) { ${ram} }` +
           ` else if ((${at} & 0x1000) !== 0 && (${at} & 0xfff) < ${this.cartridge.firstHotspot}) {` +
@@ -256,19 +264,19 @@ class RegionWriter implements Emitter {
     else if ((known & RAM_SELECT_MASK) === RAM_SELECTED) {
       this.code(`ram[${hex(known & 0x7f)}] = ${value}; db = ${value}; cyc++; rd = false;`);
     } else if ((known & 0x1000) === 0 && (known & RAM_SELECT_MASK) !== RIOT_SELECTED) {
-      this.wroteThroughBus = true;
+      this.now.wroteThroughBus = true;
       this.code(`${TO_BUS} bus.poke(${hex(known)}, ${value}); ${FROM_BUS}`);
     } else {
-      this.refused = true; // the RIOT and the cartridge
+      this.now.refused = true; // the RIOT and the cartridge
     }
-    this.lastWasRead = false;
+    this.now.lastWasRead = false;
   }
 
   private writeComputed(address: string, space: Space, value: string): void {
     const at = this.local(address);
-    this.wroteThroughBus = true;
-    if (space !== RAM_OR_TIA) this.throughBus = true;
-    const ram = space === RAM_OR_TIA ? `${at} & 0x80` : `(${at} & ${RAM_SELECT_MASK}) === ${RAM_SELECTED}`;
+    this.now.wroteThroughBus = true;
+    if (space !== "ramOrTia") this.now.throughBus = true;
+    const ram = space === "ramOrTia" ? `${at} & 0x80` : `(${at} & ${RAM_SELECT_MASK}) === ${RAM_SELECTED}`;
     this.code(
       `if (${ram}) { ram[${at} & 0x7f] = ${value}; db = ${value}; cyc++; rd = false; }` +
         ` else { ${TO_BUS} bus.poke(${at}, ${value}); ${FROM_BUS} }`,
@@ -296,18 +304,18 @@ class RegionWriter implements Emitter {
       return;
     }
     const start = this.lines.length;
-    const before = this.lastWasRead;
-    this.conditions++;
+    const before = this.now.lastWasRead;
+    this.now.conditions++;
     body();
-    this.conditions--;
+    this.now.conditions--;
     const inner = this.lines.splice(start).join(" ");
-    this.lastWasRead &&= before;
+    this.now.lastWasRead &&= before;
     this.code(`if (${condition}) { ${inner} }`);
   }
 
   jump(target: string): void {
     this.transfer(target);
-    if (this.conditions === 0) this.fallsThrough = false;
+    if (this.now.conditions === 0) this.now.fallsThrough = false;
   }
 
   call(target: string): void {
@@ -315,7 +323,7 @@ class RegionWriter implements Emitter {
   }
 
   halt(): void {
-    this.refused = true;
+    this.now.refused = true;
   }
 
   /**
@@ -331,7 +339,7 @@ class RegionWriter implements Emitter {
     } else {
       this.furthestTarget = Math.max(this.furthestTarget, known);
       // Whether the target is a label is only known once the sweep ends: `finish` resolves the marker.
-      this.code(`/*JUMP ${this.pc} ${known}*/`);
+      this.code(`/*JUMP ${this.now.pc} ${known}*/`);
     }
   }
 
@@ -340,8 +348,8 @@ class RegionWriter implements Emitter {
    * ended the frame (a write) or switched banks (any access).
    */
   private leaveIfDisturbed(setPc: string): void {
-    if (this.wroteThroughBus) this.code(`if (cpu.stopRequested) { ${setPc} break run; }`);
-    if (this.throughBus) this.code(`if (cart.bankOffset !== ${this.bank}) { ${setPc} break run; }`);
+    if (this.now.wroteThroughBus) this.code(`if (cpu.stopRequested) { ${setPc} break run; }`);
+    if (this.now.throughBus) this.code(`if (cart.bankOffset !== ${this.bank}) { ${setPc} break run; }`);
   }
 
   /**
@@ -354,8 +362,7 @@ class RegionWriter implements Emitter {
     const low = this.romByte(pc + 1);
     const high = this.romByte(pc + 2);
     const start = this.lines.length;
-    Object.assign(this, { pc, refused: false, throughBus: false, wroteThroughBus: false, lastWasRead: true });
-    this.fallsThrough = true;
+    this.now = RegionWriter.start(pc);
     this.code(`case ${hex(pc)}: {`);
     this.code("count--;");
     // The opcode and the bytes after it, one cycle each (an implied instruction reads one and drops it).
@@ -363,7 +370,7 @@ class RegionWriter implements Emitter {
     this.code(`cyc += ${1 + bytes}; db = ${[opcode, low, high][bytes]}; rd = true;`);
     const operandEnd = pc + 1 + OPERAND_BYTES[instruction.mode];
     emitInstruction(instruction, { low: String(low), high: String(high), pc: String(operandEnd) }, this);
-    if (this.refused) {
+    if (this.now.refused) {
       this.lines.length = start;
       return null;
     }
@@ -379,7 +386,7 @@ class RegionWriter implements Emitter {
    * a branch or jump seen so far leads there (else it may be data, or another routine).
    */
   continuesAt(next: number): boolean {
-    return this.fallsThrough || next <= this.furthestTarget;
+    return this.now.fallsThrough || next <= this.furthestTarget;
   }
 
   /** The region's cases, jumps resolved now that every label is known, then the exit at `end`. */
