@@ -71,8 +71,9 @@ class InterpreterWriter implements Emitter {
         `if (${at} & 0x80) { ${target}bus.dataBus = ram[${at} & 0x7f]; bus.cycles++;${read} }` +
           ` else ${target}bus.peek(${address});`,
       );
-    } else if (into !== undefined && /^[a-z]\w*$/i.test(address)) {
-      // An operand: RAM and ROM (outside the hotspots) straight from their arrays, as Cpu6507.read.
+    } else if (space === "code" || (into !== undefined && /^[a-z]\w*$/i.test(address))) {
+      // An operand or the instruction stream: RAM and ROM (outside the hotspots) straight from their
+      // arrays, as Cpu6507.read does.
       this.code(
         `if ((${at} & ${hex(RAM_SELECT_MASK)}) === ${hex(RAM_SELECTED)}) { ${target}bus.dataBus = ram[${at} & 0x7f]; bus.cycles++;${read} }` +
           ` else if ((${at} & 0x1000) !== 0 && (${at} & 0xfff) < firstHotspot) {` +
@@ -126,7 +127,7 @@ class InterpreterWriter implements Emitter {
   }
 }
 
-/** The forms instructions come in (mode and access), each with the first opcode of that form. */
+/** The forms instructions come in (mode and access), each as one instruction of that form. */
 const FORMS = [...new Map(INSTRUCTIONS.map((instruction) => [formName(instruction), instruction])).values()];
 
 function formName({ mode, access }: Instruction): string {
@@ -136,11 +137,13 @@ function formName({ mode, access }: Instruction): string {
 /** The bytes of an instruction of `form` straight from the ROM array; `low` is read already. */
 function romFetch({ mode, access }: Instruction): string {
   const bytes = OPERAND_BYTES[mode];
-  // An implied instruction reads the byte after the opcode, and drops it.
-  let fetch = `bus.cycles += 2; bus.dataBus = low; pc += ${bytes + 1};`;
-  if (mode === "jam") fetch = "bus.cycles += 1; bus.dataBus = opcode; pc += 1;";
-  if (bytes === 2)
-    fetch = "high = rom[bank + ((pc + 2) & romMask)]; bus.cycles += 3; bus.dataBus = high; pc += 3;";
+  // An implied instruction reads the byte after the opcode and drops it; a jam reads nothing more.
+  const fetch =
+    mode === "jam"
+      ? "bus.cycles += 1; bus.dataBus = opcode; pc += 1;"
+      : bytes === 2
+        ? "high = rom[bank + ((pc + 2) & romMask)]; bus.cycles += 3; bus.dataBus = high; pc += 3;"
+        : `bus.cycles += 2; bus.dataBus = low; pc += ${bytes + 1};`;
   if (mode !== "abs" || access !== "read") return fetch;
   // The timer polls are asked first, with the cycle count at the instruction's start.
   const timerPoll = TIMER_POLLS.map(({ opcode }) => `opcode === ${hex(opcode)}`).join(" || ");

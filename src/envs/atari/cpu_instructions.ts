@@ -2,19 +2,20 @@
  * The 6502's instruction set, written once: for each opcode its addressing mode, how it uses its
  * operand, its cycle count and what it does, as a snippet of JavaScript over named locals. Both
  * emulators of the 6507 are written from this table, as Stella generates its core from one file:
- * - the interpreter, a switch over the 256 opcodes that scripts/build-cpu.ts generates at build time
- *   into build/cpu_interpreter.ts (generated ahead of time, so that it runs where a page forbids
- *   compiling code);
+ * - the interpreter, which scripts/build-cpu.ts generates at build time into build/cpu_interpreter.ts
+ *   (ahead of time, so that it runs where a page forbids compiling code);
  * - the recompiler (./recompiler.ts), which translates runs of ROM into JavaScript at run time.
  *
  * The snippets work on the registers `a x y sp pc`, the flags `n v d i notZ c` (as Cpu6507 keeps
  * them: N in bit 7, `notZ` zero exactly when Z is set, the others 0 or 1), the operand `o`, the
  * result to write `t`, the arithmetic result `r` and the effective address `addr`. Every bus access
- * goes through an `Emitter`, which each emulator implements in its own way (the interpreter with run
- * time checks, the recompiler with the instruction's bytes known and its ROM bytes constants). The
- * emitter stands for the sequence of bus accesses the chip makes, one cycle each, dummy reads and
- * writes included, so that cycle counts come out exact. Undocumented opcodes behave as in Stella
- * 2.x, which ALE 0.12.1 embeds; decimal mode follows its table-based BCD arithmetic too.
+ * goes through an `Emitter`: the sequence of accesses the chip makes, one cycle each, dummy reads
+ * and writes included, so that cycle counts come out exact. Each emulator implements it in its own
+ * way: the interpreter with run-time checks on the address, the recompiler with the instruction's
+ * bytes known, working out addresses, branch targets and ROM bytes as it writes the code. The cycle
+ * counts in the table are what those accesses add up to (the tests hold both emulators to them).
+ * Undocumented opcodes behave as in Stella 2.x, which ALE 0.12.1 embeds; decimal mode follows its
+ * table-based BCD arithmetic too.
  */
 
 // ---- addressing modes: the bytes after the opcode, and how the effective address is formed ----
@@ -22,8 +23,8 @@
 /**
  * `imp`: no operand (the chip reads the next byte anyway and drops it); `imm`: the next byte is the
  * operand; `zp`, `zpx`, `zpy`: a zero-page address, plus X or Y within page 0; `abs`, `absx`, `absy`:
- * a 16-bit address, plus X or Y; `izx`: (zp,X), the pointer at zp + X; `izy`: (zp),Y, the pointer at zp
- * plus Y; `rel`: a branch's signed offset; `jsr`: JSR's target, whose high byte is read only after the
+ * a 16-bit address, plus X or Y; `izx`: (zp,X), the address in the pointer at zp + X; `izy`: (zp),Y,
+ * the address in the pointer at zp, plus Y; `rel`: a branch's signed offset; `jsr`: JSR's target, whose high byte is read only after the
  * pushes; `jam`: nothing more is read (the CPU locks up).
  */
 export type Mode =
@@ -232,12 +233,16 @@ function pull(e: Emitter, into: string): string {
   return pullNext(e, into);
 }
 
+/** The next byte up the stack, into `into`. */
 function pullNext(e: Emitter, into: string): string {
   e.code("sp = (sp + 1) & 0xff;");
   return e.read(STACK, "ramOrTia", into);
 }
 
-/** Taken when `condition` holds: the next opcode is read and dropped, and once more in the target's page when it differs. */
+/**
+ * Taken when `condition` holds: the next opcode is read and dropped, and once more in the target's
+ * page when it differs, as the chip fixes the high byte.
+ */
 function branch(e: Emitter, { low, pc }: Operand, condition: string): void {
   e.when(condition, () => {
     e.read(pc, "code");
@@ -266,24 +271,13 @@ interface Operation {
   cycles?: number;
 }
 
-const read = (name: string, opcodes: Operation["opcodes"], run: Run): Operation => ({
-  name,
-  access: "read",
-  opcodes,
-  run,
-});
-const write = (name: string, opcodes: Operation["opcodes"], run: Run): Operation => ({
-  name,
-  access: "write",
-  opcodes,
-  run,
-});
-const modify = (name: string, opcodes: Operation["opcodes"], run: string): Operation => ({
-  name,
-  access: "modify",
-  opcodes,
-  run,
-});
+/** The operations with an operand in memory (or immediate), by how they use it. */
+const withOperand =
+  (access: Access) =>
+  (name: string, opcodes: Operation["opcodes"], run: Run): Operation => ({ name, access, opcodes, run });
+const read = withOperand("read");
+const write = withOperand("write");
+const modify = withOperand("modify");
 const implied = (name: string, opcode: number, run: Run, cycles = 2): Operation => ({
   name,
   access: "none",
@@ -311,43 +305,41 @@ const shift = (name: string, zp: number, operation: string): Operation[] => [
   implied(`${name} A`, zp + 4, onRegister("a", operation)),
 ];
 
-/** The opcodes of the eight modes the arithmetic group has, in the order the 6502 numbers them. */
-function group(
-  imm: number,
-  zp: number,
-  zpx: number,
-  abs: number,
-  absx: number,
-  absy: number,
-  izx: number,
-  izy: number,
-) {
-  return { imm, zp, zpx, abs, absx, absy, izx, izy };
-}
-/** The read-modify-write group's modes (the undocumented ones add abs,Y, (zp,X) and (zp),Y). */
+/**
+ * The eight modes of the opcodes whose low bits are 01 (ORA AND EOR ADC STA LDA CMP SBC): bits 2-4
+ * pick the mode. The undocumented read-modify-writes (low bits 11) number theirs the same way.
+ */
+const group = (base: number) => ({
+  izx: base,
+  zp: base + 0x04,
+  imm: base + 0x08,
+  abs: base + 0x0c,
+  izy: base + 0x10,
+  zpx: base + 0x14,
+  absy: base + 0x18,
+  absx: base + 0x1c,
+});
+/** A group's modes, immediate aside (that opcode does something else). */
+const noImmediate = (base: number) => ({ ...group(base), imm: [] });
+/** The read-modify-write modes of the opcodes whose low bits are 10. */
 const rmw = (zp: number) => ({ zp, zpx: zp + 0x10, abs: zp + 0x08, absx: zp + 0x18 });
-const rmwUndocumented = (zp: number) => ({ ...rmw(zp), absy: zp + 0x14, izx: zp - 0x04, izy: zp + 0x0c });
 
 const OPERATIONS: Operation[] = [
   // ---- loads and stores ----
-  read("LDA", group(0xa9, 0xa5, 0xb5, 0xad, 0xbd, 0xb9, 0xa1, 0xb1), load("a", "o")),
+  read("LDA", group(0xa1), load("a", "o")),
   read("LDX", { imm: 0xa2, zp: 0xa6, zpy: 0xb6, abs: 0xae, absy: 0xbe }, load("x", "o")),
   read("LDY", { imm: 0xa0, zp: 0xa4, zpx: 0xb4, abs: 0xac, absx: 0xbc }, load("y", "o")),
-  write("STA", { zp: 0x85, zpx: 0x95, abs: 0x8d, absx: 0x9d, absy: 0x99, izx: 0x81, izy: 0x91 }, "t = a;"),
+  write("STA", noImmediate(0x81), "t = a;"),
   write("STX", { zp: 0x86, zpy: 0x96, abs: 0x8e }, "t = x;"),
   write("STY", { zp: 0x84, zpx: 0x94, abs: 0x8c }, "t = y;"),
 
   // ---- logic, arithmetic, comparisons ----
-  read("ORA", group(0x09, 0x05, 0x15, 0x0d, 0x1d, 0x19, 0x01, 0x11), logic("|", "o")),
-  read("AND", group(0x29, 0x25, 0x35, 0x2d, 0x3d, 0x39, 0x21, 0x31), logic("&", "o")),
-  read("EOR", group(0x49, 0x45, 0x55, 0x4d, 0x5d, 0x59, 0x41, 0x51), logic("^", "o")),
-  read("ADC", group(0x69, 0x65, 0x75, 0x6d, 0x7d, 0x79, 0x61, 0x71), arithmetic("addWithCarry", "o")),
-  read(
-    "SBC",
-    { ...group(0xe9, 0xe5, 0xf5, 0xed, 0xfd, 0xf9, 0xe1, 0xf1), imm: [0xe9, 0xeb] },
-    arithmetic("subtractWithBorrow", "o"),
-  ),
-  read("CMP", group(0xc9, 0xc5, 0xd5, 0xcd, 0xdd, 0xd9, 0xc1, 0xd1), compare("a", "o")),
+  read("ORA", group(0x01), logic("|", "o")),
+  read("AND", group(0x21), logic("&", "o")),
+  read("EOR", group(0x41), logic("^", "o")),
+  read("ADC", group(0x61), arithmetic("addWithCarry", "o")),
+  read("SBC", { ...group(0xe1), imm: [0xe9, 0xeb] }, arithmetic("subtractWithBorrow", "o")),
+  read("CMP", group(0xc1), compare("a", "o")),
   read("CPX", { imm: 0xe0, zp: 0xe4, abs: 0xec }, compare("x", "o")),
   read("CPY", { imm: 0xc0, zp: 0xc4, abs: 0xcc }, compare("y", "o")),
   read("BIT", { zp: 0x24, abs: 0x2c }, "notZ = a & o; n = o & 0x80; v = (o >> 6) & 1;"),
@@ -457,8 +449,7 @@ const OPERATIONS: Operation[] = [
   },
 
   // ---- NOPs: the reading ones take their reads and change nothing ----
-  implied("NOP", 0xea, ""),
-  ...[0x1a, 0x3a, 0x5a, 0x7a, 0xda, 0xfa].map((opcode) => implied("NOP", opcode, "")),
+  ...[0xea, 0x1a, 0x3a, 0x5a, 0x7a, 0xda, 0xfa].map((opcode) => implied("NOP", opcode, "")),
   read(
     "NOP",
     {
@@ -474,12 +465,12 @@ const OPERATIONS: Operation[] = [
   // ---- the other undocumented opcodes: mostly two documented operations in one ----
   read("LAX", { zp: 0xa7, zpy: 0xb7, abs: 0xaf, absy: 0xbf, izx: 0xa3, izy: 0xb3 }, load("a = x", "o")),
   write("SAX", { zp: 0x87, zpy: 0x97, abs: 0x8f, izx: 0x83 }, "t = a & x;"),
-  modify("SLO", rmwUndocumented(0x07), `${ASL} ${logic("|", "t")}`),
-  modify("RLA", rmwUndocumented(0x27), `${ROL} ${logic("&", "t")}`),
-  modify("SRE", rmwUndocumented(0x47), `${LSR} ${logic("^", "t")}`),
-  modify("RRA", rmwUndocumented(0x67), `${ROR} ${arithmetic("addWithCarry", "t")}`),
-  modify("DCP", rmwUndocumented(0xc7), `${DEC} ${compare("a", "t")}`),
-  modify("ISB", rmwUndocumented(0xe7), `${INC} ${arithmetic("subtractWithBorrow", "t")}`),
+  modify("SLO", noImmediate(0x03), `${ASL} ${logic("|", "t")}`),
+  modify("RLA", noImmediate(0x23), `${ROL} ${logic("&", "t")}`),
+  modify("SRE", noImmediate(0x43), `${LSR} ${logic("^", "t")}`),
+  modify("RRA", noImmediate(0x63), `${ROR} ${arithmetic("addWithCarry", "t")}`),
+  modify("DCP", noImmediate(0xc3), `${DEC} ${compare("a", "t")}`),
+  modify("ISB", noImmediate(0xe3), `${INC} ${arithmetic("subtractWithBorrow", "t")}`),
   read("ANC", { imm: [0x0b, 0x2b] }, `${logic("&", "o")} c = n >> 7;`),
   read("ASR", { imm: 0x4b }, `${logic("&", "o")} ${onRegister("a", LSR)}`),
   read(

@@ -106,8 +106,7 @@ function constantValue(expression: string): number | null {
       next++; // ")"
       return value;
     }
-    if (token === "-") return -primary();
-    if (token === "~") return ~primary();
+    if (!/^(0x[0-9a-f]+|\d+)$/i.test(token)) throw new Error(`recompiler: cannot work out ${expression}`);
     return Number(token);
   };
   const binary = (least: number): number => {
@@ -122,7 +121,9 @@ function constantValue(expression: string): number | null {
     }
     return left;
   };
-  return binary(0);
+  const value = binary(0);
+  if (next !== tokens.length) throw new Error(`recompiler: cannot work out ${expression}`);
+  return value;
 }
 
 function apply(operator: string, left: number, right: number): number {
