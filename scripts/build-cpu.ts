@@ -212,10 +212,8 @@ import type { CompiledRegion } from "../recompiler.js";
 /** Each opcode's form: its addressing mode and how it uses its operand. */
 const FORM = new Uint8Array([${INSTRUCTIONS.map((instruction) => form.get(formName(instruction))).join(", ")}]);
 
-/**
- * Runs up to \`maxInstructions\` instructions, or until the TIA asks to stop (end of frame): Cpu6507.execute.
- */
-export function execute(cpu: Cpu6507, maxInstructions: number): void {
+/** Cpu6507.execute: up to \`maxInstructions\` instructions, or until the TIA asks to stop (end of frame). */
+export function interpret(cpu: Cpu6507, maxInstructions: number): void {
 cpu.stopRequested = false;
 if (cpu.halted) return;
 const { bus, ram, cartridge, recompiler } = cpu;
@@ -253,8 +251,8 @@ ${operationSwitch()}
 ${STORE_REGISTERS}
 }
 
-/** Sets the flags from a status byte, as PLP does: Cpu6507.setStatus. */
-export function setStatus(cpu: Cpu6507, status: number): void {
+/** Cpu6507.setStatus: the flags from a status byte, as PLP sets them. */
+export function setFlags(cpu: Cpu6507, status: number): void {
 let n = 0, v = 0, d = 0, i = 0, notZ = 0, c = 0;
 ${unpackStatus("status")}
 ${FLAGS.map((flag) => `cpu.${flag} = ${flag};`).join(" ")}

@@ -20,9 +20,9 @@ import { hasShared, sharedPath } from "./helpers/shared.js";
 const romDir: string | undefined =
   process.env[ROM_DIR_VARIABLE] ?? (hasShared("roms/breakout.bin") ? sharedPath("roms") : undefined);
 
-/** The console's recompiler (a private detail of the CPU, reached here to see that it did work). */
+/** The console's recompiler (to see that it did work). */
 function recompilerOf(console: AtariConsole): Recompiler {
-  return (console.cpu as unknown as { recompiler: Recompiler }).recompiler;
+  return console.cpu.recompiler as Recompiler;
 }
 
 /** The first index where the arrays differ, -1 when equal (cheaper than a deep equality per frame). */

@@ -12,7 +12,7 @@
  * This class holds the registers and the bus shortcuts that code uses; `execute` keeps the registers
  * in locals while it runs.
  */
-import { execute, setStatus } from "./build/cpu_interpreter.js";
+import { interpret, setFlags } from "./build/cpu_interpreter.js";
 import type { Cartridge } from "./cartridge.js";
 import { packStatus, RAM_SELECT_MASK, RAM_SELECTED } from "./cpu_instructions.js";
 import type { Recompiler } from "./recompiler.js";
@@ -85,7 +85,7 @@ export class Cpu6507 {
   }
 
   setStatus(status: number): void {
-    setStatus(this, status);
+    setFlags(this, status);
   }
 
   saveState(): number[] {
@@ -104,7 +104,7 @@ export class Cpu6507 {
    * interpreter generated from the instruction table.
    */
   execute(maxInstructions: number): void {
-    execute(this, maxInstructions);
+    interpret(this, maxInstructions);
   }
 
   /** A read: RAM and ROM (outside the hotspots) straight from their arrays, the rest via the bus. */
