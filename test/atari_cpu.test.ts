@@ -3,9 +3,12 @@
  * on the real console bus. Expected values come from the 6502's documented behaviour (flags,
  * decimal arithmetic, cycle counts) and the bank-switching schemes' hotspots.
  */
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { interpreterDigest } from "../scripts/build-cpu.js";
 import { Cartridge } from "../src/envs/atari/cartridge.js";
 import { AtariConsole, DEFAULT_PROPERTIES } from "../src/envs/atari/console.js";
+import { INSTRUCTIONS } from "../src/envs/atari/cpu_instructions.js";
 import { MT19937 } from "../src/envs/atari/mt19937.js";
 
 const N = 0x80;
@@ -80,20 +83,18 @@ describe("6507: loads, flags and arithmetic", () => {
   });
 
   it("ADC and SBC in decimal mode work on BCD digits", () => {
-    const adc = (a: number, b: number, carry: number) => {
-      const c = consoleWith([0xf8, carry ? 0x38 : 0x18, 0xa9, a, 0x69, b]); // SED; SEC/CLC; LDA; ADC
+    /** SED; SEC or CLC; LDA #a; then `opcode` #b: A and the carry after. */
+    const decimal = (opcode: number, a: number, b: number, carry: number) => {
+      const c = consoleWith([0xf8, carry ? 0x38 : 0x18, 0xa9, a, opcode, b]);
       steps(c, 4);
       return [c.cpu.a, c.cpu.status() & C];
     };
+    const adc = (a: number, b: number, carry: number) => decimal(0x69, a, b, carry);
+    const sbc = (a: number, b: number, carry: number) => decimal(0xe9, a, b, carry);
     expect(adc(0x09, 0x01, 0)).toEqual([0x10, 0]);
     expect(adc(0x45, 0x38, 1)).toEqual([0x84, 0]);
     expect(adc(0x99, 0x01, 0)).toEqual([0x00, 1]);
     expect(adc(0x50, 0x50, 0)).toEqual([0x00, 1]);
-    const sbc = (a: number, b: number, carry: number) => {
-      const c = consoleWith([0xf8, carry ? 0x38 : 0x18, 0xa9, a, 0xe9, b]); // SED; SEC/CLC; LDA; SBC
-      steps(c, 4);
-      return [c.cpu.a, c.cpu.status() & C];
-    };
     expect(sbc(0x10, 0x01, 1)).toEqual([0x09, 1]);
     expect(sbc(0x42, 0x17, 1)).toEqual([0x25, 1]);
     expect(sbc(0x00, 0x01, 1)).toEqual([0x99, 0]);
@@ -227,6 +228,25 @@ describe("6507: cycle counts", () => {
     expect(steps(c, 3)).toEqual([5, 6, 2]); // INC $80; INC $0081; INX
   });
 
+  it("runs the interpreter generated from the instruction table as it is (else: npm run build:cpu)", () => {
+    const generated = readFileSync(
+      new URL("../src/envs/atari/build/cpu_interpreter.ts", import.meta.url),
+      "utf8",
+    );
+    expect(generated.slice(0, generated.indexOf("\n"))).toContain(`(digest ${interpreterDigest()})`);
+  });
+
+  it("takes the cycles the instruction table gives every opcode (no page crossed, no branch taken)", () => {
+    for (const { opcode, name, mode, cycles } of INSTRUCTIONS) {
+      // Operands at $80 (RAM), X = Y = 0; the pointers at $80 lead to $0090 (RAM).
+      const c = consoleWith([opcode, 0x80, 0x00]);
+      c.riot.ram.set([0x90, 0x00], 0);
+      // A branch is not taken with every flag set when it branches on a clear flag, and the reverse.
+      if (mode === "rel") c.cpu.setStatus(opcode & 0x20 ? 0 : 0xff);
+      expect(step(c), `${name} ${mode} (${opcode.toString(16)})`).toBe(cycles);
+    }
+  });
+
   it("halts WSYNC writes until the end of the line", () => {
     const c = consoleWith([0x85, 0x02, 0x85, 0x02]); // STA WSYNC twice
     step(c);
@@ -269,6 +289,22 @@ describe("6507: undocumented opcodes the games rely on", () => {
     expect([c.riot.ram[0], c.cpu.a, c.cpu.status() & C]).toEqual([0x05, 0x0b, C]);
     steps(c, 2);
     expect([c.riot.ram[0], c.cpu.a, c.cpu.status() & C]).toEqual([0x0a, 0x0b, 0]);
+  });
+
+  it("the immediate ones: ANC, ASR, ARR, ANE, LXA, SBX", () => {
+    /** LDX #x; LDA #a; then `opcode` #operand with the carry clear: A, X and the flags N, V, Z, C after. */
+    const run = (opcode: number, a: number, x: number, operand: number) => {
+      const c = consoleWith([0xa2, x, 0xa9, a, 0x18, opcode, operand]);
+      steps(c, 4);
+      return [c.cpu.a, c.cpu.x, c.cpu.status() & (N | V | Z | C)];
+    };
+    expect(run(0x0b, 0xf0, 0, 0x81)).toEqual([0x80, 0, N | C]); // ANC: AND, C = N
+    expect(run(0x4b, 0x0f, 0, 0x05)).toEqual([0x02, 0, C]); // ASR: AND then LSR A
+    expect(run(0x6b, 0xc0, 0, 0xff)).toEqual([0x60, 0, C]); // ARR: AND then ROR A; C = bit 6, V = bit 6 ^ bit 5
+    expect(run(0x8b, 0x01, 0x3c, 0xff)).toEqual([0x2c, 0x3c, 0]); // ANE: (A | $EE) & X & #
+    expect(run(0xab, 0x01, 0x00, 0x3f)).toEqual([0x2f, 0x2f, 0]); // LXA: A = X = (A | $EE) & #
+    expect(run(0xcb, 0xf0, 0x3c, 0x10)).toEqual([0xf0, 0x20, C]); // SBX: X = (A & X) - #, no borrow
+    expect(run(0xcb, 0xf0, 0x3c, 0x40)).toEqual([0xf0, 0xf0, N]); // SBX, borrowing
   });
 
   it("the reading NOPs take their cycles and change nothing", () => {

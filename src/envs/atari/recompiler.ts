@@ -5,42 +5,40 @@
  * dispatch, with the registers in the function's locals.
  *
  * A region is the instructions found by sweeping forward from an instruction the interpreter has
- * run often, up to the first one the recompiler leaves to the interpreter (RIOT and hotspot
- * addresses, (zp,X), RTI, BRK, the undocumented opcodes) or the end of the code after a JMP or RTS
- * that no branch of the region leads past. Every instruction start is a label: control falls from
- * one instruction into the next, and a branch, JMP, JSR or RTS to a label of the same region stays
- * inside. Anything else leaves the region with the registers written back, and the interpreter
- * goes on.
+ * run often, up to the first one the recompiler leaves to the interpreter (accesses to the RIOT,
+ * whose timer loops the interpreter skips, and to the hotspots at addresses known in advance; the
+ * jam opcodes) or the end of the code after a jump that no branch of the region leads past. Every
+ * instruction start is a label: control falls from one instruction into the next, and a branch,
+ * jump, call or return to a label of the same region stays inside. Anything else leaves the region
+ * with the registers written back, and the interpreter goes on.
  *
- * Each instruction makes the same bus accesses, in the same order and at the same cycles, as
- * Cpu6507.execute: the cycle count, data bus and read/write latch live in locals and are handed to
- * the bus before every access it decodes itself (TIA, RIOT) and taken back after. ROM bytes are
- * constants, so a region belongs to one bank: the region is left when an access switched banks
- * (only accesses through the bus can touch a hotspot) and after a write that ended the frame.
+ * Each instruction's code comes from the instruction table (./cpu_instructions.ts) that the
+ * interpreter is generated from, written with the instruction's bytes known: effective addresses,
+ * branch targets and ROM bytes are worked out here and become constants, and an access to a known
+ * address becomes a direct RAM access or a bus call. So every instruction makes the same bus
+ * accesses, in the same order and at the same cycles, as the interpreter: the cycle count, data bus
+ * and read/write latch live in locals and are handed to the bus before every access it decodes
+ * itself (TIA, RIOT) and taken back after. ROM bytes are constants, so a region belongs to one bank:
+ * the region is left when an access switched banks (only accesses through the bus can touch a
+ * hotspot) and after a write that ended the frame.
  *
  * The instruction limit stays exact: a region is entered only with at least as many instructions
  * left as it has, and a jump backwards checks that again, so no pass through it overruns the limit.
  */
 import type { Cartridge } from "./cartridge.js";
+import type { CpuBus } from "./cpu.js";
 import {
-  ABSOLUTE,
-  ABSOLUTE_X,
-  ABSOLUTE_Y,
-  ADDRESS,
-  addWithCarry,
-  type CpuBus,
-  DECODE,
-  IMMEDIATE,
-  IMPLIED,
-  INDIRECT_INDEXED,
-  packStatus,
-  READ,
-  READ_MODIFY_WRITE,
-  subtractWithBorrow,
-  ZERO_PAGE,
-  ZERO_PAGE_X,
-  ZERO_PAGE_Y,
-} from "./cpu.js";
+  type Emitter,
+  emitInstruction,
+  INSTRUCTIONS,
+  instructionLength,
+  OPERAND_BYTES,
+  RAM_SELECT_MASK,
+  RAM_SELECTED,
+  RIOT_SELECTED,
+  SNIPPET_FUNCTIONS,
+  type Space,
+} from "./cpu_instructions.js";
 
 /** A compiled region: runs from `cpu.pc` (one of its labels) and returns the instructions left. */
 export type CompiledRegion = (cpu: RegionRegisters, count: number) => number;
@@ -77,98 +75,81 @@ const MAX_REGION_INSTRUCTIONS = 256;
  */
 const compiledSources = new Map<string, CompiledRegion>();
 
-/** RAM, TIA and RIOT as the bus decodes them (A12 low): RAM when A9 is low and A7 high. */
-const RAM_SELECT_MASK = 0x1280;
-const RAM_SELECTED = 0x0080;
-const RIOT_SELECTED = 0x0280;
-
-/** Branch conditions by opcode, on the interpreter's flag representation. */
-const BRANCH_TAKEN = new Map<number, string>([
-  [0x10, "n === 0"],
-  [0x30, "n !== 0"],
-  [0x50, "v === 0"],
-  [0x70, "v !== 0"],
-  [0x90, "c === 0"],
-  [0xb0, "c !== 0"],
-  [0xd0, "notZ !== 0"],
-  [0xf0, "notZ === 0"],
-]);
-
-const SET_NZ = (register: string) => `${register} = n = notZ = `;
-const COMPARE = (register: string) =>
-  `notZ = (${register} - o) & 0x1ff; c = notZ >> 8 ? 0 : 1; n = notZ & 0x80; notZ &= 0xff;`;
-const ARITHMETIC = (fn: string) =>
-  `t = ${fn}(a, o, c, d !== 0); a = n = notZ = t & 0xff; n &= 0x80; c = (t >> 8) & 1; v = t >> 9;`;
-
-/** Operations on a read operand `o` (READ access), by opcode; all modes of one operation share it. */
-const READ_OPERATIONS: [string, number[]][] = [
-  [`${SET_NZ("a")}o; n &= 0x80;`, [0xa9, 0xa5, 0xb5, 0xad, 0xbd, 0xb9, 0xb1]],
-  [`${SET_NZ("x")}o; n &= 0x80;`, [0xa2, 0xa6, 0xb6, 0xae, 0xbe]],
-  [`${SET_NZ("y")}o; n &= 0x80;`, [0xa0, 0xa4, 0xb4, 0xac, 0xbc]],
-  ["a |= o; n = a & 0x80; notZ = a;", [0x09, 0x05, 0x15, 0x0d, 0x1d, 0x19, 0x11]],
-  ["a &= o; n = a & 0x80; notZ = a;", [0x29, 0x25, 0x35, 0x2d, 0x3d, 0x39, 0x31]],
-  ["a ^= o; n = a & 0x80; notZ = a;", [0x49, 0x45, 0x55, 0x4d, 0x5d, 0x59, 0x51]],
-  [ARITHMETIC("addWithCarry"), [0x69, 0x65, 0x75, 0x6d, 0x7d, 0x79, 0x71]],
-  [ARITHMETIC("subtractWithBorrow"), [0xe9, 0xe5, 0xf5, 0xed, 0xfd, 0xf9, 0xf1]],
-  [COMPARE("a"), [0xc9, 0xc5, 0xd5, 0xcd, 0xdd, 0xd9, 0xd1]],
-  [COMPARE("x"), [0xe0, 0xe4, 0xec]],
-  [COMPARE("y"), [0xc0, 0xc4, 0xcc]],
-  ["notZ = a & o; n = o & 0x80; v = (o >> 6) & 1;", [0x24, 0x2c]],
-];
-
-/** Stores (ADDRESS access): the value written, by opcode. */
-const STORED_VALUE: [string, number[]][] = [
-  ["a", [0x85, 0x95, 0x8d, 0x9d, 0x99, 0x91]],
-  ["x", [0x86, 0x96, 0x8e]],
-  ["y", [0x84, 0x94, 0x8c]],
-];
-
-/** Read-modify-write operations: the result `t` from `o`, with the flags (the write follows). */
-const MODIFY_OPERATIONS: [string, number[]][] = [
-  ["c = o >> 7; t = n = notZ = (o << 1) & 0xff; n &= 0x80;", [0x06, 0x16, 0x0e, 0x1e]],
-  ["c = o & 1; t = notZ = o >> 1; n = 0;", [0x46, 0x56, 0x4e, 0x5e]],
-  ["t = n = notZ = ((o << 1) | c) & 0xff; c = o >> 7; n &= 0x80;", [0x26, 0x36, 0x2e, 0x3e]],
-  ["t = n = notZ = (o >> 1) | (c << 7); c = o & 1; n &= 0x80;", [0x66, 0x76, 0x6e, 0x7e]],
-  ["t = n = notZ = (o + 1) & 0xff; n &= 0x80;", [0xe6, 0xf6, 0xee, 0xfe]],
-  ["t = n = notZ = (o - 1) & 0xff; n &= 0x80;", [0xc6, 0xd6, 0xce, 0xde]],
-];
-
-/** Implied operations on registers and flags (no memory access besides the dummy read). */
-const REGISTER_OPERATIONS = new Map<number, string>([
-  [0x8a, `${SET_NZ("a")}x; n &= 0x80;`], // TXA
-  [0x98, `${SET_NZ("a")}y; n &= 0x80;`], // TYA
-  [0xaa, `${SET_NZ("x")}a; n &= 0x80;`], // TAX
-  [0xa8, `${SET_NZ("y")}a; n &= 0x80;`], // TAY
-  [0xba, `${SET_NZ("x")}sp; n &= 0x80;`], // TSX
-  [0x9a, "sp = x;"], // TXS
-  [0xe8, `${SET_NZ("x")}(x + 1) & 0xff; n &= 0x80;`], // INX
-  [0xca, `${SET_NZ("x")}(x - 1) & 0xff; n &= 0x80;`], // DEX
-  [0xc8, `${SET_NZ("y")}(y + 1) & 0xff; n &= 0x80;`], // INY
-  [0x88, `${SET_NZ("y")}(y - 1) & 0xff; n &= 0x80;`], // DEY
-  [0x0a, "c = a >> 7; a = n = notZ = (a << 1) & 0xff; n &= 0x80;"], // ASL A
-  [0x4a, "c = a & 1; a = notZ = a >> 1; n = 0;"], // LSR A
-  [0x2a, "t = ((a << 1) | c) & 0xff; c = a >> 7; a = n = notZ = t; n &= 0x80;"], // ROL A
-  [0x6a, "t = (a >> 1) | (c << 7); c = a & 1; a = n = notZ = t; n &= 0x80;"], // ROR A
-  [0x18, "c = 0;"], // CLC
-  [0x38, "c = 1;"], // SEC
-  [0x58, "i = 0;"], // CLI
-  [0x78, "i = 1;"], // SEI
-  [0xb8, "v = 0;"], // CLV
-  [0xd8, "d = 0;"], // CLD
-  [0xf8, "d = 1;"], // SED
-  [0xea, ""], // NOP
-]);
-
-function table(entries: [string, number[]][]): Map<number, string> {
-  const map = new Map<number, string>();
-  for (const [code, opcodes] of entries) for (const opcode of opcodes) map.set(opcode, code);
-  return map;
-}
-const READ_OPERATION = table(READ_OPERATIONS);
-const STORED = table(STORED_VALUE);
-const MODIFY_OPERATION = table(MODIFY_OPERATIONS);
-
 const hex = (value: number) => `0x${value.toString(16)}`;
+
+/** Binary operators of the expressions the table forms addresses with, by precedence (JavaScript's). */
+const PRECEDENCE: Record<string, number> = {
+  "|": 1,
+  "^": 2,
+  "&": 3,
+  "===": 4,
+  "!==": 4,
+  "<<": 5,
+  ">>": 5,
+  ">>>": 5,
+  "+": 6,
+  "-": 6,
+};
+
+/**
+ * The value of `expression` when it holds numbers only (the instruction's bytes and what the table
+ * forms from them: addresses, branch targets), else null (it reads a register).
+ */
+function constantValue(expression: string): number | null {
+  if (/[a-z_$]/i.test(expression.replace(/0x[0-9a-f]+/gi, ""))) return null;
+  const tokens = expression.match(/0x[0-9a-f]+|\d+|===|!==|>>>|<<|>>|\S/gi) ?? [];
+  let next = 0;
+  const primary = (): number => {
+    const token = tokens[next++];
+    if (token === "(") {
+      const value = binary(0);
+      next++; // ")"
+      return value;
+    }
+    if (!/^(0x[0-9a-f]+|\d+)$/i.test(token)) throw new Error(`recompiler: cannot work out ${expression}`);
+    return Number(token);
+  };
+  const binary = (least: number): number => {
+    let left = primary();
+    for (
+      let precedence = PRECEDENCE[tokens[next]];
+      precedence > least;
+      precedence = PRECEDENCE[tokens[next]]
+    ) {
+      const operator = tokens[next++];
+      left = apply(operator, left, binary(precedence));
+    }
+    return left;
+  };
+  const value = binary(0);
+  if (next !== tokens.length) throw new Error(`recompiler: cannot work out ${expression}`);
+  return value;
+}
+
+function apply(operator: string, left: number, right: number): number {
+  switch (operator) {
+    case "|":
+      return left | right;
+    case "^":
+      return left ^ right;
+    case "&":
+      return left & right;
+    case "===":
+      return left === right ? 1 : 0;
+    case "!==":
+      return left !== right ? 1 : 0;
+    case "<<":
+      return left << right;
+    case ">>":
+      return left >> right;
+    case ">>>":
+      return left >>> right;
+    case "+":
+      return left + right;
+    default:
+      return left - right;
+  }
+}
 
 /** Marks a jump to the address in `pc` (known only when run): `finish` writes it out. */
 const DISPATCH = "/*DISPATCH*/";
@@ -177,24 +158,46 @@ const DISPATCH = "/*DISPATCH*/";
 const TO_BUS = "bus.cycles = cyc; bus.dataBus = db; bus.lastAccessWasRead = rd;";
 const FROM_BUS = "cyc = bus.cycles; db = bus.dataBus; rd = bus.lastAccessWasRead;";
 
-/** Generates one region's source. Instructions that need the interpreter end the sweep. */
-class RegionWriter {
+/** What the instruction being written has done so far. */
+interface InstructionSoFar {
+  /** Its address. */
+  pc: number;
+  /** It is left to the interpreter. */
+  refused: boolean;
+  /** It went through the bus: a hotspot may have switched banks. */
+  throughBus: boolean;
+  /** It wrote through the bus: the TIA may have ended the frame. */
+  wroteThroughBus: boolean;
+  /** Its last access is known to have been a read (the fetch is): a read need not say so again. */
+  lastWasRead: boolean;
+  /** Conditions the code being written is under (a jump under one does not end the code). */
+  conditions: number;
+  /** It can continue into the next instruction (all but the jumps and returns can). */
+  fallsThrough: boolean;
+}
+
+/**
+ * Generates one region's source: the recompiler's side of the instruction table's emitter.
+ * Instructions that need the interpreter end the sweep.
+ */
+class RegionWriter implements Emitter {
   private readonly lines: string[] = [];
   /** Labels (instruction addresses) in order. */
   readonly labels: number[] = [];
-  /** This instruction went through the bus: a hotspot may have switched banks. */
-  private throughBus = false;
-  /** This instruction wrote through the bus: the TIA may have ended the frame. */
-  private wroteThroughBus = false;
+  private now: InstructionSoFar = RegionWriter.start(0);
   /** The furthest address a branch or jump so far goes forward to. */
   private furthestTarget = -1;
-  /** Whether the last instruction can continue into the next (all but JMP and RTS). */
-  private fallsThrough = true;
 
   constructor(
     private readonly cartridge: Cartridge,
     private readonly bank: number,
   ) {}
+
+  /** An instruction at `pc` whose bytes were just read. */
+  private static start(pc: number): InstructionSoFar {
+    const untouched = { refused: false, throughBus: false, wroteThroughBus: false, conditions: 0 };
+    return { pc, ...untouched, lastWasRead: true, fallsThrough: true };
+  }
 
   private romByte(address: number): number {
     return this.cartridge.rom[this.bank + (address & this.cartridge.addressMask)];
@@ -205,73 +208,140 @@ class RegionWriter {
     return (address & 0x1000) !== 0 && (address & 0xfff) < this.cartridge.firstHotspot;
   }
 
-  private emit(code: string): void {
-    this.lines.push(code);
+  code(statements: string): void {
+    if (statements !== "") this.lines.push(statements);
   }
 
-  /** A read at a constant address into `target` (or dropped); false where it must be interpreted. */
-  private readAt(address: number, target: string | null): boolean {
-    const into = target === null ? "" : `${target} = `;
+  read(address: string, space: Space, into?: string): string {
+    const known = constantValue(address);
+    const result = known === null ? this.readComputed(address, space, into) : this.readAt(known, into);
+    this.now.lastWasRead = true;
+    return result;
+  }
+
+  /** A read at a known address: RAM, ROM (a constant, returned) or the TIA; refused elsewhere. */
+  private readAt(address: number, into: string | undefined): string {
+    const target = into === undefined ? "" : `${into} = `;
+    const read = this.now.lastWasRead ? "" : " rd = true;";
     if ((address & RAM_SELECT_MASK) === RAM_SELECTED) {
-      this.emit(`db = ${into}ram[${hex(address & 0x7f)}]; cyc++; rd = true;`);
+      this.code(`db = ${target}ram[${hex(address & 0x7f)}]; cyc++;${read}`);
     } else if (this.isPlainRom(address)) {
-      this.emit(`db = ${into}${this.romByte(address)}; cyc++; rd = true;`);
+      const value = this.romByte(address);
+      this.code(`db = ${target}${value}; cyc++;${read}`);
+      return String(value);
     } else if ((address & 0x1000) === 0 && (address & RAM_SELECT_MASK) !== RIOT_SELECTED) {
       // The TIA (reads have no side effects, but the cycle and the data bus matter).
-      this.emit(`${TO_BUS} ${into}bus.peek(${hex(address)}); ${FROM_BUS}`);
+      this.code(`${TO_BUS} ${target}bus.peek(${hex(address)}); ${FROM_BUS}`);
     } else {
-      return false; // RIOT (the interpreter skips timer loops) and hotspots
+      this.now.refused = true; // the RIOT (the interpreter skips timer loops) and the hotspots
     }
-    return true;
+    return into ?? "";
   }
 
-  /** A read at a computed address (in local `addr`) into `target` (or dropped). */
-  private readComputed(target: string | null): void {
-    const into = target === null ? "" : `${target} = `;
-    this.throughBus = true;
-    this.emit(
-      `if ((addr & ${RAM_SELECT_MASK}) === ${RAM_SELECTED}) { db = ${into}ram[addr & 0x7f]; cyc++; rd = true; }` +
-        ` else if ((addr & 0x1000) !== 0 && (addr & 0xfff) < ${this.cartridge.firstHotspot}) {` +
-        ` db = ${into}rom[cart.bankOffset + (addr & ${this.cartridge.addressMask})]; cyc++; rd = true; }` +
-        ` else { ${TO_BUS} ${into}bus.peek(addr); ${FROM_BUS} }`,
+  /** A read at an address known only when it runs. */
+  private readComputed(address: string, space: Space, into: string | undefined): string {
+    const target = into === undefined ? "" : `${into} = `;
+    const read = this.now.lastWasRead ? "" : " rd = true;";
+    const at = this.local(address);
+    const ram = `db = ${target}ram[${at} & 0x7f]; cyc++;${read}`;
+    const bus = `${TO_BUS} ${target}bus.peek(${at}); ${FROM_BUS}`;
+    if (space === "ramOrTia") {
+      this.code(`if (${at} & 0x80) { ${ram} } else { ${bus} }`);
+    } else {
+      this.now.throughBus = true;
+      this.code(
+        `if ((${at} & ${RAM_SELECT_MASK}) === ${RAM_SELECTED}) { ${ram} }` +
+          ` else if ((${at} & 0x1000) !== 0 && (${at} & 0xfff) < ${this.cartridge.firstHotspot}) {` +
+          ` db = ${target}rom[cart.bankOffset + (${at} & ${this.cartridge.addressMask})]; cyc++;${read} }` +
+          ` else { ${bus} }`,
+      );
+    }
+    return into ?? "";
+  }
+
+  write(address: string, space: Space, value: string): void {
+    const known = constantValue(address);
+    if (known === null) this.writeComputed(address, space, value);
+    else if ((known & RAM_SELECT_MASK) === RAM_SELECTED) {
+      this.code(`ram[${hex(known & 0x7f)}] = ${value}; db = ${value}; cyc++; rd = false;`);
+    } else if ((known & 0x1000) === 0 && (known & RAM_SELECT_MASK) !== RIOT_SELECTED) {
+      this.now.wroteThroughBus = true;
+      this.code(`${TO_BUS} bus.poke(${hex(known)}, ${value}); ${FROM_BUS}`);
+    } else {
+      this.now.refused = true; // the RIOT and the cartridge
+    }
+    this.now.lastWasRead = false;
+  }
+
+  private writeComputed(address: string, space: Space, value: string): void {
+    const at = this.local(address);
+    this.now.wroteThroughBus = true;
+    if (space !== "ramOrTia") this.now.throughBus = true;
+    const ram = space === "ramOrTia" ? `${at} & 0x80` : `(${at} & ${RAM_SELECT_MASK}) === ${RAM_SELECTED}`;
+    this.code(
+      `if (${ram}) { ram[${at} & 0x7f] = ${value}; db = ${value}; cyc++; rd = false; }` +
+        ` else { ${TO_BUS} bus.poke(${at}, ${value}); ${FROM_BUS} }`,
     );
   }
 
-  /** A read at a constant address, or at the computed one in `addr` (null); false where it must be interpreted. */
-  private read(constant: number | null, target: string | null): boolean {
-    if (constant !== null) return this.readAt(constant, target);
-    this.readComputed(target);
-    return true;
+  /** `expression` as a local (the scratch `at` unless it is one already). */
+  private local(expression: string): string {
+    if (/^\w+$/.test(expression)) return expression;
+    this.code(`at = ${expression};`);
+    return "at";
   }
 
-  /** A write of local `t` at a constant address, or at the computed one in `addr` (null). */
-  private write(constant: number | null): boolean {
-    if (constant !== null) return this.writeAt(constant);
-    this.writeComputed();
-    return true;
+  bind(name: string, value: string): string {
+    const known = constantValue(value);
+    if (known !== null) return String(known);
+    this.code(`${name} = ${value};`);
+    return name;
   }
 
-  /** A write of local `t` at a constant address; false where it must be interpreted. */
-  private writeAt(address: number): boolean {
-    if ((address & RAM_SELECT_MASK) === RAM_SELECTED) {
-      this.emit(`ram[${hex(address & 0x7f)}] = t; db = t; cyc++; rd = false;`);
-    } else if ((address & 0x1000) === 0 && (address & RAM_SELECT_MASK) !== RIOT_SELECTED) {
-      this.wroteThroughBus = true;
-      this.emit(`${TO_BUS} bus.poke(${hex(address)}, t); ${FROM_BUS}`);
-    } else {
-      return false;
+  when(condition: string, body: () => void): void {
+    const known = constantValue(condition);
+    if (known !== null) {
+      if (known) body();
+      return;
     }
-    return true;
+    const start = this.lines.length;
+    const before = this.now.lastWasRead;
+    this.now.conditions++;
+    body();
+    this.now.conditions--;
+    const inner = this.lines.splice(start).join(" ");
+    this.now.lastWasRead &&= before;
+    this.code(`if (${condition}) { ${inner} }`);
   }
 
-  /** A write of local `t` at a computed address (in local `addr`). */
-  private writeComputed(): void {
-    this.throughBus = true;
-    this.wroteThroughBus = true;
-    this.emit(
-      `if ((addr & ${RAM_SELECT_MASK}) === ${RAM_SELECTED}) { ram[addr & 0x7f] = t; db = t; cyc++; rd = false; }` +
-        ` else { ${TO_BUS} bus.poke(addr, t); ${FROM_BUS} }`,
-    );
+  jump(target: string): void {
+    this.transfer(target);
+    if (this.now.conditions === 0) this.now.fallsThrough = false;
+  }
+
+  call(target: string): void {
+    this.transfer(target);
+  }
+
+  halt(): void {
+    this.now.refused = true;
+  }
+
+  /**
+   * Sets the pc to `target` and goes on there: a label of this region or out (resolved by `finish`
+   * when the target is known now, by the region's switch when it is known only when it runs).
+   */
+  private transfer(target: string): void {
+    const known = constantValue(target);
+    this.code(`pc = ${known === null ? target : hex(known)};`);
+    this.leaveIfDisturbed("");
+    if (known === null) {
+      this.code(DISPATCH);
+    } else {
+      this.furthestTarget = Math.max(this.furthestTarget, known);
+      // Whether the target is a label is only known once the sweep ends: `finish` resolves the marker.
+      this.code(`/*JUMP ${this.now.pc} ${known}*/`);
+    }
   }
 
   /**
@@ -279,15 +349,8 @@ class RegionWriter {
    * ended the frame (a write) or switched banks (any access).
    */
   private leaveIfDisturbed(setPc: string): void {
-    if (this.wroteThroughBus) this.emit(`if (cpu.stopRequested) { ${setPc} break run; }`);
-    if (this.throughBus) this.emit(`if (cart.bankOffset !== ${this.bank}) { ${setPc} break run; }`);
-    this.wroteThroughBus = false;
-    this.throughBus = false;
-  }
-
-  /** Leaves the region with pc at `next`. */
-  private static leave(next: number): string {
-    return `pc = ${hex(next)}; break run;`;
+    if (this.now.wroteThroughBus) this.code(`if (cpu.stopRequested) { ${setPc} break run; }`);
+    if (this.now.throughBus) this.code(`if (cart.bankOffset !== ${this.bank}) { ${setPc} break run; }`);
   }
 
   /**
@@ -296,231 +359,35 @@ class RegionWriter {
    */
   add(pc: number): number | null {
     const opcode = this.romByte(pc);
-    const decoded = DECODE[opcode];
-    const mode = decoded & 0x0f;
-    const access = (decoded >> 4) & 3;
+    const instruction = INSTRUCTIONS[opcode];
     const low = this.romByte(pc + 1);
     const high = this.romByte(pc + 2);
     const start = this.lines.length;
-    this.throughBus = false;
-    this.wroteThroughBus = false;
-    this.fallsThrough = true;
-    this.emit(`case ${hex(pc)}: {`);
-    this.emit("count--;");
-    const next = this.instruction(pc, opcode, mode, access, low, high);
-    if (next === null) {
+    this.now = RegionWriter.start(pc);
+    this.code(`case ${hex(pc)}: {`);
+    this.code("count--;");
+    // The opcode and the bytes after it, one cycle each (an implied instruction reads one and drops it).
+    const bytes = instruction.mode === "jam" ? 0 : Math.max(OPERAND_BYTES[instruction.mode], 1);
+    this.code(`cyc += ${1 + bytes}; db = ${[opcode, low, high][bytes]}; rd = true;`);
+    const operandEnd = pc + 1 + OPERAND_BYTES[instruction.mode];
+    emitInstruction(instruction, { low: String(low), high: String(high), pc: String(operandEnd) }, this);
+    if (this.now.refused) {
       this.lines.length = start;
       return null;
     }
+    const next = pc + instructionLength(instruction.mode);
     this.leaveIfDisturbed(`pc = ${hex(next)};`);
-    this.emit("}");
+    this.code("}");
     this.labels.push(pc);
     return next;
   }
 
-  /** The body of one instruction; null where it is left to the interpreter. */
-  private instruction(
-    pc: number,
-    opcode: number,
-    mode: number,
-    access: number,
-    low: number,
-    high: number,
-  ): number | null {
-    const branch = BRANCH_TAKEN.get(opcode);
-    if (branch !== undefined) return this.branch(pc, branch, low);
-    if (opcode === 0x4c) {
-      // JMP abs: the target is dispatched (or left to) like a taken branch's.
-      this.emit(`cyc += 3; db = ${high}; rd = true;`);
-      this.jumpTo(pc, low | (high << 8));
-      this.fallsThrough = false;
-      return pc + 3;
-    }
-    if (opcode === 0x20) {
-      // JSR: the low byte, a dummy read of the stack, the return address less one pushed, then the
-      // high byte.
-      this.emit(`cyc += 2; db = ${low}; rd = true; addr = 0x100 | sp;`);
-      this.readComputed(null);
-      this.emit(`t = ${(pc + 2) >> 8};`);
-      this.push();
-      this.emit(`t = ${(pc + 2) & 0xff};`);
-      this.push();
-      this.emit(`cyc++; db = ${high}; rd = true;`);
-      this.leaveIfDisturbed(`pc = ${hex(low | (high << 8))};`);
-      this.jumpTo(pc, low | (high << 8));
-      return pc + 3;
-    }
-    if (mode === IMPLIED) return this.implied(pc, opcode);
-
-    const address = mode === ABSOLUTE || mode === ABSOLUTE_X || mode === ABSOLUTE_Y ? low | (high << 8) : low;
-    const bytes = mode === ABSOLUTE || mode === ABSOLUTE_X || mode === ABSOLUTE_Y ? 3 : 2;
-    const operation =
-      access === READ
-        ? READ_OPERATION.get(opcode)
-        : access === ADDRESS
-          ? STORED.get(opcode)
-          : MODIFY_OPERATION.get(opcode);
-    if (operation === undefined) return null;
-    // The opcode and operand bytes.
-    this.emit(`cyc += ${bytes}; db = ${bytes === 3 ? high : low}; rd = true;`);
-    if (mode === IMMEDIATE) {
-      this.emit(`o = ${low}; ${operation}`);
-      return pc + 2;
-    }
-
-    // The effective address: constant, or computed into `addr` after the indexing's dummy reads.
-    let constant: number | null = null;
-    switch (mode) {
-      case ZERO_PAGE:
-      case ABSOLUTE:
-        constant = address;
-        break;
-      case ZERO_PAGE_X:
-      case ZERO_PAGE_Y:
-        if (!this.readAt(low, null)) return null;
-        this.emit(`addr = (${low} + ${mode === ZERO_PAGE_X ? "x" : "y"}) & 0xff;`);
-        break;
-      case ABSOLUTE_X:
-      case ABSOLUTE_Y: {
-        const index = mode === ABSOLUTE_X ? "x" : "y";
-        this.emit(`addr = (${address} + ${index}) & 0xffff;`);
-        this.dummyReadBeforeFix(access, `(${high << 8} | ((${low} + ${index}) & 0xff))`, `${high}`);
-        break;
-      }
-      case INDIRECT_INDEXED:
-        if (low === 0xff || (low & RAM_SELECT_MASK) !== RAM_SELECTED) return null; // pointers live in RAM
-        this.emit(
-          `pl = ram[${hex(low & 0x7f)}]; db = ph = ram[${hex((low + 1) & 0x7f)}]; cyc += 2;` +
-            " addr = (((ph << 8) | pl) + y) & 0xffff;",
-        );
-        this.dummyReadBeforeFix(access, "((ph << 8) | ((pl + y) & 0xff))", "ph");
-        break;
-      default:
-        return null; // (zp,X) and the rest: rare in the supported games
-    }
-
-    if (access === ADDRESS) {
-      this.emit(`t = ${operation};`);
-      return this.write(constant) ? pc + bytes : null;
-    }
-    if (!this.read(constant, "o")) return null;
-    if (access === READ) {
-      this.emit(operation);
-      return pc + bytes;
-    }
-    // Read-modify-write: the unchanged value is written back first, then the result.
-    if (access !== READ_MODIFY_WRITE) return null;
-    this.emit("t = o;");
-    if (!this.write(constant)) return null;
-    this.emit(operation);
-    this.write(constant);
-    return pc + bytes;
-  }
-
   /**
-   * Indexed addressing reads first with the low byte added but no carry into the high byte: always
-   * for stores and read-modify-writes, only when a page is crossed for reads.
-   */
-  private dummyReadBeforeFix(access: number, unfixed: string, highByte: string): void {
-    const saved = this.lines.length;
-    this.emit("t = addr;");
-    this.emit(`addr = ${unfixed};`);
-    this.readComputed(null);
-    this.emit("addr = t;");
-    if (access === READ) {
-      const body = this.lines.splice(saved).join(" ");
-      this.emit(`if (addr >> 8 !== ${highByte}) { ${body} }`);
-    }
-  }
-
-  private implied(pc: number, opcode: number): number | null {
-    // The byte after the opcode is read and dropped.
-    const dummy = `cyc += 2; db = ${this.romByte(pc + 1)}; rd = true;`;
-    const operation = REGISTER_OPERATIONS.get(opcode);
-    if (operation !== undefined) {
-      this.emit(`${dummy} ${operation}`);
-      return pc + 1;
-    }
-    if (opcode === 0x48 || opcode === 0x08) {
-      // PHA, PHP: kernels point the stack at the TIA (ENAM0/ENAM1/ENABL) to set them from a flag.
-      this.emit(dummy);
-      this.emit(`t = ${opcode === 0x48 ? "a" : "packStatus(n, v, d, i, notZ, c)"};`);
-      this.push();
-      return pc + 1;
-    }
-    if (opcode === 0x68 || opcode === 0x28) {
-      // PLA, PLP: a dummy read of the stack, then the pull.
-      this.emit(dummy);
-      this.pull("o");
-      this.emit(
-        opcode === 0x68
-          ? `${SET_NZ("a")}o; n &= 0x80;`
-          : "n = o & 0x80; v = (o >> 6) & 1; d = (o >> 3) & 1; i = (o >> 2) & 1; notZ = o & 0x02 ? 0 : 1; c = o & 1;",
-      );
-      return pc + 1;
-    }
-    if (opcode === 0x60) {
-      // RTS: pull the return address less one, read there and drop it, continue after it.
-      this.emit(dummy);
-      this.pull("pl");
-      this.emit("sp = (sp + 1) & 0xff; addr = 0x100 | sp;");
-      this.readComputed("ph");
-      this.emit("addr = (ph << 8) | pl;");
-      this.readComputed(null);
-      this.emit("pc = (addr + 1) & 0xffff;");
-      this.leaveIfDisturbed("");
-      this.emit(DISPATCH);
-      this.fallsThrough = false;
-      return pc + 1;
-    }
-    return null; // RTI, BRK and the undocumented NOPs
-  }
-
-  /** Pushes local `t`. */
-  private push(): void {
-    this.emit("addr = 0x100 | sp;");
-    this.writeComputed();
-    this.emit("sp = (sp - 1) & 0xff;");
-  }
-
-  /** A pull into `target`: the stack pointer's byte is read and dropped, then the next one read. */
-  private pull(target: string): void {
-    this.emit("addr = 0x100 | sp;");
-    this.readComputed(null);
-    this.emit("sp = (sp + 1) & 0xff; addr = 0x100 | sp;");
-    this.readComputed(target);
-  }
-
-  private branch(pc: number, taken: string, offset: number): number | null {
-    const next = pc + 2;
-    const target = (next + ((offset << 24) >> 24)) & 0xffff;
-    // Taken: the next opcode is read and dropped, and once more in the target's page when it differs.
-    let dummies = `cyc++; db = ${this.romByte(next)};`;
-    if ((target ^ next) & 0xff00) {
-      const unfixed = (next & 0xff00) | (target & 0xff);
-      if (!this.isPlainRom(unfixed)) return null;
-      dummies += ` cyc++; db = ${this.romByte(unfixed)};`;
-    }
-    this.emit(`cyc += 2; db = ${offset}; rd = true;`);
-    this.emit(`if (${taken}) { ${dummies}`);
-    this.jumpTo(pc, target);
-    this.emit("}");
-    return next;
-  }
-
-  /** Continues at `target`: inside the region (a backwards jump checks the instruction limit) or out. */
-  private jumpTo(pc: number, target: number): void {
-    this.furthestTarget = Math.max(this.furthestTarget, target);
-    // Whether the target is a label is only known once the sweep ends: `finish` resolves the marker.
-    this.emit(`/*JUMP ${pc} ${target}*/`);
-  }
-
-  /**
-   * Whether the sweep should go on at `next`: the code after a JMP belongs to the region only when
+   * Whether the sweep should go on at `next`: the code after a jump belongs to the region only when
    * a branch or jump seen so far leads there (else it may be data, or another routine).
    */
   continuesAt(next: number): boolean {
-    return this.fallsThrough || next <= this.furthestTarget;
+    return this.now.fallsThrough || next <= this.furthestTarget;
   }
 
   /** The region's cases, jumps resolved now that every label is known, then the exit at `end`. */
@@ -529,12 +396,11 @@ class RegionWriter {
     const size = this.labels.length;
     const body = this.lines.join("\n").replace(/\/\*JUMP (\d+) (\d+)\*\//g, (_, from: string, to: string) => {
       const target = Number(to);
-      if (!labels.has(target)) return `pc = ${hex(target)}; break run;`;
-      const check = target <= Number(from) ? `if (count < ${size}) break run; ` : "";
-      return `pc = ${hex(target)}; ${check}continue run;`;
+      if (!labels.has(target)) return "break run;";
+      return target <= Number(from) ? `if (count < ${size}) break run; continue run;` : "continue run;";
     });
     // A computed target may lie anywhere (the switch leaves the region for any other address).
-    return `${body.replaceAll(DISPATCH, `if (count < ${size}) break run; continue run;`)}\n${RegionWriter.leave(end)}`;
+    return `${body.replaceAll(DISPATCH, `if (count < ${size}) break run; continue run;`)}\npc = ${hex(end)}; break run;`;
   }
 }
 
@@ -595,7 +461,7 @@ export class Recompiler {
       "const bus = cpu.bus, ram = cpu.ram, cart = cpu.cartridge, rom = cart.rom;\n" +
       "let a = cpu.a, x = cpu.x, y = cpu.y, sp = cpu.sp, n = cpu.n, v = cpu.v, d = cpu.d, i = cpu.i, notZ = cpu.notZ, c = cpu.c;\n" +
       "let pc = cpu.pc, cyc = bus.cycles, db = bus.dataBus, rd = bus.lastAccessWasRead;\n" +
-      "let o = 0, t = 0, addr = 0, pl = 0, ph = 0;\n" +
+      "let high = 0, o = 0, t = 0, r = 0, addr = 0, at = 0;\n" +
       "run: for (;;) {\nswitch (pc) {\n" +
       writer.finish(pc) +
       "\ndefault: break run;\n}\n}\n" +
@@ -605,10 +471,8 @@ export class Recompiler {
     let region = compiledSources.get(source);
     if (region === undefined) {
       try {
-        region = new Function("addWithCarry", "subtractWithBorrow", "packStatus", source)(
-          addWithCarry,
-          subtractWithBorrow,
-          packStatus,
+        region = new Function(...Object.keys(SNIPPET_FUNCTIONS), source)(
+          ...Object.values(SNIPPET_FUNCTIONS),
         ) as CompiledRegion;
       } catch {
         // A page whose content security policy forbids compiling code: the interpreter runs everything.
