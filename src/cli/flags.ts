@@ -74,14 +74,14 @@ export function addConfigOptions(command: Command, heading: string): Command {
 }
 
 /** Sets `path` (`["policy", "hiddenSizes"]`) of a config override to `value`. */
-export function setOverride(into: Record<string, unknown>, path: readonly string[], value: unknown): void {
+function setOverride(into: Record<string, unknown>, path: readonly string[], value: unknown): void {
   const [head, ...rest] = path;
   if (rest.length === 0) into[head] = value;
   else into[head] = { ...((into[head] as Record<string, unknown>) ?? {}), [rest.join(".")]: value };
 }
 
-/** Parses `--set key=value` into `into` (the value as JSON when it parses, else a string). */
-export function parseAssignment(text: string, into: Record<string, unknown>): Record<string, unknown> {
+/** Reads `--set key=value`: the key camel-cased, split at dots; the value as JSON when it parses, else a string. */
+function parseAssignment(text: string): { path: string[]; value: unknown } {
   const eq = text.indexOf("=");
   if (eq <= 0) throw new Error(`--set expects key=value, got "${text}"`);
   const path = text.slice(0, eq).replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -92,16 +92,39 @@ export function parseAssignment(text: string, into: Record<string, unknown>): Re
   } catch {
     value = raw;
   }
-  setOverride(into, path.split("."), value);
-  return into;
+  return { path: path.split("."), value };
 }
 
-/** The config fields given as flags (see `addConfigOptions`), as overrides. */
-export function configFlagValues(opts: Record<string, unknown>): PPOConfigOverrides {
+/**
+ * The config fields the command line gives, as overrides: the flags (see `addConfigOptions`), then
+ * each `--set key=value`. A field given twice (`--env` and `--set envId=...`, `--set` twice, or
+ * `--policy-kind` and `--set policy={...}`) is refused, naming both spellings: neither silently wins.
+ */
+export function commandLineOverrides(
+  opts: Record<string, unknown>,
+  assignments: readonly string[] = [],
+): PPOConfigOverrides {
   const overrides: Record<string, unknown> = {};
-  for (const { flag, path } of CONFIG_FIELD_LIST) {
+  const spellings = new Map<string, string>();
+  const give = (path: readonly string[], value: unknown, spelling: string) => {
+    const name = path.join(".");
+    for (const [other, by] of spellings) {
+      if (other === name || other.startsWith(`${name}.`) || name.startsWith(`${other}.`)) {
+        const field = other.length > name.length ? other : name;
+        throw new Error(`${by} and ${spelling} both set ${field}; give it once`);
+      }
+    }
+    spellings.set(name, spelling);
+    setOverride(overrides, path, value);
+  };
+  for (const { flag, path, field } of CONFIG_FIELD_LIST) {
     const value = opts[new Option(flag).attributeName()];
-    if (value !== undefined) setOverride(overrides, path, value);
+    if (value === undefined) continue;
+    give(path, value, field.kind === "boolean" && value === false ? flag.replace("--", "--no-") : flag);
+  }
+  for (const text of assignments) {
+    const { path, value } = parseAssignment(text);
+    give(path, value, `--set ${text}`);
   }
   return overrides as PPOConfigOverrides;
 }

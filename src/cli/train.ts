@@ -7,15 +7,25 @@ import { extname } from "node:path";
 import type { Command } from "commander";
 import type { PPOConfigOverrides } from "../ppo/index.js";
 import { runTraining } from "../run/train.js";
-import { addConfigOptions, configFlagValues, integerFlag, parseAssignment } from "./flags.js";
+import { addConfigOptions, commandLineOverrides, integerFlag } from "./flags.js";
 
-/** snake_case keys (as CleanRL's argument names) to camelCase, recursively for `policy`. */
-function camelKeys(value: Record<string, unknown>): Record<string, unknown> {
+/**
+ * snake_case keys (as CleanRL's argument names) to camelCase, recursively for `policy`; two keys
+ * naming one field (`learning_rate` and `learningRate`) are refused, naming both.
+ */
+function camelKeys(value: Record<string, unknown>, prefix = ""): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  const spelled = new Map<string, string>();
   for (const [key, v] of Object.entries(value)) {
     const camel = key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    const other = spelled.get(camel);
+    if (other !== undefined)
+      throw new Error(`${prefix}${other} and ${prefix}${key} both set ${prefix}${camel}; keep one`);
+    spelled.set(camel, key);
     out[camel] =
-      camel === "policy" && v !== null && typeof v === "object" ? camelKeys(v as Record<string, unknown>) : v;
+      camel === "policy" && v !== null && typeof v === "object" && !Array.isArray(v)
+        ? camelKeys(v as Record<string, unknown>, "policy.")
+        : v;
   }
   return out;
 }
@@ -36,7 +46,11 @@ export async function readConfigFile(path: string): Promise<PPOConfigOverrides> 
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
     throw new Error(`${path}: expected an object of config fields`);
   }
-  return camelKeys(parsed as Record<string, unknown>) as PPOConfigOverrides;
+  try {
+    return camelKeys(parsed as Record<string, unknown>) as PPOConfigOverrides;
+  } catch (error) {
+    throw new Error(`${path}: ${(error as Error).message}`);
+  }
 }
 
 export function registerTrainCommand(program: Command): void {
@@ -70,9 +84,7 @@ export function registerTrainCommand(program: Command): void {
     async (opts: Record<string, unknown>) => {
       const overrides: PPOConfigOverrides[] = [];
       if (typeof opts.config === "string") overrides.push(await readConfigFile(opts.config));
-      const flags = configFlagValues(opts) as Record<string, unknown>;
-      for (const assignment of (opts.set as string[] | undefined) ?? []) parseAssignment(assignment, flags);
-      overrides.push(flags as PPOConfigOverrides);
+      overrides.push(commandLineOverrides(opts, opts.set as string[] | undefined));
       await runTraining({
         overrides,
         runDir: opts.runDir as string | undefined,

@@ -87,14 +87,17 @@ function rangeSchema(type: "integer" | "number", range: NumberRange): JsonSchema
   return schema;
 }
 
-function integer(spec: FieldSpec<number> & { minimum?: number }): ConfigField<number> {
-  return field(
-    "integer",
-    spec,
-    rangeSchema("integer", spec),
-    (v) => integerProblem(v, spec.minimum),
-    parseIntegerText,
-  );
+/** An integer in [minimum, maximum]; `whyMaximum` says why a larger one is refused. */
+function integer(
+  spec: FieldSpec<number> & { minimum?: number; maximum?: number; whyMaximum?: string },
+): ConfigField<number> {
+  const { minimum, maximum, whyMaximum } = spec;
+  const check = (v: unknown) =>
+    integerProblem(v, minimum) ??
+    (maximum !== undefined && (v as number) > maximum
+      ? `must be at most ${maximum}, got ${JSON.stringify(v)}${whyMaximum ? `: ${whyMaximum}` : ""}`
+      : null);
+  return field("integer", spec, rangeSchema("integer", spec), check, parseIntegerText);
 }
 
 function number(spec: FieldSpec<number> & NumberRange): ConfigField<number> {
@@ -180,6 +183,13 @@ function jsonObject(spec: FieldSpec<Record<string, unknown>>): ConfigField<Recor
 
 const positive = { minimum: 0, exclusiveMinimum: true } as const;
 
+/**
+ * The largest seed. NumPy takes seeds up to 2^128, but here the streams are seeded with 3 * seed,
+ * + 1, + 2, which must be exact in a JavaScript number (integers up to 2^53 - 1); a config file or
+ * flag could not carry a larger one exactly either, as JSON and YAML read integers past 2^53 rounded.
+ */
+export const MAX_SEED = Math.floor((Number.MAX_SAFE_INTEGER - 2) / 3);
+
 /** Every config field, in the order of `config.json`. */
 export const CONFIG_FIELDS = {
   envId: nonEmptyString({ default: "CartPole-v1", doc: "The registered environment id.", flag: "--env" }),
@@ -190,6 +200,9 @@ export const CONFIG_FIELDS = {
   seed: integer({
     default: 1,
     minimum: 0,
+    maximum: MAX_SEED,
+    whyMaximum:
+      "the streams 3 * seed, + 1, + 2 must be exact integers in a JavaScript number (up to 2^53 - 1), and integers past 2^53 are already rounded when read",
     doc: "Seed of everything random: env i resets with seed + i; the network, action sampling and minibatch shuffling draw from streams 3 * seed, + 1, + 2.",
   }),
   totalTimesteps: integer({ default: 500_000, minimum: 1, doc: "Environment steps to train for." }),
@@ -383,15 +396,13 @@ export type PPOConfigOverrides = Partial<Omit<PPOConfig, "policy">> & { policy?:
 export function mergeConfig(base: Readonly<PPOConfig>, ...overrides: PPOConfigOverrides[]): PPOConfig {
   let merged: PPOConfig = { ...base, envKwargs: { ...base.envKwargs }, policy: clonePolicy(base.policy) };
   for (const override of overrides) {
-    rejectUnknown(override, CONFIG_FIELDS, "");
+    const problems = overrideProblems(override);
+    if (problems.length > 0) throw new ConfigError(problems);
     const { policy, ...rest } = override;
     const definedRest = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
     // envKwargs merge key by key (a config file's romDir keeps the family's preprocessing).
     merged = { ...merged, ...definedRest, envKwargs: { ...merged.envKwargs, ...rest.envKwargs } };
-    if (policy !== undefined) {
-      rejectUnknown(policy, CONFIG_FIELDS.policy.fields, "policy.");
-      merged.policy = { ...merged.policy, ...policy };
-    }
+    if (policy !== undefined) merged.policy = { ...merged.policy, ...policy };
   }
   return merged;
 }
@@ -400,13 +411,35 @@ function clonePolicy(policy: PolicyConfig): PolicyConfig {
   return { ...policy, hiddenSizes: [...policy.hiddenSizes] };
 }
 
-function rejectUnknown(values: object, table: FieldTable, prefix: string): void {
-  const known = Object.keys(table);
-  const unknown = Object.keys(values).filter((key) => !known.includes(key));
-  if (unknown.length === 0) return;
-  throw new ConfigError(
-    unknown.map((key) => ({ field: `${prefix}${key}`, reason: `unknown field${suggest(key, known)}` })),
-  );
+/**
+ * What `mergeConfig` refuses in an override before merging it: a field the table does not declare,
+ * and a group (`policy`) or `envKwargs` that is not an object: those merge key by key, so any other
+ * value would vanish in the merge instead of reaching `validateConfig`.
+ */
+function overrideProblems(override: object, table: FieldTable = CONFIG_FIELDS, prefix = ""): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const [key, value] of Object.entries(override)) {
+    const name = `${prefix}${key}`;
+    if (!Object.hasOwn(table, key)) {
+      problems.push({ field: name, reason: `unknown field${suggest(key, Object.keys(table))}` });
+      continue;
+    }
+    const entry = table[key];
+    if (value === undefined) continue;
+    if (!isGroup(entry)) {
+      const reason = entry.kind === "object" ? entry.check(value) : null;
+      if (reason !== null) problems.push({ field: name, reason });
+    } else if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+      problems.push(...overrideProblems(value, entry.fields, `${name}.`));
+    } else {
+      const fields = Object.keys(entry.fields).join(", ");
+      problems.push({
+        field: name,
+        reason: `must be an object of its fields (${fields}), got ${JSON.stringify(value)}`,
+      });
+    }
+  }
+  return problems;
 }
 
 /** "did you mean" for a key that differs from a known one in case, `_` or `-` only. */

@@ -10,7 +10,9 @@
 import { make } from "../envs/core/registry.js";
 import {
   type ActionSpaceInfo,
+  ConfigError,
   DEFAULT_CONFIG,
+  fieldProblems,
   mergeConfig,
   type ObservationSpaceInfo,
   type PPOConfig,
@@ -164,8 +166,10 @@ export function presetFor(envId: string, family: EnvFamily): PPOConfigOverrides[
  * spaces. Throws a ConfigError naming every bad field.
  */
 export function resolveConfig(...overrides: PPOConfigOverrides[]): PPOConfig {
-  const envId = overrides.reduce<string>((id, o) => o.envId ?? id, DEFAULT_CONFIG.envId);
-  const envKwargs = Object.assign({}, ...overrides.map((o) => o.envKwargs ?? {}));
+  // The env the overrides name, checked before it is made (mergeConfig checks envKwargs).
+  const { envId, envKwargs } = mergeConfig(DEFAULT_CONFIG, ...overrides);
+  const envProblems = fieldProblems({ envId }, ["envId"]);
+  if (envProblems.length > 0) throw new ConfigError(envProblems);
   const env = make(envId, envKwargs);
   const observation = describeObservationSpace(env.observationSpace);
   const action = describeActionSpace(env.actionSpace);
