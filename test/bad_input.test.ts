@@ -143,3 +143,88 @@ describe("seeds", () => {
     );
   });
 });
+
+describe("PPOAgent input", () => {
+  const agent = (options: object = {}) =>
+    new PPOAgent({ observationSize: 4, actionSize: 2, numSteps: 8, numMinibatches: 2, ...options });
+  const state = [0.1, 0, -0.1, 0];
+
+  it("refuses a learning rate its config would refuse", () => {
+    const a = agent();
+    expect(() => {
+      a.learningRate = -5;
+    }).toThrow("PPOAgent.learningRate must be a finite number > 0, got -5");
+    expect(a.learningRate).toBe(DEFAULT_CONFIG.learningRate);
+    a.learningRate = 1e-3;
+    expect(a.learningRate).toBe(1e-3);
+  });
+
+  it("refuses unknown options and names the seed as given (as since the config table)", () => {
+    expect(() => agent({ fooBar: 1 })).toThrow("fooBar: unknown option");
+    expect(() => agent({ seed: -1 })).toThrow("seed: must be a non-negative integer, got -1");
+  });
+
+  it("refuses action bounds of the wrong length, naming the bound", () => {
+    const bounds = "must be a number or 2 numbers (one per action dimension; infinite: unbounded)";
+    expect(() => agent({ continuous: true, actionLow: [-1, -1, -1], actionHigh: 1 })).toThrow(
+      `actionLow: ${bounds}, got [-1, -1, -1]`,
+    );
+    expect(() => agent({ continuous: true, actionLow: -1, actionHigh: [1] })).toThrow(
+      `actionHigh: ${bounds}, got [1]`,
+    );
+    expect(() => agent({ continuous: true, actionLow: Number.NaN })).toThrow(`actionLow: ${bounds}, got NaN`);
+  });
+
+  it("refuses a state that is not observationSize finite numbers, naming the argument", () => {
+    const a = agent();
+    expect(() => a.getAction(null as never)).toThrow(
+      "PPOAgent.getAction: state must be an array of 4 numbers, got null",
+    );
+    expect(() => a.getAction("abcd" as never)).toThrow(
+      'PPOAgent.getAction: state must be an array of 4 numbers, got "abcd"',
+    );
+    expect(() => a.getAction([Number.NaN, 0, 0, 0])).toThrow(
+      "PPOAgent.getAction: state[0] is NaN, not a finite number",
+    );
+    expect(() => a.getAction([0, 0, Number.POSITIVE_INFINITY, 0])).toThrow("state[2] is Infinity");
+    expect(() => a.getAction([0, 0, "1", 0] as never)).toThrow('state[2] is "1", not a finite number');
+    expect(() => a.getAction([0, 0, 0])).toThrow(
+      "PPOAgent.getAction: state has 3 values, observationSize is 4",
+    );
+    expect(() => a.storeExperience(null as never, 0, 1, 0, 0, false)).toThrow(
+      "PPOAgent.storeExperience: state must be an array of 4 numbers",
+    );
+    expect(a.getAction(new Float32Array(state)).action).toBeOneOf([0, 1]);
+  });
+
+  it("stores only actions of the action space and finite rewards", () => {
+    const a = agent();
+    const store =
+      (action: unknown, reward = 1) =>
+      () =>
+        a.storeExperience(state, action as number, reward, 0, 0, false);
+    const discrete = "PPOAgent.storeExperience: action must be an integer in [0, 2) for Discrete(2)";
+    expect(store(5)).toThrow(`${discrete}, got 5`);
+    expect(store(-1)).toThrow(`${discrete}, got -1`);
+    expect(store(0.5)).toThrow(`${discrete}, got 0.5`);
+    expect(store([1])).toThrow(`${discrete}, got an array of 1`);
+    expect(store(1, Number.NaN)).toThrow("PPOAgent.storeExperience: reward must be a finite number, got NaN");
+    expect(a.memory.pos).toBe(0);
+    store(1)();
+    expect(a.memory.actions[0]).toBe(1);
+
+    const c = agent({ continuous: true });
+    const storeContinuous = (action: unknown) => () =>
+      c.storeExperience(state, action as number[], 1, 0, 0, false);
+    expect(storeContinuous([0.5, 0.5, 0.5])).toThrow(
+      "PPOAgent.storeExperience: action has 3 values, actionSize is 2",
+    );
+    expect(storeContinuous(0.5)).toThrow(
+      "PPOAgent.storeExperience: action must be an array of 2 numbers, got 0.5",
+    );
+    expect(storeContinuous([0.5, Number.NaN])).toThrow("action[1] is NaN, not a finite number");
+    expect(c.memory.pos).toBe(0);
+    storeContinuous([0.5, -0.5])();
+    expect(Array.from(c.memory.actions.subarray(0, 2))).toEqual([0.5, -0.5]);
+  });
+});

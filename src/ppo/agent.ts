@@ -36,6 +36,7 @@ import { nodeBuiltin } from "../util/node.js";
 import { booleanProblem, integerProblem } from "../util/options.js";
 import { RolloutBuffer, type RolloutStep } from "./buffer.js";
 import {
+  CONFIG_FIELDS,
   ConfigError,
   type ConfigProblem,
   DEFAULT_CONFIG,
@@ -144,6 +145,10 @@ function resolveOptions(options: PPOAgentOptions): ResolvedOptions {
   fail("continuous", booleanProblem(continuous));
   if (!continuous && (actionLow !== undefined || actionHigh !== undefined))
     fail("actionLow", "discrete actions have no bounds");
+  if (continuous) {
+    fail("actionLow", boundProblem(actionLow, actionSize));
+    fail("actionHigh", boundProblem(actionHigh, actionSize));
+  }
   if (problems.length === 0) problems.push(...minibatchProblems({ ...config, numEnvs: 1 }));
   let actionBounds: Box | undefined;
   if (problems.length === 0) {
@@ -158,6 +163,16 @@ function resolveOptions(options: PPOAgentOptions): ResolvedOptions {
   }
   if (problems.length > 0 || actionBounds === undefined) throw new ConfigError(problems);
   return { envSpec: { observationSize, actionSize, continuous }, config, actionBounds };
+}
+
+/** Why an action bound is not one number or `actionSize` numbers (infinite ones unbounded), or null. */
+function boundProblem(bound: unknown, actionSize: number): string | null {
+  const isBound = (v: unknown) => typeof v === "number" && !Number.isNaN(v);
+  if (bound === undefined || isBound(bound)) return null;
+  const values = bound !== null && typeof bound === "object" ? Array.from(bound as ArrayLike<unknown>) : null;
+  if (values !== null && values.length === actionSize && values.every(isBound)) return null;
+  const got = values !== null ? `[${values.map(shown).join(", ")}]` : shown(bound);
+  return `must be a number or ${actionSize} numbers (one per action dimension; infinite: unbounded), got ${got}`;
 }
 
 /** A bound as JSON keeps it: infinities (unbounded dimensions) as null. */
@@ -296,22 +311,21 @@ export class PPOAgent {
   }
 
   set learningRate(lr: number) {
+    const reason = CONFIG_FIELDS.learningRate.check(lr);
+    if (reason !== null) throw new RangeError(`PPOAgent.learningRate ${reason}`);
     this.optimizer.lr = lr;
   }
 
-  private readState(state: ArrayLike<number>): Float32Array {
-    const size = this.envSpec.observationSize;
-    if (state.length !== size) {
-      throw new RangeError(`PPOAgent: state has ${state.length} values, observationSize is ${size}`);
-    }
-    this.obs.set(state);
+  /** The state in the observation buffer; `label` names the argument in errors. */
+  private readState(state: ArrayLike<number>, label: string): Float32Array {
+    copyFinite(state, this.obs, label, "observationSize");
     return this.obs;
   }
 
   /** Samples an action (or takes the most likely one) with its log-probability and the state's value. */
   getAction(state: ArrayLike<number>, options: { deterministic?: boolean } = {}): AgentAction {
     this.policy.act(
-      this.readState(state),
+      this.readState(state, "PPOAgent.getAction: state"),
       1,
       options.deterministic ? null : this.sampleRng,
       this.action,
@@ -344,9 +358,29 @@ export class PPOAgent {
       throw new Error(`PPOAgent: memory is full (${memory.numSteps} steps); call update() first`);
     }
     const step = this.step;
-    this.readState(state);
-    if (typeof action === "number") step.actions[0] = action;
-    else for (let k = 0; k < Math.min(action.length, step.actions.length); k++) step.actions[k] = action[k];
+    const label = "PPOAgent.storeExperience";
+    this.readState(state, `${label}: state`);
+    const { actionSize, continuous } = this.envSpec;
+    if (continuous) {
+      copyFinite(
+        typeof action === "number" && actionSize === 1 ? [action] : action,
+        step.actions,
+        `${label}: action`,
+        "actionSize",
+      );
+    } else if (
+      typeof action !== "number" ||
+      !Number.isInteger(action) ||
+      action < 0 ||
+      action >= actionSize
+    ) {
+      throw new RangeError(
+        `${label}: action must be an integer in [0, ${actionSize}) for Discrete(${actionSize}), got ${shown(action)}`,
+      );
+    } else step.actions[0] = action;
+    requireFinite(reward, `${label}: reward`);
+    requireFinite(value, `${label}: value`);
+    requireFinite(logProb, `${label}: logProb`);
     step.rewards[0] = reward;
     step.values[0] = value;
     step.logProbs[0] = logProb;
@@ -367,7 +401,7 @@ export class PPOAgent {
     const config = this.config;
     this.lastValue[0] = 0;
     if (nextState !== undefined && memory.terminations[memory.size - 1] === 0) {
-      this.policy.predictValues(this.readState(nextState), 1, this.lastValue);
+      this.policy.predictValues(this.readState(nextState, "PPOAgent.update: nextState"), 1, this.lastValue);
     }
     memory.computeReturnsAndAdvantages(this.lastValue, config.gamma, config.gaeLambda, false);
     const stats = ppoUpdate(this.policy, [this.optimizer], memory, config, this.shuffleRng);
@@ -443,6 +477,40 @@ export class PPOAgent {
   async load(path: string): Promise<void> {
     const { readFile } = nodeFilePromises("load");
     this.loadBytes(new Uint8Array(await readFile(path)), path);
+  }
+}
+
+/** A value as an error message shows it. */
+function shown(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  return value !== null && typeof value === "object" ? "an object" : String(value);
+}
+
+function requireFinite(value: unknown, label: string): void {
+  if (typeof value !== "number" || !Number.isFinite(value))
+    throw new RangeError(`${label} must be a finite number, got ${shown(value)}`);
+}
+
+/**
+ * Copies `values` into `into` in one pass, refusing anything but `into.length` finite numbers (in
+ * float32 too); `label` names the argument and `size` the option that sets its length.
+ */
+function copyFinite(values: unknown, into: Float32Array, label: string, size: string): void {
+  const n = into.length;
+  if (
+    values === null ||
+    typeof values !== "object" ||
+    typeof (values as ArrayLike<number>).length !== "number"
+  )
+    throw new TypeError(`${label} must be an array of ${n} numbers, got ${shown(values)}`);
+  const array = values as ArrayLike<unknown>;
+  if (array.length !== n) throw new RangeError(`${label} has ${array.length} values, ${size} is ${n}`);
+  for (let i = 0; i < n; i++) {
+    const v = array[i];
+    if (typeof v === "number") into[i] = v;
+    if (typeof v !== "number" || !Number.isFinite(into[i]))
+      throw new RangeError(`${label}[${i}] is ${shown(v)}, not a finite number`);
   }
 }
 
