@@ -5,8 +5,10 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { runCli } from "../src/cli/program.js";
+import { ROM_DIR_SOURCE_VARIABLE, ROM_DIR_VARIABLE } from "../src/envs/atari/roms.js";
+import { loadSafetensors, saveSafetensors, Tensor } from "../src/nn/index.js";
 import { MAX_SEED } from "../src/ppo/config.js";
 import { ConfigError, DEFAULT_CONFIG, mergeConfig, PPOAgent, resolveConfig } from "../src/ppo/index.js";
 
@@ -226,5 +228,40 @@ describe("PPOAgent input", () => {
     expect(c.memory.pos).toBe(0);
     storeContinuous([0.5, -0.5])();
     expect(Array.from(c.memory.actions.subarray(0, 2))).toEqual([0.5, -0.5]);
+  });
+});
+
+describe("messages that name the real cause", () => {
+  const saved = { dir: process.env[ROM_DIR_VARIABLE], source: process.env[ROM_DIR_SOURCE_VARIABLE] };
+  afterEach(() => {
+    for (const [name, value] of [
+      [ROM_DIR_VARIABLE, saved.dir],
+      [ROM_DIR_SOURCE_VARIABLE, saved.source],
+    ] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+
+  it("--rom-dir names the flag, not the environment variable it travels in", async () => {
+    delete process.env[ROM_DIR_VARIABLE];
+    delete process.env[ROM_DIR_SOURCE_VARIABLE];
+    const missing = join(root, "no-roms");
+    const { code, stderr } = await train("--env", "BreakoutNoFrameskip-v4", "--rom-dir", missing);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`${missing} (from --rom-dir; the folder does not exist)`);
+    expect(stderr).not.toContain(`from ${ROM_DIR_VARIABLE}`);
+  });
+
+  it("a truncated safetensors file is called truncated, with its length and the header's", () => {
+    const bytes = saveSafetensors({ a: Tensor.zeros([32, 32]), b: Tensor.zeros([32]) });
+    const full = bytes.length;
+    expect(() => loadSafetensors(bytes.subarray(0, full - 200))).toThrow(
+      `safetensors: file truncated: ${full - 200} bytes, the header says ${full}`,
+    );
+    expect(() => loadSafetensors(bytes.subarray(0, 100))).toThrow(
+      /^safetensors: file truncated: 100 bytes, its header length says at least \d+$/,
+    );
+    expect(loadSafetensors(bytes).tensors.a.shape).toEqual([32, 32]);
   });
 });

@@ -1,7 +1,7 @@
 /** The `ppo-ts` command line as a function of its arguments (the binary is `main.ts`; tests call `runCli`). */
 import { resolve } from "node:path";
 import { Command, CommanderError } from "commander";
-import { ROM_DIR_VARIABLE } from "../envs/atari/roms.js";
+import { ROM_DIR_SOURCE_VARIABLE, ROM_DIR_VARIABLE } from "../envs/atari/roms.js";
 import { registerEnvsCommand } from "./envs.js";
 import { registerEvalCommand } from "./eval.js";
 import { registerPlayCommand } from "./play.js";
@@ -17,10 +17,13 @@ export function createProgram(): Command {
     .option("--rom-dir <dir>", `folder of Atari ROMs (breakout.bin, ...); default: $${ROM_DIR_VARIABLE}`)
     // Usage errors throw instead of exiting, so that `runCli` returns their exit code.
     .exitOverride()
-    // Through the environment variable, so that vector-env worker threads find the ROMs too.
+    // Through the environment variable, so that vector-env worker threads find the ROMs too; its
+    // source names the flag in messages.
     .hook("preAction", (root) => {
       const romDir = root.opts<{ romDir?: string }>().romDir;
-      if (romDir !== undefined) process.env[ROM_DIR_VARIABLE] = resolve(romDir);
+      if (romDir === undefined) return;
+      process.env[ROM_DIR_VARIABLE] = resolve(romDir);
+      process.env[ROM_DIR_SOURCE_VARIABLE] = "--rom-dir";
     });
   registerEnvsCommand(program);
   registerTrainCommand(program);

@@ -61,11 +61,14 @@ export function loadSafetensors(bytes: Uint8Array): {
   if (bytes.length < 8) throw new Error("safetensors: file shorter than its 8-byte header length");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = Number(view.getBigUint64(0, true));
-  if (headerLength > MAX_HEADER_BYTES || 8 + headerLength > bytes.length) {
+  if (headerLength > MAX_HEADER_BYTES)
     throw new Error(
-      `safetensors: header length ${headerLength} does not fit a file of ${bytes.length} bytes`,
+      `safetensors: header length ${headerLength} is past the format's limit of ${MAX_HEADER_BYTES}`,
     );
-  }
+  if (8 + headerLength > bytes.length)
+    throw new Error(
+      `safetensors: file truncated: ${bytes.length} bytes, its header length says at least ${8 + headerLength}`,
+    );
   let header: Record<string, unknown>;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
@@ -73,26 +76,21 @@ export function loadSafetensors(bytes: Uint8Array): {
     throw new Error(`safetensors: header is not valid JSON (${(error as Error).message})`);
   }
   const dataStart = 8 + headerLength;
-  const dataLength = bytes.length - dataStart;
   const metadata = (header.__metadata__ ?? {}) as Record<string, string>;
+  const entries = Object.entries(header).filter(([name]) => name !== "__metadata__");
+  const dataEnd = Math.max(0, ...entries.map(([name, value]) => checkEntry(name, value)));
+  if (dataStart + dataEnd > bytes.length)
+    throw new Error(
+      `safetensors: file truncated: ${bytes.length} bytes, the header says ${dataStart + dataEnd} (its tensors' byte ranges end at ${dataEnd} of the data)`,
+    );
   const tensors: Record<string, Tensor> = {};
-  for (const [name, value] of Object.entries(header)) {
-    if (name === "__metadata__") continue;
+  for (const [name, value] of entries) {
     const entry = value as HeaderEntry;
-    const width = BYTES_PER_DTYPE[entry.dtype];
-    if (width === undefined)
-      throw new Error(`safetensors: tensor ${name} has unsupported dtype ${entry.dtype}`);
-    const count = entry.shape.reduce((p, d) => p * d, 1);
     const [begin, end] = entry.data_offsets;
-    if (!(begin >= 0 && end <= dataLength && end - begin === count * width)) {
-      throw new Error(
-        `safetensors: tensor ${name} has byte range [${begin}, ${end}) that does not fit shape [${entry.shape}]`,
-      );
-    }
     const t = Tensor.zeros(entry.shape);
     if (entry.dtype === "F32" && littleEndian) {
       // A byte copy: the source need not be 4-byte aligned for a Float32Array view.
-      new Uint8Array(t.data.buffer, t.data.byteOffset, 4 * count).set(
+      new Uint8Array(t.data.buffer, t.data.byteOffset, 4 * t.size).set(
         bytes.subarray(dataStart + begin, dataStart + end),
       );
     } else {
@@ -101,6 +99,34 @@ export function loadSafetensors(bytes: Uint8Array): {
     tensors[name] = t;
   }
   return { tensors, metadata };
+}
+
+/** Throws unless a header entry is a readable tensor whose byte range fits its shape; returns the range's end. */
+function checkEntry(name: string, value: unknown): number {
+  const entry = value as Partial<HeaderEntry> | null;
+  const isIndex = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
+  if (
+    entry === null ||
+    typeof entry !== "object" ||
+    !Array.isArray(entry.shape) ||
+    !entry.shape.every(isIndex) ||
+    !Array.isArray(entry.data_offsets) ||
+    entry.data_offsets.length !== 2 ||
+    !entry.data_offsets.every(isIndex)
+  )
+    throw new Error(
+      `safetensors: tensor ${name} has no dtype, shape and data_offsets: ${JSON.stringify(value)}`,
+    );
+  const width = BYTES_PER_DTYPE[entry.dtype as string];
+  if (width === undefined)
+    throw new Error(`safetensors: tensor ${name} has unsupported dtype ${entry.dtype}`);
+  const [begin, end] = entry.data_offsets;
+  const count = entry.shape.reduce((p, d) => p * d, 1);
+  if (end - begin !== count * width)
+    throw new Error(
+      `safetensors: tensor ${name} has byte range [${begin}, ${end}) that does not fit shape [${entry.shape}]`,
+    );
+  return end;
 }
 
 function decode(dtype: string, view: DataView, start: number, out: Float32Array): void {

@@ -26,6 +26,12 @@ export interface RomSearchOptions {
 }
 
 export const ROM_DIR_VARIABLE = "PPO_TS_ROM_DIR";
+/**
+ * Set beside `ROM_DIR_VARIABLE` by a program that fills it from a flag of its own (the CLI's
+ * `--rom-dir`, passed on this way so that vector-env worker threads see it too): the flag's name,
+ * which messages then give as the folder's source.
+ */
+export const ROM_DIR_SOURCE_VARIABLE = "PPO_TS_ROM_DIR_SOURCE";
 /** Extensions of Atari 2600 ROM dumps scanned when `<game>.bin` is absent. */
 const ROM_EXTENSIONS = [".bin", ".a26"];
 /** The largest 2600 cartridge the supported schemes use; bigger files are not ROMs. */
@@ -70,7 +76,7 @@ export function romSearchDirs(options: RomSearchOptions = {}): { dir: string; so
   const dirs: { dir: string; source: string }[] = [];
   if (options.romDir) dirs.push({ dir: options.romDir, source: "romDir / --rom-dir" });
   const fromEnv = env[ROM_DIR_VARIABLE];
-  if (fromEnv) dirs.push({ dir: fromEnv, source: ROM_DIR_VARIABLE });
+  if (fromEnv) dirs.push({ dir: fromEnv, source: env[ROM_DIR_SOURCE_VARIABLE] || ROM_DIR_VARIABLE });
   return dirs;
 }
 
