@@ -130,7 +130,7 @@ export function tickLabels(values: readonly number[]): string[] {
   return values.map((v) => (v === 0 ? "0" : `${(v / unit).toFixed(decimals)}${suffix}`));
 }
 
-/** The unit tick labels are written in, by the largest tick: M, k (from 10,000), 1, or 1e-3 and below. */
+/** The unit of an axis's labels, by its largest tick: M, k (from 10,000), none, or a power of ten under 0.01. */
 function tickUnit(largest: number): [number, string] {
   if (largest >= 1e6) return [1e6, "M"];
   if (largest >= 1e4) return [1e3, "k"];
