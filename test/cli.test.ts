@@ -321,11 +321,14 @@ describe("ppo-ts play and plot", () => {
       written.push(String(chunk));
       return true;
     });
+    const wasTerminal = process.stdout.isTTY;
+    process.stdout.isTTY = true;
     let code: number;
     try {
       code = (await cli("play", "--run", runA)).code;
     } finally {
       write.mockRestore();
+      process.stdout.isTTY = wasTerminal;
     }
     expect(code).toBe(0);
     const frames = written.filter((text) => text.startsWith("\x1b[H"));

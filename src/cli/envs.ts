@@ -1,7 +1,11 @@
 import type { Command } from "commander";
 import { make, registeredEnvs } from "../envs/index.js";
 
-/** `ppo-ts envs`: every registered id with its spaces, time limit and reward threshold. */
+/**
+ * `ppo-ts envs`: every registered id with its spaces, time limit and reward threshold. The time
+ * limit is the registered TimeLimit in steps, or for the Atari ids ALE's own cap on the frames of an
+ * episode (`maxNumFramesPerEpisode`: the env truncates the episode itself, without a TimeLimit).
+ */
 export function registerEnvsCommand(program: Command): void {
   program
     .command("envs")
@@ -15,6 +19,7 @@ export function registerEnvsCommand(program: Command): void {
           observationSpace: spaces.observation,
           actionSpace: spaces.action,
           maxEpisodeSteps: spec.maxEpisodeSteps ?? null,
+          maxNumFramesPerEpisode: framesPerEpisode(spec.kwargs),
           rewardThreshold: spec.rewardThreshold ?? null,
         };
       });
@@ -27,7 +32,7 @@ export function registerEnvsCommand(program: Command): void {
         r.id,
         r.observationSpace,
         r.actionSpace,
-        r.maxEpisodeSteps === null ? "-" : String(r.maxEpisodeSteps),
+        describeTimeLimit(r.maxEpisodeSteps, r.maxNumFramesPerEpisode),
         r.rewardThreshold === null ? "-" : String(r.rewardThreshold),
       ]);
       const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
@@ -40,6 +45,21 @@ export function registerEnvsCommand(program: Command): void {
       console.log(line(widths.map((w) => "-".repeat(w))));
       for (const row of table) console.log(line(row));
     });
+}
+
+/** ALE's frame cap among an id's registered options, or null. */
+function framesPerEpisode(kwargs: Record<string, unknown> | undefined): number | null {
+  const frames = kwargs?.maxNumFramesPerEpisode;
+  return typeof frames === "number" && frames > 0 ? frames : null;
+}
+
+/** "500" (steps), "108,000 frames", both, or "-". */
+function describeTimeLimit(steps: number | null, frames: number | null): string {
+  const limits = [
+    ...(steps === null ? [] : [String(steps)]),
+    ...(frames === null ? [] : [`${frames.toLocaleString("en-US")} frames`]),
+  ];
+  return limits.length === 0 ? "-" : limits.join(", ");
 }
 
 /** Spaces come from a constructed env; an env that needs a missing resource (a ROM) says so. */

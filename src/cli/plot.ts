@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { RunDirectory } from "../run/directory.js";
 import { METRICS_FILE, PLOT_FILE } from "../run/layout.js";
 import { PLOT_EXTENSIONS, writeRunsPlot } from "../run/plot.js";
+import { checkOutputFile } from "./output_file.js";
 
 export function registerPlotCommand(program: Command): void {
   program
@@ -17,6 +18,7 @@ export function registerPlotCommand(program: Command): void {
       const out = opts.out ?? (dirs.length === 1 ? new RunDirectory(dirs[0]).plotPath : PLOT_FILE);
       if (!PLOT_EXTENSIONS.some((extension) => out.endsWith(extension)))
         throw new Error(`--out must end in ${PLOT_EXTENSIONS.join(" or ")}, got ${out}`);
+      if (opts.out !== undefined) checkOutputFile("--out", opts.out);
       await writeRunsPlot(dirs, out);
       console.log(`wrote ${out}`);
     });

@@ -1,4 +1,7 @@
-/** What `eval` and `play` start from: the flags checked, the trained run loaded, a GIF recorder for `--video`. */
+/**
+ * What `eval` and `play` start from: the flags checked (a `--video` file that could not be written is
+ * refused before any episode runs), the trained run loaded, a GIF recorder for `--video`.
+ */
 import { writeFileSync } from "node:fs";
 import type { RgbFrame } from "../envs/core/env.js";
 import type { GifWriter } from "../io/gif.js";
@@ -6,6 +9,7 @@ import type { EvaluateOptions } from "../ppo/evaluate.js";
 import type { LoadedRun } from "../run/checkpoint.js";
 import { loadRun } from "../run/directory.js";
 import { checkVideoPath, deterministicFlag, type PolicyRunFlags, runEvaluateOptions } from "./flags.js";
+import { checkOutputFile } from "./output_file.js";
 
 /** Collects frames into a GIF at the env's render rate, written to `path`. */
 export class GifRecorder {
@@ -44,6 +48,7 @@ export interface PolicyRun {
 export async function openPolicyRun(opts: PolicyRunFlags): Promise<PolicyRun> {
   const deterministic = deterministicFlag(opts);
   checkVideoPath(opts.video);
+  if (opts.video !== undefined) checkOutputFile("--video", opts.video);
   const run = loadRun(opts.run);
   return {
     run,

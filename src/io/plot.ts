@@ -2,8 +2,10 @@
  * Training curves as one SVG sheet: episodic return against steps on top, then actor loss, critic
  * loss, entropy and approx KL. Runs whose directory names differ only by a seed suffix
  * (`cartpole-s1`, `cartpole_seed2`, ...) form a group drawn as its mean with a band of one standard
- * deviation; a group of one run is drawn as its line. Browser-safe: data in, SVG text out.
+ * deviation; a group of one run is drawn as its line, a run of one iteration as a marker.
+ * Browser-safe: data in, SVG text out.
  */
+import { ticks } from "d3-array";
 
 /** The columns of a metrics CSV, by header name; empty cells are NaN. */
 export type MetricsColumns = Record<string, number[]>;
@@ -110,24 +112,41 @@ export function aggregate(runs: Series[]): { steps: number[]; mean: number[]; st
   return { steps, mean, std };
 }
 
-/** About five round tick values covering [lo, hi]. */
+/** About `count` round tick values in [lo, hi]: d3's nice numbers, 1, 2 or 5 times a power of ten. */
 export function niceTicks(lo: number, hi: number, count = 5): number[] {
-  if (!(hi > lo)) return [lo];
-  const rough = (hi - lo) / count;
-  const magnitude = 10 ** Math.floor(Math.log10(rough));
-  const step = [1, 2, 2.5, 5, 10].map((f) => f * magnitude).find((s) => s >= rough) ?? rough;
-  const ticks: number[] = [];
-  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step)
-    ticks.push(Number(t.toPrecision(12)));
-  return ticks;
+  return ticks(lo, hi, count);
 }
 
-function formatTick(v: number): string {
-  const a = Math.abs(v);
-  if (a >= 1e6) return `${Number((v / 1e6).toPrecision(3))}M`;
-  if (a >= 1e3) return `${Number((v / 1e3).toPrecision(3))}k`;
-  if (a !== 0 && a < 1e-2) return v.toExponential(1);
-  return String(Number(v.toPrecision(3)));
+/**
+ * The labels of one axis's ticks (as `niceTicks` gives them), written alike: one unit for all
+ * (`tickUnit`) and as many decimals as the step between ticks needs.
+ */
+export function tickLabels(values: readonly number[]): string[] {
+  const largest = Math.max(...values.map(Math.abs));
+  const step = values.length > 1 ? Math.abs(values[1] - values[0]) : largest || 1;
+  const [unit, suffix] = tickUnit(largest);
+  // The step is 1, 2 or 5 times a power of ten; a little slack keeps 0.1 from reading as 0.0999...
+  const decimals = Math.max(0, -Math.floor(Math.log10(step / unit) + 1e-9));
+  return values.map((v) => (v === 0 ? "0" : `${(v / unit).toFixed(decimals)}${suffix}`));
+}
+
+/** The unit of an axis's labels, by its largest tick: M, k (from 10,000), none, or a power of ten under 0.01. */
+function tickUnit(largest: number): [number, string] {
+  if (largest >= 1e6) return [1e6, "M"];
+  if (largest >= 1e4) return [1e3, "k"];
+  if (largest === 0 || largest >= 1e-2) return [1, ""];
+  const exponent = Math.floor(Math.log10(largest));
+  return [10 ** exponent, `e${exponent}`];
+}
+
+/** [lo, hi] of `values`; one value (a run of one iteration) gets a tenth of itself each side. */
+function axisRange(values: readonly number[]): [number, number] {
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  if (hi - lo > 1e-12 * Math.max(1, Math.abs(lo), Math.abs(hi))) return [lo, hi];
+  const middle = (lo + hi) / 2;
+  const half = middle === 0 ? 1 : Math.abs(middle) / 10;
+  return [middle - half, middle + half];
 }
 
 function escapeXml(text: string): string {
@@ -159,36 +178,43 @@ function drawPanel(panel: PlotPanel, groups: [string, RunMetrics[]][], box: Box)
     );
     return parts.join("\n");
   }
-  const xMin = Math.min(...xs);
-  const xMax = Math.max(...xs) > xMin ? Math.max(...xs) : xMin + 1;
-  let yMin = Math.min(...ys);
-  let yMax = Math.max(...ys);
-  if (yMax - yMin < 1e-12) {
-    yMin -= 1;
-    yMax += 1;
-  }
-  const pad = (yMax - yMin) * 0.05;
-  yMin -= pad;
-  yMax += pad;
+  const [xMin, xMax] = axisRange(xs);
+  const [yLo, yHi] = axisRange(ys);
+  const pad = (yHi - yLo) * 0.05;
+  const [yMin, yMax] = [yLo - pad, yHi + pad];
   const px = (x: number) => box.x + ((x - xMin) / (xMax - xMin)) * box.width;
   const py = (y: number) => box.y + box.height - ((y - yMin) / (yMax - yMin)) * box.height;
-  for (const t of niceTicks(xMin, xMax)) {
-    parts.push(`<line x1="${px(t)}" y1="${box.y}" x2="${px(t)}" y2="${box.y + box.height}" stroke="#eee"/>`);
+  const xTicks = niceTicks(xMin, xMax);
+  tickLabels(xTicks).forEach((label, i) => {
+    const x = px(xTicks[i]);
+    parts.push(`<line x1="${x}" y1="${box.y}" x2="${x}" y2="${box.y + box.height}" stroke="#eee"/>`);
     parts.push(
-      `<text x="${px(t)}" y="${box.y + box.height + 16}" text-anchor="middle" font-size="11">${formatTick(t)}</text>`,
+      `<text x="${x}" y="${box.y + box.height + 16}" text-anchor="middle" font-size="11">${label}</text>`,
     );
-  }
-  for (const t of niceTicks(yMin, yMax)) {
-    parts.push(`<line x1="${box.x}" y1="${py(t)}" x2="${box.x + box.width}" y2="${py(t)}" stroke="#eee"/>`);
-    parts.push(
-      `<text x="${box.x - 6}" y="${py(t) + 4}" text-anchor="end" font-size="11">${formatTick(t)}</text>`,
-    );
-  }
+  });
+  const yTicks = niceTicks(yMin, yMax);
+  tickLabels(yTicks).forEach((label, i) => {
+    const y = py(yTicks[i]);
+    parts.push(`<line x1="${box.x}" y1="${y}" x2="${box.x + box.width}" y2="${y}" stroke="#eee"/>`);
+    parts.push(`<text x="${box.x - 6}" y="${y + 4}" text-anchor="end" font-size="11">${label}</text>`);
+  });
   parts.push(
     `<text x="${box.x + box.width}" y="${box.y + box.height + 32}" text-anchor="end" font-size="11" fill="#555">environment steps</text>`,
   );
   for (const c of curves) {
     if (c.steps.length === 0) continue;
+    if (c.steps.length === 1) {
+      parts.push(
+        drawMarker(
+          px(c.steps[0]),
+          py(c.mean[0]),
+          py(c.mean[0] - c.std[0]),
+          py(c.mean[0] + c.std[0]),
+          c.color,
+        ),
+      );
+      continue;
+    }
     if (c.std.some((s) => s > 0)) {
       const upper = c.steps.map((x, j) => `${px(x).toFixed(1)},${py(c.mean[j] + c.std[j]).toFixed(1)}`);
       const lower = c.steps
@@ -202,6 +228,15 @@ function drawPanel(panel: PlotPanel, groups: [string, RunMetrics[]][], box: Box)
     parts.push(`<polyline points="${line}" fill="none" stroke="${c.color}" stroke-width="1.8"/>`);
   }
   return parts.join("\n");
+}
+
+/** One point (a run of one iteration) as a dot, with a bar from `yLow` to `yHigh` when they differ. */
+function drawMarker(x: number, y: number, yLow: number, yHigh: number, color: string): string {
+  const bar =
+    yLow === yHigh
+      ? ""
+      : `<line x1="${x.toFixed(1)}" y1="${yLow.toFixed(1)}" x2="${x.toFixed(1)}" y2="${yHigh.toFixed(1)}" stroke="${color}" stroke-width="1.8"/>`;
+  return `${bar}<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="4" fill="${color}"/>`;
 }
 
 /** The whole sheet: return on top across the width, then the four loss panels in a 2 x 2 grid. */

@@ -7,6 +7,7 @@
  */
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
+import { envSpec } from "../envs/core/registry.js";
 import { wasmBackend } from "../nn/kernels/index.js";
 import { startKernelThreads, stopKernelThreads } from "../nn/kernels/threads.js";
 import type { PPOConfig, PPOConfigOverrides } from "../ppo/config.js";
@@ -57,6 +58,7 @@ export interface TrainSummary {
 /** Trains as `ppo-ts train` does; resolves when the run ends or is interrupted. */
 export async function runTraining(options: TrainOptions): Promise<TrainSummary> {
   const { run, config } = openTrainingRun(options);
+  if (options.stopAtThreshold) checkRewardThreshold(config.envId);
   run.create();
   const trainer = new PPOTrainer(config);
   const stopThreads = await startThreads(options.threads ?? availableParallelism());
@@ -160,6 +162,14 @@ function beginRun(
     throw error;
   }
   return { previousWallTimeS: state?.wallTimeS ?? 0, metrics };
+}
+
+/** `stopAtThreshold` needs the env's reward threshold: refused before training when there is none. */
+function checkRewardThreshold(envId: string): void {
+  if (envSpec(envId).rewardThreshold === undefined)
+    throw new Error(
+      `--stop-at-threshold: ${envId} has no reward threshold to stop at (\`ppo-ts envs\` lists each env's)`,
+    );
 }
 
 /** A bar when asked for or (by default) when stderr is a terminal; else lines unless quiet. */
