@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { RunDirectory } from "../src/run/directory.js";
 import { exited, metricSteps, spawnBuiltCli, waitForRows } from "./helpers/train_process.js";
 
 const root = mkdtempSync(join(tmpdir(), "ppo-lock-"));
@@ -67,5 +68,28 @@ describe("the run directory's lock", () => {
     expect(loser.stderr).toMatch(/is in use by ppo-ts pid \d+|already holds a run/);
     expect(JSON.parse(readFileSync(join(runDir, "config.json"), "utf8")).seed).toBe(winner === first ? 1 : 2);
     expect(metricSteps(runDir)).toEqual(stepsUpTo(1280));
+  });
+
+  it("tells a lock held in this process or on another host from a stale one", () => {
+    const dir = join(root, "in-process");
+    const run = new RunDirectory(dir);
+    run.create();
+    expect(run.lock()).toBeNull();
+    expect(() => new RunDirectory(dir).lock()).toThrow(`${dir} is in use by ppo-ts pid ${process.pid}`);
+    run.unlock();
+    expect(existsSync(run.lockPath)).toBe(false);
+
+    // A lock naming this pid that this process does not hold was left by an earlier process.
+    const left = { pid: process.pid, host: hostname(), startedAt: "2020-01-01T00:00:00.000Z" };
+    writeFileSync(run.lockPath, JSON.stringify(left));
+    expect(run.lock()).toEqual(left);
+    run.unlock();
+
+    writeFileSync(run.lockPath, JSON.stringify({ ...left, host: "elsewhere" }));
+    expect(() => run.lock()).toThrow(
+      `${dir} is locked by ppo-ts pid ${process.pid} on elsewhere, since 2020-01-01T00:00:00.000Z; wait for it to end, or, if that process is gone (this host cannot tell), remove ${run.lockPath}`,
+    );
+    writeFileSync(run.lockPath, "{}");
+    expect(() => run.lock()).toThrow(`${run.lockPath} does not name its holder`);
   });
 });

@@ -115,6 +115,24 @@ describe("TensorBoard events after kill and resume", () => {
     new RunDirectory(dir).openEvents().close();
     expect(readdirSync(dir)).toEqual([]);
   });
+
+  it("are cut back to a step, a torn last record dropped, a file left without scalars removed", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ppo-events-"));
+    const run = new RunDirectory(dir);
+    const writer = run.openEvents();
+    for (const step of [128, 256, 384]) writer.addScalar("losses/value_loss", step / 1000, step);
+    writer.close();
+    const [file] = readdirSync(dir);
+    const path = join(dir, file);
+    const whole = readFileSync(path);
+    writeFileSync(path, Buffer.concat([whole, whole.subarray(0, 30)])); // killed mid-write
+    run.cutEvents(256);
+    expect(eventScalars(dir)).toEqual([
+      { file, scalars: ["losses/value_loss@128", "losses/value_loss@256"] },
+    ]);
+    run.cutEvents(0);
+    expect(readdirSync(dir)).toEqual([]);
+  });
 });
 
 describe("--resume and the config", () => {

@@ -1,6 +1,7 @@
 /**
  * A run directory on disk (Node only): every read and write of a run's files goes through
- * `RunDirectory`, under the names of layout.ts.
+ * `RunDirectory`, under the names of layout.ts. Whatever writes into a run directory takes its lock
+ * first (`lock`), so that two processes never mix their files.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { hostname } from "node:os";

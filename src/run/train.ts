@@ -3,7 +3,8 @@
  * `TrainingLogger` writes each update to metrics.csv, TensorBoard and the progress display, and a
  * `CheckpointSchedule` saves the trainer into the `RunDirectory`. Ctrl-C (SIGINT) or SIGTERM ends
  * the run after the current update, with a checkpoint; a second one leaves at once. A resumed run
- * continues from its last checkpoint with the same step counter, metrics.csv cut back to that step.
+ * continues from its last checkpoint with the same step counter, metrics.csv and the TensorBoard
+ * events cut back to that step. One process at a time trains in a directory (`RunDirectory.lock`).
  */
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
