@@ -13,6 +13,7 @@ import { evaluatePolicy } from "../src/ppo/index.js";
 import { loadRun } from "../src/run/directory.js";
 import { sharedPath } from "./helpers/shared.js";
 import { missingShared, skipping } from "./helpers/skip.js";
+import { exited, waitForRows } from "./helpers/train_process.js";
 
 /** An env PPO cannot serve: its actions are unbounded, so they cannot be clipped to the space. */
 class UnboundedActionEnv extends Env<Float32Array, Float32Array> {
@@ -200,23 +201,33 @@ describe("ppo-ts train", () => {
       `${join(corruptModel, "checkpoint")}: the model file is not readable safetensors`,
     );
 
+    // config.json edited under the checkpoint (flags may not change these fields on resume).
+    const editConfig = (dir: string, change: (config: Record<string, unknown>) => object) => {
+      const path = join(dir, "config.json");
+      writeFileSync(path, JSON.stringify(change(JSON.parse(readFileSync(path, "utf8")))));
+      return readFileSync(path, "utf8");
+    };
     const otherEnv = copy("other-env");
-    result = await resume(otherEnv, "--env", "Acrobot-v1");
+    editConfig(otherEnv, (config) => ({ ...config, envId: "Acrobot-v1" }));
+    result = await resume(otherEnv);
     expect(result.stderr).toContain(
       `${join(otherEnv, "checkpoint")} does not match this run: it was trained on CartPole-v1, this run is Acrobot-v1`,
     );
     expect(result.stderr).toContain("observation shape [4] vs [6]");
 
     const otherNetwork = copy("other-network");
-    result = await resume(otherNetwork, "--set", "policy.hiddenSizes=[32,32]");
+    const edited = editConfig(otherNetwork, (config) => ({
+      ...config,
+      policy: { ...(config.policy as object), hiddenSizes: [32, 32] },
+    }));
+    result = await resume(otherNetwork);
     expect(result.stderr).toContain(
       `${join(otherNetwork, "checkpoint")} does not match this run: its policy network is`,
     );
     expect(result.stderr).toContain('"hiddenSizes":[16]');
     // A refused resume changes nothing: the run still resumes as it was.
-    expect(readFileSync(join(otherNetwork, "config.json"), "utf8")).toBe(
-      readFileSync(join(runA, "config.json"), "utf8"),
-    );
+    expect(readFileSync(join(otherNetwork, "config.json"), "utf8")).toBe(edited);
+    cpSync(join(runA, "config.json"), join(otherNetwork, "config.json"));
     result = await resume(otherNetwork);
     expect(result.code).toBe(0);
     expect(checkpointStep(otherNetwork)).toBe(2560);
@@ -371,28 +382,6 @@ function spawnTrain(runDir: string, ...flags: string[]): ChildProcess {
     ],
     { cwd: repo, stdio: ["ignore", "pipe", "pipe"] },
   );
-}
-
-/** Resolves once metrics.csv has at least `rows` data rows (polling), or rejects after 60 s. */
-async function waitForRows(runDir: string, rows: number): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const path = join(runDir, "metrics.csv");
-    if (existsSync(path) && readFileSync(path, "utf8").trimEnd().split("\n").length > rows) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`${runDir}: fewer than ${rows} metrics rows after 60 s`);
-}
-
-function exited(
-  child: ChildProcess,
-): Promise<{ code: number | null; signal: string | null; stdout: string }> {
-  let stdout = "";
-  child.stdout?.on("data", (d) => {
-    stdout += d;
-  });
-  child.stderr?.resume();
-  return new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal, stdout })));
 }
 
 /** A run long enough to be stopped midway: 150 updates of 128 steps, a checkpoint after each. */

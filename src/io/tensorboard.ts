@@ -6,7 +6,8 @@
  * The first event carries `file_version: "brain.Event:2"`, as TensorFlow's writer does.
  *
  * Browser-safe: `TensorBoardWriter` hands the bytes to a `ByteSink` (in Node, a file the run
- * directory opens under `eventFileName`).
+ * directory opens under `eventFileName`); `readEvents` reads a stream back (a resumed run keeps
+ * the events up to its checkpoint).
  */
 
 const CRC32C_POLYNOMIAL = 0x82f63b78; // Castagnoli, reflected
@@ -174,18 +175,19 @@ export interface ByteSink {
 /**
  * Encodes scalars into one event stream; TensorBoard reads the file while it grows. Records are
  * held until `flush`, which hands them to the sink as one write (once written, a record survives
- * the process being killed).
+ * the process being killed). A writer that receives no scalar writes nothing.
  */
 export class TensorBoardWriter {
+  /** The file-version event that starts the stream, until the first scalars are written after it. */
+  private versionRecord: Uint8Array | null;
   private pending: Uint8Array[] = [];
   private closed = false;
 
-  /** Starts the stream with the file-version event. */
   constructor(
     private readonly sink: ByteSink,
     wallTimeS = Date.now() / 1000,
   ) {
-    sink.write(frameRecord(encodeFileVersionEvent(wallTimeS)));
+    this.versionRecord = frameRecord(encodeFileVersionEvent(wallTimeS));
   }
 
   addScalar(tag: string, value: number, step: number, wallTimeS = Date.now() / 1000): void {
@@ -197,14 +199,9 @@ export class TensorBoardWriter {
   flush(): void {
     if (this.pending.length === 0) return;
     if (this.closed) throw new Error("the TensorBoard writer is closed");
-    const total = this.pending.reduce((n, r) => n + r.length, 0);
-    const joined = new Uint8Array(total);
-    let offset = 0;
-    for (const record of this.pending) {
-      joined.set(record, offset);
-      offset += record.length;
-    }
-    this.sink.write(joined);
+    if (this.versionRecord !== null) this.pending.unshift(this.versionRecord);
+    this.versionRecord = null;
+    this.sink.write(joinRecords(this.pending));
     this.pending = [];
   }
 
@@ -214,4 +211,112 @@ export class TensorBoardWriter {
     this.sink.close();
     this.closed = true;
   }
+}
+
+/** Framed records one after another, as a stream holds them. */
+export function joinRecords(records: readonly Uint8Array[]): Uint8Array {
+  const joined = new Uint8Array(records.reduce((n, r) => n + r.length, 0));
+  let offset = 0;
+  for (const record of records) {
+    joined.set(record, offset);
+    offset += record.length;
+  }
+  return joined;
+}
+
+/** One field of a protocol buffer as read: varints and fixed64 as numbers, fixed32 as a float. */
+type ProtoField = { field: number; value: number | Uint8Array };
+
+/** The fields of one protocol buffer message, in order (the wire types an Event uses). */
+function readProto(bytes: Uint8Array): ProtoField[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const fields: ProtoField[] = [];
+  let i = 0;
+  const varint = (): number => {
+    let value = 0n;
+    for (let shift = 0n; ; shift += 7n) {
+      if (i >= bytes.length) throw new Error("a varint runs past the end of its message");
+      const byte = bytes[i++];
+      value |= BigInt(byte & 0x7f) << shift;
+      if ((byte & 0x80) === 0) return Number(BigInt.asIntN(64, value));
+    }
+  };
+  const take = (length: number): number => {
+    if (i + length > bytes.length) throw new Error("a field runs past the end of its message");
+    i += length;
+    return i - length;
+  };
+  while (i < bytes.length) {
+    const key = varint();
+    const field = key >>> 3;
+    const wireType = key & 7;
+    if (wireType === 0) fields.push({ field, value: varint() });
+    else if (wireType === 1) fields.push({ field, value: view.getFloat64(take(8), true) });
+    else if (wireType === 2) {
+      const length = varint();
+      const at = take(length);
+      fields.push({ field, value: bytes.subarray(at, at + length) });
+    } else if (wireType === 5) fields.push({ field, value: view.getFloat32(take(4), true) });
+    else throw new Error(`unsupported wire type ${wireType}`);
+  }
+  return fields;
+}
+
+const fieldValue = (fields: ProtoField[], field: number) => fields.find((f) => f.field === field)?.value;
+
+/** An event read back from a stream. */
+export interface StoredEvent {
+  /** The record as it lies in the stream (framing included). */
+  record: Uint8Array;
+  wallTimeS: number;
+  /** 0 for an event without one (the file-version event). */
+  step: number;
+  fileVersion: string | null;
+  scalars: { tag: string; value: number }[];
+}
+
+function decodeEvent(record: Uint8Array, data: Uint8Array): StoredEvent {
+  const event = readProto(data);
+  const text = (bytes: unknown) => (bytes instanceof Uint8Array ? new TextDecoder().decode(bytes) : null);
+  const summary = fieldValue(event, EVENT_SUMMARY);
+  const scalars = (summary instanceof Uint8Array ? readProto(summary) : [])
+    .filter((f) => f.field === SUMMARY_VALUE && f.value instanceof Uint8Array)
+    .map((f) => readProto(f.value as Uint8Array))
+    .map((value) => ({
+      tag: text(fieldValue(value, VALUE_TAG)) ?? "",
+      value: Number(fieldValue(value, VALUE_SIMPLE_VALUE) ?? Number.NaN),
+    }));
+  return {
+    record,
+    wallTimeS: Number(fieldValue(event, EVENT_WALL_TIME) ?? 0),
+    step: Number(fieldValue(event, EVENT_STEP) ?? 0),
+    fileVersion: text(fieldValue(event, EVENT_FILE_VERSION)),
+    scalars,
+  };
+}
+
+/**
+ * Reads an event stream back, checking both CRCs of every record. Reading stops at the first record
+ * cut short or failing a check (a writer killed mid-write): `intactBytes` is how far the stream is
+ * whole. Throws when an intact record is not an Event.
+ */
+export function readEvents(bytes: Uint8Array): { events: StoredEvent[]; intactBytes: number } {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const events: StoredEvent[] = [];
+  let offset = 0;
+  while (offset + 12 <= bytes.length) {
+    const length = view.getBigUint64(offset, true);
+    if (view.getUint32(offset + 8, true) !== maskedCrc32c(bytes.subarray(offset, offset + 8))) break;
+    const end = offset + 16 + Number(length);
+    if (end > bytes.length) break;
+    const data = bytes.subarray(offset + 12, end - 4);
+    if (view.getUint32(end - 4, true) !== maskedCrc32c(data)) break;
+    try {
+      events.push(decodeEvent(bytes.subarray(offset, end), data));
+    } catch (error) {
+      throw new Error(`the record at byte ${offset} is not an Event: ${(error as Error).message}`);
+    }
+    offset = end;
+  }
+  return { events, intactBytes: offset };
 }

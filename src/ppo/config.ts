@@ -43,6 +43,11 @@ export interface ConfigField<T> {
   parse(text: string): T;
   /** The CLI flag, when not the kebab-cased name (`--env` for `envId`). */
   readonly flag?: string;
+  /**
+   * Whether `--resume` may change it: it says how long to train or how to run, not what a step
+   * computes or what the checkpoint holds. Every other field is the run's own and stays as it began.
+   */
+  readonly resumable: boolean;
 }
 
 /** Fields nested under one name (`policy`). */
@@ -66,6 +71,7 @@ interface FieldSpec<T> {
   default: T;
   doc: string;
   flag?: string;
+  resumable?: boolean;
 }
 
 function field<T>(
@@ -76,7 +82,18 @@ function field<T>(
   parse: (text: string) => T,
   nullable = false,
 ): ConfigField<T> {
-  return { kind, default: spec.default, doc: spec.doc, flag: spec.flag, nullable, schema, check, parse };
+  const resumable = spec.resumable === true;
+  return {
+    kind,
+    default: spec.default,
+    doc: spec.doc,
+    flag: spec.flag,
+    resumable,
+    nullable,
+    schema,
+    check,
+    parse,
+  };
 }
 
 function rangeSchema(type: "integer" | "number", range: NumberRange): JsonSchema {
@@ -205,7 +222,12 @@ export const CONFIG_FIELDS = {
       "the streams 3 * seed, + 1, + 2 must be exact integers in a JavaScript number (up to 2^53 - 1), and integers past 2^53 are already rounded when read",
     doc: "Seed of everything random: env i resets with seed + i; the network, action sampling and minibatch shuffling draw from streams 3 * seed, + 1, + 2.",
   }),
-  totalTimesteps: integer({ default: 500_000, minimum: 1, doc: "Environment steps to train for." }),
+  totalTimesteps: integer({
+    default: 500_000,
+    minimum: 1,
+    resumable: true,
+    doc: "Environment steps to train for.",
+  }),
   learningRate: number({ default: 2.5e-4, ...positive, doc: "Adam's learning rate." }),
   actorLearningRate: nullableNumber({
     default: null,
@@ -300,15 +322,18 @@ export const CONFIG_FIELDS = {
   },
   vecMode: choice(["sync", "async"], {
     default: "sync",
+    resumable: true,
     doc: 'Vector env mode: "sync" steps the envs in this thread (deterministic), "async" in worker threads.',
   }),
   checkpointSeconds: number({
     default: 30,
+    resumable: true,
     minimum: 0,
     doc: "A checkpoint is written when this many seconds have passed since the last (0: every update).",
   }),
   evalEpisodes: integer({
     default: 10,
+    resumable: true,
     minimum: 0,
     doc: "Episodes of the final evaluation printed in the summary (0: none).",
   }),

@@ -1,12 +1,19 @@
 /**
  * A run directory on disk (Node only): every read and write of a run's files goes through
- * `RunDirectory`, under the names of layout.ts.
+ * `RunDirectory`, under the names of layout.ts. Whatever writes into a run directory takes its lock
+ * first (`lock`), so that two processes never mix their files.
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { METRICS_HEADER_LINE, metricsUpToStep } from "../io/metrics.js";
-import { eventFileName, TensorBoardWriter } from "../io/tensorboard.js";
+import {
+  EVENT_FILE_PREFIX,
+  eventFileName,
+  joinRecords,
+  readEvents,
+  TensorBoardWriter,
+} from "../io/tensorboard.js";
 import { DEFAULT_CONFIG, mergeConfig, type PPOConfig, type PPOConfigOverrides } from "../ppo/config.js";
 import type { PPOTrainer } from "../ppo/trainer.js";
 import {
@@ -17,16 +24,51 @@ import {
   policyFromWeights,
   trainerCheckpoint,
 } from "./checkpoint.js";
-import { AppendFile, completeDirectory, replaceDirectory, writeFileAtomic } from "./files.js";
-import { CHECKPOINT_DIR, CONFIG_FILE, METRICS_FILE, MODEL_FILE, PLOT_FILE, STATE_FILE } from "./layout.js";
+import {
+  AppendFile,
+  completeDirectory,
+  createFileExclusive,
+  readTextIfExists,
+  removeIfUnchanged,
+  replaceDirectory,
+  writeFileAtomic,
+} from "./files.js";
+import {
+  CHECKPOINT_DIR,
+  CONFIG_FILE,
+  EVENTS_TEMPORARY_FILE,
+  LOCK_FILE,
+  METRICS_FILE,
+  MODEL_FILE,
+  PLOT_FILE,
+  STATE_FILE,
+} from "./layout.js";
 
 /** A checkpoint as read from disk: its files and the directory they came from. */
 export interface StoredCheckpoint extends CheckpointFiles {
   dir: string;
 }
 
+/** The process that holds a run directory's lock, as `lock.json` names it. */
+export interface LockHolder {
+  pid: number;
+  host: string;
+  startedAt: string;
+}
+
+/** The lock files this process holds: a lock naming our pid that is not among them is stale. */
+const locksHeldHere = new Set<string>();
+
 export class RunDirectory {
+  /** The text of `lock.json` while this object holds the lock. */
+  private heldLock: string | null = null;
+  private readonly unlockAtExit = () => this.unlock();
+
   constructor(readonly path: string) {}
+
+  get lockPath(): string {
+    return join(this.path, LOCK_FILE);
+  }
 
   get configPath(): string {
     return join(this.path, CONFIG_FILE);
@@ -47,6 +89,57 @@ export class RunDirectory {
   /** Creates the directory (and its parents) if it is missing. */
   create(): void {
     mkdirSync(this.path, { recursive: true });
+  }
+
+  /**
+   * Takes the directory's lock, so that one process at a time writes here: `lock.json`, created
+   * whole or not at all, names this process. A lock left by a process that no longer runs on this
+   * host (killed) is taken over: returns its holder, else null. Throws naming the holder when it
+   * still runs, or runs on another host (where this process cannot tell).
+   */
+  lock(): LockHolder | null {
+    const mine: LockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
+    const text = `${JSON.stringify(mine)}\n`;
+    let staleHolder: LockHolder | null = null;
+    // Each pass either takes the lock or removes a stale one; others racing for it may need a few.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (createFileExclusive(this.lockPath, text)) {
+        this.heldLock = text;
+        locksHeldHere.add(resolve(this.lockPath));
+        process.on("exit", this.unlockAtExit);
+        return staleHolder;
+      }
+      const found = readTextIfExists(this.lockPath);
+      if (found === null) continue;
+      const holder = parseLockHolder(found);
+      const refusal = this.lockRefusal(holder);
+      if (refusal !== null) throw new Error(refusal);
+      removeIfUnchanged(this.lockPath, found);
+      staleHolder = holder;
+    }
+    throw new Error(`${this.lockPath}: other processes keep taking and releasing this lock; try again`);
+  }
+
+  /** Why `holder`'s lock cannot be taken over, or null when it is stale (its process is gone). */
+  private lockRefusal(holder: LockHolder | null): string | null {
+    const remove = `remove ${this.lockPath}`;
+    if (holder === null)
+      return `${this.lockPath} does not name its holder; ${remove} if nothing trains in ${this.path}`;
+    const who = `ppo-ts pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}`;
+    if (holder.host !== hostname()) {
+      return `${this.path} is locked by ${who}; wait for it to end, or, if that process is gone (this host cannot tell), ${remove}`;
+    }
+    if (!processRuns(holder.pid, locksHeldHere.has(resolve(this.lockPath)))) return null;
+    return `${this.path} is in use by ${who}; wait for it to end or stop it (if pid ${holder.pid} is not a ppo-ts process, ${remove})`;
+  }
+
+  /** Releases the lock taken by `lock` (nothing when not held). */
+  unlock(): void {
+    if (this.heldLock === null) return;
+    removeIfUnchanged(this.lockPath, this.heldLock);
+    locksHeldHere.delete(resolve(this.lockPath));
+    process.off("exit", this.unlockAtExit);
+    this.heldLock = null;
   }
 
   /** Whether a run has started here: it has a checkpoint or metrics. */
@@ -126,11 +219,58 @@ export class RunDirectory {
     return new AppendFile(path);
   }
 
-  /** A new TensorBoard event file in the directory. */
+  /**
+   * The TensorBoard event files cut back to the events with step <= `step`, for a run resumed from
+   * a checkpoint at `step` (as `openMetrics` cuts metrics.csv): a file holding more (or a torn last
+   * record) is rewritten atomically, and one left with no scalar is removed.
+   */
+  cutEvents(step: number): void {
+    for (const name of readdirSync(this.path).filter((n) => n.startsWith(EVENT_FILE_PREFIX))) {
+      const path = join(this.path, name);
+      const bytes = new Uint8Array(readFileSync(path));
+      let stream: ReturnType<typeof readEvents>;
+      try {
+        stream = readEvents(bytes);
+      } catch (error) {
+        throw new Error(`${path}: ${(error as Error).message}`);
+      }
+      const kept = stream.events.filter((event) => event.step <= step);
+      if (!kept.some((event) => event.scalars.length > 0)) rmSync(path);
+      else if (kept.length < stream.events.length || stream.intactBytes < bytes.length) {
+        const temporary = join(this.path, EVENTS_TEMPORARY_FILE);
+        writeFileAtomic(path, joinRecords(kept.map((event) => event.record)), temporary);
+      }
+    }
+  }
+
+  /** A new TensorBoard event file in the directory (created when the first scalars are written). */
   openEvents(): TensorBoardWriter {
     this.create();
     const now = Date.now() / 1000;
     return new TensorBoardWriter(new AppendFile(join(this.path, eventFileName(now, hostname()))), now);
+  }
+}
+
+/** `lock.json`'s holder, or null when the text does not name one. */
+function parseLockHolder(text: string): LockHolder | null {
+  try {
+    const holder = JSON.parse(text) as Partial<LockHolder>;
+    if (Number.isInteger(holder.pid) && typeof holder.host === "string") return holder as LockHolder;
+  } catch {}
+  return null;
+}
+
+/**
+ * Whether process `pid` of this host runs. Our own pid in a lock we do not hold (`heldHere`) is a
+ * stale lock of a process that had our pid before.
+ */
+function processRuns(pid: number, heldHere: boolean): boolean {
+  if (pid === process.pid) return heldHere;
+  try {
+    process.kill(pid, 0); // signal 0: checks that the process exists
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== "ESRCH"; // EPERM: it runs, as another user
   }
 }
 

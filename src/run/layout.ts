@@ -7,10 +7,12 @@
  *   checkpoint/model.safetensors       the weights (PyTorch reads them with safetensors.torch.load_file)
  *   checkpoint/state.json              optimizer moments, normalization statistics, RNG states, step
  *   plot.png                           episodic return, losses, entropy and approx KL
+ *   lock.json                          while a process trains here: its pid, host and start time
  *
  * `checkpoint/` is replaced whole (see `replaceDirectory` in files.ts), which leaves
- * `checkpoint.tmp/` and `checkpoint.old/` behind for a moment. Browser-safe: names only;
- * `RunDirectory` (directory.ts) reads and writes the files.
+ * `checkpoint.tmp/` and `checkpoint.old/` behind for a moment; an event file cut back on resume is
+ * written as `events.tmp` first (TensorBoard reads any name holding "tfevents"). Browser-safe: names
+ * only; `RunDirectory` (directory.ts) reads and writes the files.
  */
 
 export const CONFIG_FILE = "config.json";
@@ -19,6 +21,8 @@ export const CHECKPOINT_DIR = "checkpoint";
 export const MODEL_FILE = "model.safetensors";
 export const STATE_FILE = "state.json";
 export const PLOT_FILE = "plot.png";
+export const LOCK_FILE = "lock.json";
+export const EVENTS_TEMPORARY_FILE = "events.tmp";
 
 /** What a run directory holds, as the end-of-training summary lists it. */
 export const RUN_CONTENTS = `${CONFIG_FILE}, ${METRICS_FILE}, TensorBoard events, ${CHECKPOINT_DIR}/, ${PLOT_FILE}`;

@@ -3,20 +3,22 @@
  * `TrainingLogger` writes each update to metrics.csv, TensorBoard and the progress display, and a
  * `CheckpointSchedule` saves the trainer into the `RunDirectory`. Ctrl-C (SIGINT) or SIGTERM ends
  * the run after the current update, with a checkpoint; a second one leaves at once. A resumed run
- * continues from its last checkpoint with the same step counter, metrics.csv cut back to that step.
+ * continues from its last checkpoint with the same step counter, metrics.csv and the TensorBoard
+ * events cut back to that step. One process at a time trains in a directory (`RunDirectory.lock`).
  */
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import { envSpec } from "../envs/core/registry.js";
 import { wasmBackend } from "../nn/kernels/index.js";
 import { startKernelThreads, stopKernelThreads } from "../nn/kernels/threads.js";
-import type { PPOConfig, PPOConfigOverrides } from "../ppo/config.js";
+import { CONFIG_FIELD_LIST, type PPOConfig, type PPOConfigOverrides } from "../ppo/config.js";
 import { evaluatePolicy } from "../ppo/evaluate.js";
 import { resolveConfig } from "../ppo/presets.js";
 import { PPOTrainer } from "../ppo/trainer.js";
 import { RunDirectory } from "./directory.js";
 import type { AppendFile } from "./files.js";
-import { defaultRunName, RUN_CONTENTS, RUNS_DIR } from "./layout.js";
+import { CONFIG_FILE, defaultRunName, RUN_CONTENTS, RUNS_DIR } from "./layout.js";
 import { csvSink, TrainingLogger, tensorBoardSink } from "./logger.js";
 import { type LoopOutcome, TrainingClock, trainLoop } from "./loop.js";
 import { writeRunsPlot } from "./plot.js";
@@ -55,11 +57,26 @@ export interface TrainSummary {
   eval: { meanReturn: number; stdReturn: number; episodes: number } | null;
 }
 
-/** Trains as `ppo-ts train` does; resolves when the run ends or is interrupted. */
+/**
+ * Trains as `ppo-ts train` does; resolves when the run ends or is interrupted. The run directory is
+ * locked meanwhile: a second process is refused.
+ */
 export async function runTraining(options: TrainOptions): Promise<TrainSummary> {
-  const { run, config } = openTrainingRun(options);
-  if (options.stopAtThreshold) checkRewardThreshold(config.envId);
-  run.create();
+  const { run, config, notes } = openTrainingRun(options);
+  try {
+    if (!options.quiet) for (const note of notes) console.log(note);
+    return await trainInRun(run, config, options);
+  } finally {
+    run.unlock();
+  }
+}
+
+/** Trains in the locked `run`. */
+async function trainInRun(
+  run: RunDirectory,
+  config: PPOConfig,
+  options: TrainOptions,
+): Promise<TrainSummary> {
   const trainer = new PPOTrainer(config);
   const stopThreads = await startThreads(options.threads ?? availableParallelism());
   let begun: { previousWallTimeS: number; metrics: AppendFile };
@@ -118,33 +135,84 @@ export async function runTraining(options: TrainOptions): Promise<TrainSummary> 
 }
 
 /**
- * The run directory to train in and the config to train with. A fresh run refuses a directory that
- * already holds one; a resume takes the run's config.json with `overrides` on top (e.g. a larger
- * `totalTimesteps`) and needs a checkpoint.
+ * The run directory to train in, locked, and the config to train with. A fresh run refuses a
+ * directory that already holds one. A resume takes the run's config.json, where `overrides` may
+ * change only the resumable fields (`totalTimesteps`, ...): a run stays the run it began as. A
+ * resume of a run stopped before its first checkpoint starts it over from step 0. `notes` say
+ * what the caller should know (a stale lock taken over, a start over).
  */
-export function openTrainingRun(options: Pick<TrainOptions, "overrides" | "runDir" | "resume">): {
+export function openTrainingRun(
+  options: Pick<TrainOptions, "overrides" | "runDir" | "resume" | "stopAtThreshold">,
+): {
   run: RunDirectory;
   config: PPOConfig;
+  notes: string[];
 } {
-  if (options.resume) {
-    if (options.runDir === undefined) throw new Error("--resume needs --run-dir DIR (the run to continue)");
-    const run = new RunDirectory(options.runDir);
-    const config = resolveConfig(run.readConfig(), ...options.overrides);
-    if (run.checkpointDir() === null) throw new Error(`${run.checkpointPath}: no checkpoint to resume from`);
-    return { run, config };
+  const fresh = options.resume ? null : resolveConfig(...options.overrides);
+  const runDir =
+    options.runDir ??
+    (fresh === null ? undefined : join(RUNS_DIR, defaultRunName(fresh.envId, fresh.seed, Date.now() / 1000)));
+  if (runDir === undefined) throw new Error("--resume needs --run-dir DIR (the run to continue)");
+  const run = new RunDirectory(runDir);
+  // A resume reads config.json first: a directory that is not a run is named as such, and not created.
+  const base = fresh ?? run.readConfig();
+  if (options.stopAtThreshold) checkRewardThreshold(base.envId);
+  run.create();
+  const notes: string[] = [];
+  const staleHolder = run.lock();
+  if (staleHolder !== null) {
+    notes.push(`Took over the lock of pid ${staleHolder.pid}, which no longer runs (killed?).`);
   }
-  const config = resolveConfig(...options.overrides);
-  const run = new RunDirectory(
-    options.runDir ?? join(RUNS_DIR, defaultRunName(config.envId, config.seed, Date.now() / 1000)),
+  try {
+    if (fresh !== null) refuseHeldRun(run);
+    else if (run.checkpointDir() === null) {
+      notes.push(
+        `${run.path} has no checkpoint (the run stopped before its first): starting it over from step 0 with its ${CONFIG_FILE}; its metrics and TensorBoard events are cleared.`,
+      );
+    }
+    return { run, config: fresh ?? resumedConfig(run, base, options.overrides), notes };
+  } catch (error) {
+    run.unlock();
+    throw error;
+  }
+}
+
+/** Refuses a fresh run in a directory that already holds one, naming the command that goes on. */
+function refuseHeldRun(run: RunDirectory): void {
+  if (!run.holdsRun()) return;
+  throw new Error(
+    run.checkpointDir() === null
+      ? `${run.path} holds a run stopped before its first checkpoint; start it over with: ppo-ts train --run-dir ${run.path} --resume (or choose another --run-dir)`
+      : `${run.path} already holds a run; continue it with --resume or choose another --run-dir`,
   );
-  if (run.holdsRun()) {
-    throw new Error(`${run.path} already holds a run; continue it with --resume or choose another --run-dir`);
-  }
-  return { run, config };
 }
 
 /**
- * Restores the trainer (when resuming) and starts metrics.csv, then writes config.json: a resume
+ * The run's `saved` config with `overrides` on top; throws naming each field they change that a
+ * resume may not (see `resumable` in `CONFIG_FIELDS`).
+ */
+function resumedConfig(run: RunDirectory, saved: PPOConfig, overrides: PPOConfigOverrides[]): PPOConfig {
+  const config = resolveConfig(saved, ...overrides);
+  const valueAt = (values: PPOConfig, path: readonly string[]) =>
+    path.reduce<unknown>((value, key) => (value as Record<string, unknown>)[key], values);
+  const changes = CONFIG_FIELD_LIST.filter(
+    ({ path, field }) => !field.resumable && !isDeepStrictEqual(valueAt(saved, path), valueAt(config, path)),
+  ).map(
+    ({ name, path }) =>
+      `  - ${name}: ${JSON.stringify(valueAt(saved, path))} in the run, ${JSON.stringify(valueAt(config, path))} asked for`,
+  );
+  if (changes.length > 0) {
+    const resumable = CONFIG_FIELD_LIST.filter(({ field }) => field.resumable).map(({ name }) => name);
+    throw new Error(
+      `${run.configPath}: a resumed run keeps the fields it began with (only ${resumable.join(", ")} may change); start a new run (another --run-dir) to change:\n${changes.join("\n")}`,
+    );
+  }
+  return config;
+}
+
+/**
+ * Restores the trainer (when resuming from a checkpoint), then writes config.json and cuts the
+ * metrics and TensorBoard events back to the checkpoint's step (step 0 when there is none): a resume
  * refused on the way leaves the run's files as they were.
  */
 function beginRun(
@@ -153,15 +221,18 @@ function beginRun(
   config: PPOConfig,
   resume: boolean,
 ): { previousWallTimeS: number; metrics: AppendFile } {
-  const state = resume ? run.resumeTrainer(trainer) : null;
-  const metrics = run.openMetrics(state?.trainer.globalStep ?? null);
-  try {
-    run.writeConfig(config);
-  } catch (error) {
-    metrics.close();
-    throw error;
-  }
-  return { previousWallTimeS: state?.wallTimeS ?? 0, metrics };
+  const state = resume && run.checkpointDir() !== null ? run.resumeTrainer(trainer) : null;
+  if (state !== null && trainer.done) throw new Error(nothingLeftToTrain(run, trainer));
+  run.writeConfig(config);
+  const resumeStep = resume ? (state?.trainer.globalStep ?? 0) : null;
+  if (resumeStep !== null) run.cutEvents(resumeStep);
+  return { previousWallTimeS: state?.wallTimeS ?? 0, metrics: run.openMetrics(resumeStep) };
+}
+
+/** Why a resumed `trainer` has no update left, and what would give it more. */
+function nothingLeftToTrain(run: RunDirectory, trainer: PPOTrainer): string {
+  const { globalStep, iteration, batchSize, numIterations } = trainer;
+  return `${run.path}: nothing left to train: the checkpoint is at step ${globalStep}, and totalTimesteps ${trainer.config.totalTimesteps} makes ${numIterations} updates of ${batchSize} steps; give --total-timesteps ${(iteration + 1) * batchSize} or more to train on`;
 }
 
 /** `stopAtThreshold` needs the env's reward threshold: refused before training when there is none. */
