@@ -11,6 +11,7 @@ import { wasmBackend } from "../nn/kernels/index.js";
 import { startKernelThreads, stopKernelThreads } from "../nn/kernels/threads.js";
 import type { PPOConfig, PPOConfigOverrides } from "../ppo/config.js";
 import { evaluatePolicy } from "../ppo/evaluate.js";
+import { NonFiniteError } from "../ppo/nonfinite.js";
 import { resolveConfig } from "../ppo/presets.js";
 import { PPOTrainer } from "../ppo/trainer.js";
 import { RunDirectory } from "./directory.js";
@@ -90,6 +91,8 @@ export async function runTraining(options: TrainOptions): Promise<TrainSummary> 
       stop: interrupt,
       stopAtThreshold: options.stopAtThreshold === true,
     });
+  } catch (error) {
+    throw error instanceof NonFiniteError ? error.with({ note: keptCheckpoint(run) }) : error;
   } finally {
     logger.close();
     interrupt.release();
@@ -160,6 +163,14 @@ function beginRun(
     throw error;
   }
   return { previousWallTimeS: state?.wallTimeS ?? 0, metrics };
+}
+
+/** What a run stopped by a NaN keeps: its last checkpoint, written while everything was finite. */
+function keptCheckpoint(run: RunDirectory): string {
+  const step = run.checkpointStep();
+  return step === null
+    ? "training stopped before its first checkpoint"
+    : `training stopped; ${run.checkpointPath} keeps the last good checkpoint, of global step ${step}`;
 }
 
 /** A bar when asked for or (by default) when stderr is a terminal; else lines unless quiet. */
