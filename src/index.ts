@@ -95,6 +95,7 @@ export {
   validateConfig,
 } from "./ppo/config.js";
 export { type EvaluateOptions, type EvaluateResult, evaluatePolicy } from "./ppo/evaluate.js";
+export { type MinibatchLosses, NonFiniteError, type NonFiniteFields } from "./ppo/nonfinite.js";
 export { ActorCritic } from "./ppo/policy.js";
 export { PRESETS, resolveConfig } from "./ppo/presets.js";
 export { type IterationMetrics, PPOTrainer, type TrainerState } from "./ppo/trainer.js";

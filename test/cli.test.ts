@@ -3,7 +3,6 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { runCli } from "../src/cli/program.js";
 import { ROM_DIR_VARIABLE } from "../src/envs/atari/roms.js";
 import { Env, type ResetResult, type StepResult } from "../src/envs/core/env.js";
 import { register, registeredEnvs } from "../src/envs/core/registry.js";
@@ -11,6 +10,7 @@ import { Box } from "../src/envs/core/spaces.js";
 import { METRIC_COLUMNS, TIME_COLUMNS } from "../src/io/metrics.js";
 import { evaluatePolicy } from "../src/ppo/index.js";
 import { loadRun } from "../src/run/directory.js";
+import { cli } from "./helpers/cli.js";
 import { sharedPath } from "./helpers/shared.js";
 import { missingShared, skipping } from "./helpers/skip.js";
 import { exited, waitForRows } from "./helpers/train_process.js";
@@ -48,28 +48,6 @@ writeFileSync(
     "",
   ].join("\n"),
 );
-
-/** Runs `ppo-ts ...args` in this process; returns the exit code and what it printed. */
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(a.join(" ")));
-  const error = vi
-    .spyOn(console, "error")
-    .mockImplementation((...a: unknown[]) => void err.push(a.join(" ")));
-  const stderrWrite = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
-    err.push(String(chunk));
-    return true;
-  });
-  try {
-    const code = await runCli(["node", "ppo-ts", ...args]);
-    return { code, stdout: out.join("\n"), stderr: err.join("\n") };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-    stderrWrite.mockRestore();
-  }
-}
 
 async function train(runDir: string, ...flags: string[]) {
   const result = await cli("train", "--config", smallConfig, "--run-dir", runDir, "--no-progress", ...flags);

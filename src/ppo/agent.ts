@@ -449,7 +449,7 @@ export class PPOAgent {
       );
     }
     const { optimizer, rng } = raw as SavedAgent;
-    this.policy.loadStateDict(parsed.tensors);
+    this.policy.loadWeights(parsed.tensors, source);
     this.optimizer.loadStateDict(adamFromJson(optimizer));
     this.sampleRng = CountingRng.restore(rng.sample);
     this.shuffleRng = CountingRng.restore(rng.shuffle);

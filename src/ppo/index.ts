@@ -11,6 +11,7 @@ export * from "./agent.js";
 export * from "./buffer.js";
 export * from "./config.js";
 export * from "./evaluate.js";
+export * from "./nonfinite.js";
 export * from "./policy.js";
 export * from "./presets.js";
 export * from "./serialize.js";

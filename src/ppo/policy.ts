@@ -31,6 +31,7 @@ import {
   parameter,
   ReLU,
   Sequential,
+  type StateDict,
   sampleClass,
   standardNormal,
   Tanh,
@@ -40,6 +41,7 @@ import {
 import type { Rng } from "../util/seeding.js";
 import type { ObsArray } from "./buffer.js";
 import type { PolicyConfig } from "./config.js";
+import { allFinite, firstNonFinite, NonFiniteError, nonFiniteArray, tensorArrays } from "./nonfinite.js";
 
 /** What the policy must know about the env's spaces. */
 export interface PolicySpec {
@@ -249,6 +251,22 @@ export class ActorCritic extends Module {
     return this.critic.parameters();
   }
 
+  /**
+   * Loads weights read from `source` (named in errors): refused, the network unchanged, when a tensor
+   * holds a NaN or an infinity (the weights of a run that diverged), or when they do not fit
+   * `network` (this network, as a message calls it).
+   */
+  loadWeights(tensors: StateDict, source: string, network = "this network"): void {
+    const note = "refused: a policy's weights must be finite";
+    const nonFinite = nonFiniteArray(tensorArrays(Object.entries(tensors), "weight"), { source, note });
+    if (nonFinite !== null) throw nonFinite;
+    try {
+      this.loadStateDict(tensors);
+    } catch (error) {
+      throw new Error(`${source}: the weights do not fit ${network}: ${(error as Error).message}`);
+    }
+  }
+
   /** Logits (or Gaussian mean) and values for a batch of inputs. */
   private heads(x: Tensor): { actorOut: Tensor; value: Tensor } {
     const features = this.network === null ? x : this.network.forward(x);
@@ -275,19 +293,50 @@ export class ActorCritic extends Module {
       const actorOut = this.actorInference.run(obs, count);
       this.predictValues(obs, count, values);
       this.chooseActions(actorOut, count, rng, actions, logProbs);
-      return;
+    } else {
+      tidy(() =>
+        noGrad(() => {
+          const { actorOut, value } = this.heads(this.input(obs, count));
+          const dist = this.distribution(actorOut);
+          const action = rng === null ? dist.mode() : dist.sample(rng);
+          const logProb = dist.logProb(action);
+          actions.set(action.data.subarray(0, count * this.actionWidth));
+          logProbs.set(logProb.data.subarray(0, count));
+          values.set(value.data.subarray(0, count));
+        }),
+      );
+      this.checkOutputs(obs, count, values, "value");
     }
-    tidy(() =>
-      noGrad(() => {
-        const { actorOut, value } = this.heads(this.input(obs, count));
-        const dist = this.distribution(actorOut);
-        const action = rng === null ? dist.mode() : dist.sample(rng);
-        const logProb = dist.logProb(action);
-        actions.set(action.data.subarray(0, count * this.actionWidth));
-        logProbs.set(logProb.data.subarray(0, count));
-        values.set(value.data.subarray(0, count));
-      }),
-    );
+    this.checkOutputs(obs, count, logProbs, "log-probability");
+  }
+
+  /**
+   * Throws a `NonFiniteError` naming the cause when one of the `count` outputs is NaN or infinite
+   * (a NaN log-probability is where a sampled action would come out as -1): the observation, else
+   * a parameter, else the outputs themselves (finite weights too large for float32).
+   */
+  private checkOutputs(obs: ObsArray, count: number, outputs: Float32Array, what: string): void {
+    if (allFinite(outputs, 0, count)) return;
+    const row = firstNonFinite(outputs, 0, count);
+    const size = this.obsSize;
+    const input = obs instanceof Uint8Array ? -1 : firstNonFinite(obs, row * size, (row + 1) * size);
+    const rowName = count === 1 ? "" : ` (row ${row})`;
+    const found = `which made the policy's ${what}${rowName} ${outputs[row]}`;
+    if (input >= 0) {
+      throw new NonFiniteError({
+        quantity: `observation${rowName}`,
+        value: obs[row * size + input],
+        index: input,
+        found,
+      });
+    }
+    const parameter = nonFiniteArray(tensorArrays(this.namedParameters(), "parameter"), { found });
+    if (parameter !== null) throw parameter;
+    throw new NonFiniteError({
+      quantity: `policy ${what}${rowName}`,
+      value: outputs[row],
+      found: "from a finite observation and finite weights (too large for float32)",
+    });
   }
 
   /**
@@ -331,15 +380,16 @@ export class ActorCritic extends Module {
     if (this.criticInference !== null) {
       const v = this.criticInference.run(obs, count);
       for (let r = 0; r < count; r++) values[r] = v[r];
-      return;
+    } else {
+      tidy(() =>
+        noGrad(() => {
+          const x = this.input(obs, count);
+          const features = this.network === null ? x : this.network.forward(x);
+          values.set(this.critic.forward(features).data.subarray(0, count));
+        }),
+      );
     }
-    tidy(() =>
-      noGrad(() => {
-        const x = this.input(obs, count);
-        const features = this.network === null ? x : this.network.forward(x);
-        values.set(this.critic.forward(features).data.subarray(0, count));
-      }),
-    );
+    this.checkOutputs(obs, count, values, "value");
   }
 
   /**

@@ -24,6 +24,7 @@ import { Adam, loadSafetensors, saveSafetensors } from "../nn/index.js";
 import { npRandom } from "../util/seeding.js";
 import { type ObsArray, RolloutBuffer, type RolloutStep } from "./buffer.js";
 import { batchSizes, type PPOConfig, validateConfig } from "./config.js";
+import { firstNonFinite, NonFiniteError } from "./nonfinite.js";
 import { ActorCritic } from "./policy.js";
 import { adamFromJson, adamToJson, CountingRng, type RngState, type SavedAdamState } from "./serialize.js";
 import { describeActionSpace, describeObservationSpace, policySpecFor } from "./spaces.js";
@@ -212,6 +213,7 @@ export class PPOTrainer {
 
   /** Writes the envs' observations into `into`, normalized when configured (statistics first). */
   private observe(raw: ObsArray, into: ObsArray): void {
+    if (!(raw instanceof Uint8Array)) this.refuseNonFinite(raw, this.policy.obsSize, "observation");
     const obsRms = this.obsRms;
     if (obsRms === null) {
       into.set(raw);
@@ -219,6 +221,22 @@ export class PPOTrainer {
     }
     obsRms.update(raw, this.config.numEnvs);
     obsRms.normalize(raw, into as Float32Array, this.config.numEnvs, this.config.clipObservation);
+  }
+
+  /**
+   * Throws a `NonFiniteError` naming the env when `values` (`width` per env) hold a NaN or an
+   * infinity: an env's output is checked before it reaches the statistics and the rollout buffer.
+   */
+  private refuseNonFinite(values: ArrayLike<number>, width: number, what: string): void {
+    const i = firstNonFinite(values);
+    if (i < 0) return;
+    const env = Math.floor(i / width);
+    const index = width > 1 ? i % width : null;
+    throw new NonFiniteError({
+      quantity: `${what} of env ${env} (${this.config.envId})`,
+      value: values[i],
+      index,
+    });
   }
 
   /** The learning rate of this iteration: linearly annealed from the configured one to 0. */
@@ -240,8 +258,8 @@ export class PPOTrainer {
   /** One iteration: anneal the learning rate, collect a rollout with its advantages, update. */
   iterate(): IterationMetrics {
     const learningRate = this.annealLearningRates();
-    const episodes = this.collectRollout();
-    const stats = this.update();
+    const episodes = this.located(() => this.collectRollout());
+    const stats = this.located(() => this.update());
     this.iteration++;
     const rollingReturn = this.rollingReturn();
     if (
@@ -262,6 +280,16 @@ export class PPOTrainer {
       learningRate,
       stats,
     };
+  }
+
+  /** Runs a part of the iteration; a `NonFiniteError` from it gets the iteration and global step. */
+  private located<T>(part: () => T): T {
+    try {
+      return part();
+    } catch (error) {
+      if (!(error instanceof NonFiniteError)) throw error;
+      throw error.with({ iteration: this.iteration + 1, globalStep: this.globalStep });
+    }
   }
 
   /**
@@ -290,6 +318,7 @@ export class PPOTrainer {
     const envActions =
       this.actionBox === null ? step.actions : this.actionBox.clip(step.actions, this.envActions);
     const [nextObs, rewards, terminations, truncations, infos] = envs.step(envActions);
+    this.refuseNonFinite(rewards, 1, "reward");
 
     const episodes = this.rolloutEpisodes;
     for (let i = 0; i < numEnvs; i++) {
@@ -427,11 +456,7 @@ export class PPOTrainer {
     } catch (error) {
       throw new Error(`${source}: the model file is not readable safetensors: ${(error as Error).message}`);
     }
-    try {
-      this.policy.loadStateDict(tensors);
-    } catch (error) {
-      throw new Error(`${source}: the weights do not fit this network: ${(error as Error).message}`);
-    }
+    this.policy.loadWeights(tensors, source);
     if (state.optimizers.length !== this.optimizers.length) {
       throw new Error(
         `${source}: ${state.optimizers.length} optimizer state(s), this config has ${this.optimizers.length} (actor/critic learning rates differ?)`,

@@ -9,13 +9,22 @@
  *   loss     = L^CLIP - c_ent * S + c_vf * L^VF
  *
  * then one Adam step after clipping the global gradient norm. The trainer and `PPOAgent` both call
- * `ppoUpdate`; nothing else in ppo-ts updates a policy.
+ * `ppoUpdate`; nothing else in ppo-ts updates a policy. A NaN or infinity stops the update where it
+ * shows (a `NonFiniteError`): in a minibatch's loss, in the gradient norm (before the Adam step that
+ * would spread it to the weights) or, once per update, in the parameters.
  */
 
 import { type Adam, clipGradNorm, Tensor, tidy } from "../nn/index.js";
 import type { Rng } from "../util/seeding.js";
 import type { RolloutBuffer } from "./buffer.js";
 import type { PPOConfig } from "./config.js";
+import {
+  firstNonFiniteArray,
+  type MinibatchLosses,
+  NonFiniteError,
+  nonFiniteArray,
+  tensorArrays,
+} from "./nonfinite.js";
 import type { ActorCritic } from "./policy.js";
 
 /** The config fields the update reads (see `CONFIG_FIELDS` for each). */
@@ -108,6 +117,7 @@ export function ppoUpdate(
   let gradientSteps = 0;
   let approxKl = 0;
   let epochs = 0;
+  let losses: MinibatchLosses | null = null;
 
   for (let epoch = 0; epoch < hp.updateEpochs; epoch++) {
     epochs++;
@@ -158,10 +168,20 @@ export function ppoUpdate(
 
         const entropyLoss = entropy.mean();
         const loss = pgLoss.sub(entropyLoss.mul(hp.entCoef)).add(vLoss.mul(hp.vfCoef));
+        losses = {
+          loss: loss.item(),
+          policyLoss: pgLoss.item(),
+          valueLoss: vLoss.item(),
+          entropy: entropyLoss.item(),
+        };
+        if (!Number.isFinite(losses.loss))
+          throw nonFiniteStep(policy, "loss", losses.loss, epochs, gradientSteps, losses);
 
         for (const optimizer of optimizers) optimizer.zeroGrad();
         loss.backward();
-        clipGradNorm(parameters, hp.maxGradNorm);
+        const gradNorm = clipGradNorm(parameters, hp.maxGradNorm);
+        if (!Number.isFinite(gradNorm))
+          throw nonFiniteStep(policy, "gradient norm", gradNorm, epochs, gradientSteps, losses);
         for (const optimizer of optimizers) optimizer.step();
 
         policyLossSum += pgLoss.item();
@@ -172,6 +192,10 @@ export function ppoUpdate(
     }
     if (hp.targetKl !== null && approxKl > hp.targetKl) break;
   }
+  // Once per update: what the Adam steps made of the weights (a finite step may still overflow).
+  const stage = `after the update's last gradient step (epoch ${epochs}, gradient step ${gradientSteps})`;
+  const nonFinite = nonFiniteArray(tensorArrays(policy.namedParameters(), "parameter"), { stage, losses });
+  if (nonFinite !== null) throw nonFinite;
 
   return {
     policyLoss: policyLossSum / gradientSteps,
@@ -192,4 +216,28 @@ function gatherTensor(source: Float32Array, indices: Int32Array): Tensor {
   const data = out.data;
   for (let i = 0; i < indices.length; i++) data[i] = source[indices[i]];
   return out;
+}
+
+/**
+ * The error for a non-finite `quantity` at gradient step `done + 1` of epoch `epoch`: named after a
+ * parameter holding a NaN or infinity when one does (the cause, rather than the loss it spread to),
+ * or after the first gradient that is non-finite.
+ */
+function nonFiniteStep(
+  policy: ActorCritic,
+  quantity: string,
+  value: number,
+  epoch: number,
+  done: number,
+  losses: MinibatchLosses,
+): NonFiniteError {
+  const stage = `epoch ${epoch}, gradient step ${done + 1}`;
+  const parameter = nonFiniteArray(tensorArrays(policy.namedParameters(), "parameter"), { stage, losses });
+  if (parameter !== null) return parameter;
+  const gradient =
+    quantity === "loss"
+      ? null
+      : firstNonFiniteArray(tensorArrays(policy.namedParameters(), "gradient of", true));
+  const found = gradient === null ? null : `first in the ${gradient.name} at index ${gradient.index}`;
+  return new NonFiniteError({ quantity, value, stage, losses, found });
 }

@@ -7,6 +7,7 @@ import { make } from "../envs/core/registry.js";
 import type { RunningMeanStdState } from "../envs/wrappers/running_mean_std.js";
 import { loadSafetensors } from "../nn/index.js";
 import type { PPOConfig } from "../ppo/config.js";
+import { nonFiniteArray } from "../ppo/nonfinite.js";
 import { ActorCritic } from "../ppo/policy.js";
 import { policySpecFor } from "../ppo/spaces.js";
 import type { PPOTrainer, TrainerState } from "../ppo/trainer.js";
@@ -27,8 +28,15 @@ export interface CheckpointState {
   savedAt: string;
 }
 
-/** The trainer's checkpoint after `wallTimeS` seconds of training. */
+/**
+ * The trainer's checkpoint after `wallTimeS` seconds of training; a `NonFiniteError` instead when a
+ * weight or an optimizer moment holds a NaN or an infinity (a checkpoint is one to resume from).
+ */
 export function trainerCheckpoint(trainer: PPOTrainer, wallTimeS: number): CheckpointFiles {
+  const nonFinite = nonFiniteArray(trainerArrays(trainer), {
+    stage: `at the checkpoint of global step ${trainer.globalStep}`,
+  });
+  if (nonFinite !== null) throw nonFinite;
   const state: CheckpointState = { trainer: trainer.state(), wallTimeS, savedAt: new Date().toISOString() };
   return { model: trainer.modelBytes(), state: JSON.stringify(state) };
 }
@@ -71,12 +79,20 @@ export function policyFromWeights(config: PPOConfig, model: Uint8Array, source: 
   } catch (error) {
     throw new Error(`${source}: corrupt model file: ${(error as Error).message}`);
   }
-  try {
-    policy.loadStateDict(tensors);
-  } catch (error) {
-    throw new Error(
-      `${source}: the weights do not fit the network of ${CONFIG_FILE}: ${(error as Error).message}`,
-    );
-  }
+  policy.loadWeights(tensors, source, `the network of ${CONFIG_FILE}`);
   return policy;
+}
+
+/** The trainer's weights and Adam moments, named as a `NonFiniteError` names them. */
+function* trainerArrays(trainer: PPOTrainer): Generator<[string, Float32Array]> {
+  const named = trainer.policy.namedParameters();
+  for (const [name, tensor] of named) yield [`parameter ${name}`, tensor.data];
+  const nameOf = new Map(named.map(([name, tensor]) => [tensor, name]));
+  for (const optimizer of trainer.optimizers) {
+    const { expAvg, expAvgSq } = optimizer.stateDict();
+    for (const [i, param] of optimizer.params.entries()) {
+      yield [`Adam first moment of ${nameOf.get(param)}`, expAvg[i]];
+      yield [`Adam second moment of ${nameOf.get(param)}`, expAvgSq[i]];
+    }
+  }
 }

@@ -186,7 +186,15 @@ export class RunDirectory {
     };
   }
 
-  /** Checkpoints `trainer` after `wallTimeS` seconds of training. */
+  /** The global step of the latest checkpoint, or null when there is none. */
+  checkpointStep(): number | null {
+    const dir = this.checkpointDir();
+    if (dir === null) return null;
+    const path = join(dir, STATE_FILE);
+    return parseCheckpointState(readFileSync(path, "utf8"), path).trainer.globalStep;
+  }
+
+  /** Checkpoints `trainer` after `wallTimeS` seconds of training (refused when it holds a NaN). */
   saveTrainer(trainer: PPOTrainer, wallTimeS: number): string {
     return this.writeCheckpoint(trainerCheckpoint(trainer, wallTimeS));
   }

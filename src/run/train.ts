@@ -14,6 +14,7 @@ import { wasmBackend } from "../nn/kernels/index.js";
 import { startKernelThreads, stopKernelThreads } from "../nn/kernels/threads.js";
 import { CONFIG_FIELD_LIST, type PPOConfig, type PPOConfigOverrides } from "../ppo/config.js";
 import { evaluatePolicy } from "../ppo/evaluate.js";
+import { NonFiniteError } from "../ppo/nonfinite.js";
 import { resolveConfig } from "../ppo/presets.js";
 import { PPOTrainer } from "../ppo/trainer.js";
 import { RunDirectory } from "./directory.js";
@@ -109,6 +110,8 @@ async function trainInRun(
       stop: interrupt,
       stopAtThreshold: options.stopAtThreshold === true,
     });
+  } catch (error) {
+    throw error instanceof NonFiniteError ? error.with({ note: keptCheckpoint(run) }) : error;
   } finally {
     logger.close();
     interrupt.release();
@@ -241,6 +244,14 @@ function checkRewardThreshold(envId: string): void {
     throw new Error(
       `--stop-at-threshold: ${envId} has no reward threshold to stop at (\`ppo-ts envs\` lists each env's)`,
     );
+}
+
+/** What a run stopped by a NaN keeps: its last checkpoint, written while everything was finite. */
+function keptCheckpoint(run: RunDirectory): string {
+  const step = run.checkpointStep();
+  return step === null
+    ? "training stopped before its first checkpoint"
+    : `training stopped; ${run.checkpointPath} keeps the last good checkpoint, of global step ${step}`;
 }
 
 /** A bar when asked for or (by default) when stderr is a terminal; else lines unless quiet. */
