@@ -108,7 +108,15 @@ describe("ppo-ts train with a diverging learning rate", () => {
     const good = storedCheckpoint(runDir);
     expect(good.step).toBe(512);
 
-    const result = await cli("train", "--resume", "--total-timesteps", "2048", ...common, ...DIVERGING);
+    // A resume keeps the run's hyperparameters: the run's own config.json is made to diverge.
+    const configPath = join(runDir, "config.json");
+    const config = JSON.parse(readFileSync(configPath, "utf8"));
+    writeFileSync(configPath, JSON.stringify({ ...config, learningRate: 1e30, maxGradNorm: 1e30 }));
+    const result = await cli(
+      "train",
+      ...["--resume", "--total-timesteps", "2048", "--checkpoint-seconds", "0"],
+      ...common,
+    );
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^ppo-ts: non-finite loss: \S+ \(iteration 3, global step 768, /);
     expect(result.stderr).toContain(
