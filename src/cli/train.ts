@@ -3,8 +3,9 @@
  * env's preset, `--config FILE` (JSON or YAML, camelCase or CleanRL's snake_case), flags and `--set`.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { constants } from "node:os";
 import { extname } from "node:path";
-import type { Command } from "commander";
+import { type Command, CommanderError } from "commander";
 import type { PPOConfigOverrides } from "../ppo/index.js";
 import { runTraining } from "../run/train.js";
 import { addConfigOptions, configFlagValues, integerFlag, parseAssignment } from "./flags.js";
@@ -73,7 +74,7 @@ export function registerTrainCommand(program: Command): void {
       const flags = configFlagValues(opts) as Record<string, unknown>;
       for (const assignment of (opts.set as string[] | undefined) ?? []) parseAssignment(assignment, flags);
       overrides.push(flags as PPOConfigOverrides);
-      await runTraining({
+      const summary = await runTraining({
         overrides,
         runDir: opts.runDir as string | undefined,
         resume: opts.resume === true,
@@ -81,6 +82,10 @@ export function registerTrainCommand(program: Command): void {
         stopAtThreshold: opts.stopAtThreshold === true,
         threads: opts.threads as number | undefined,
       });
+      // Interrupted: the exit code of a process ended by the signal (128 + its number: 130 for Ctrl-C).
+      const signal = summary.interrupted;
+      if (signal !== null)
+        throw new CommanderError(128 + constants.signals[signal], "ppo-ts.interrupted", signal);
     },
   );
 }
