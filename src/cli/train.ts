@@ -3,8 +3,9 @@
  * env's preset, `--config FILE` (JSON or YAML, camelCase or CleanRL's snake_case), flags and `--set`.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { constants } from "node:os";
 import { extname } from "node:path";
-import type { Command } from "commander";
+import { type Command, CommanderError } from "commander";
 import type { PPOConfigOverrides } from "../ppo/index.js";
 import { runTraining } from "../run/train.js";
 import { addConfigOptions, commandLineOverrides, integerFlag } from "./flags.js";
@@ -85,7 +86,7 @@ export function registerTrainCommand(program: Command): void {
       const overrides: PPOConfigOverrides[] = [];
       if (typeof opts.config === "string") overrides.push(await readConfigFile(opts.config));
       overrides.push(commandLineOverrides(opts, opts.set as string[] | undefined));
-      await runTraining({
+      const summary = await runTraining({
         overrides,
         runDir: opts.runDir as string | undefined,
         resume: opts.resume === true,
@@ -93,6 +94,10 @@ export function registerTrainCommand(program: Command): void {
         stopAtThreshold: opts.stopAtThreshold === true,
         threads: opts.threads as number | undefined,
       });
+      // Interrupted: the exit code of a process ended by the signal (128 + its number: 130 for Ctrl-C).
+      const signal = summary.interrupted;
+      if (signal !== null)
+        throw new CommanderError(128 + constants.signals[signal], "ppo-ts.interrupted", signal);
     },
   );
 }

@@ -22,13 +22,14 @@ import { RewardScaler } from "../envs/wrappers/reward_scaler.js";
 import { RunningMeanStd, type RunningMeanStdState } from "../envs/wrappers/running_mean_std.js";
 import { Adam, loadSafetensors, saveSafetensors } from "../nn/index.js";
 import { npRandom } from "../util/seeding.js";
+import { runToEnd, type Steps } from "../util/steps.js";
 import { type ObsArray, RolloutBuffer, type RolloutStep } from "./buffer.js";
 import { batchSizes, type PPOConfig, validateConfig } from "./config.js";
 import { firstNonFinite, NonFiniteError } from "./nonfinite.js";
 import { ActorCritic } from "./policy.js";
 import { adamFromJson, adamToJson, CountingRng, type RngState, type SavedAdamState } from "./serialize.js";
 import { describeActionSpace, describeObservationSpace, policySpecFor } from "./spaces.js";
-import { ppoUpdate, type UpdateStats } from "./update.js";
+import { ppoUpdateSteps, type UpdateStats } from "./update.js";
 
 /** Episodes in the rolling mean ("recent episodic return", the reward-threshold check). */
 export const ROLLING_EPISODES = 100;
@@ -257,9 +258,18 @@ export class PPOTrainer {
 
   /** One iteration: anneal the learning rate, collect a rollout with its advantages, update. */
   iterate(): IterationMetrics {
+    return runToEnd(this.iterationSteps());
+  }
+
+  /**
+   * `iterate()` in steps (see `Steps`), for a caller that must stay responsive: one per step of the
+   * vector env, one per minibatch of the update. The trainer's state is that of a whole iteration
+   * only before the first step and after the last: a caller that stops midway saves an earlier one.
+   */
+  *iterationSteps(): Steps<IterationMetrics> {
     const learningRate = this.annealLearningRates();
-    const episodes = this.located(() => this.collectRollout());
-    const stats = this.located(() => this.update());
+    const episodes = yield* this.located(this.rolloutSteps());
+    const stats = yield* this.located(this.updateSteps());
     this.iteration++;
     const rollingReturn = this.rollingReturn();
     if (
@@ -283,9 +293,9 @@ export class PPOTrainer {
   }
 
   /** Runs a part of the iteration; a `NonFiniteError` from it gets the iteration and global step. */
-  private located<T>(part: () => T): T {
+  private *located<T>(part: Steps<T>): Steps<T> {
     try {
-      return part();
+      return yield* part;
     } catch (error) {
       if (!(error instanceof NonFiniteError)) throw error;
       throw error.with({ iteration: this.iteration + 1, globalStep: this.globalStep });
@@ -298,10 +308,18 @@ export class PPOTrainer {
    * that ended meanwhile.
    */
   collectRollout(): { count: number; returnSum: number; lengthSum: number } {
+    return runToEnd(this.rolloutSteps());
+  }
+
+  /** `collectRollout()` in steps: one per step of the vector env. */
+  private *rolloutSteps(): Steps<{ count: number; returnSum: number; lengthSum: number }> {
     const episodes = this.rolloutEpisodes;
     episodes.count = episodes.returnSum = episodes.lengthSum = 0;
     this.buffer.reset();
-    while (!this.buffer.isFull()) this.collectStep();
+    while (!this.buffer.isFull()) {
+      this.collectStep();
+      yield;
+    }
     this.policy.predictValues(this.obs, this.config.numEnvs, this.lastValues);
     const { gamma, gaeLambda, bootstrapTruncated } = this.config;
     this.buffer.computeReturnsAndAdvantages(this.lastValues, gamma, gaeLambda, bootstrapTruncated);
@@ -365,7 +383,12 @@ export class PPOTrainer {
 
   /** SB3's `train`: the PPO update on the collected rollout (`ppoUpdate`). */
   update(): UpdateStats {
-    return ppoUpdate(this.policy, this.optimizers, this.buffer, this.config, this.shuffleRng);
+    return runToEnd(this.updateSteps());
+  }
+
+  /** `update()` in steps: one per minibatch. */
+  private updateSteps(): Steps<UpdateStats> {
+    return ppoUpdateSteps(this.policy, this.optimizers, this.buffer, this.config, this.shuffleRng);
   }
 
   /** Reward scaling (`RewardScaler`, as Gymnasium's NormalizeReward), then clipped to +-clipReward. */

@@ -16,6 +16,7 @@
 
 import { type Adam, clipGradNorm, Tensor, tidy } from "../nn/index.js";
 import type { Rng } from "../util/seeding.js";
+import { runToEnd, type Steps } from "../util/steps.js";
 import type { RolloutBuffer } from "./buffer.js";
 import type { PPOConfig } from "./config.js";
 import {
@@ -104,6 +105,17 @@ export function ppoUpdate(
   hp: UpdateHyperparameters,
   rng: Rng,
 ): UpdateStats {
+  return runToEnd(ppoUpdateSteps(policy, optimizers, buffer, hp, rng));
+}
+
+/** `ppoUpdate` in steps (see `Steps`): one per minibatch. */
+export function* ppoUpdateSteps(
+  policy: ActorCritic,
+  optimizers: Adam[],
+  buffer: RolloutBuffer,
+  hp: UpdateHyperparameters,
+  rng: Rng,
+): Steps<UpdateStats> {
   const minibatchSize = buffer.size / hp.numMinibatches;
   buffer.resetSampleOrder();
   const parameters = policy.parameters();
@@ -189,6 +201,7 @@ export function ppoUpdate(
         entropySum += entropyLoss.item();
         gradientSteps++;
       });
+      yield;
     }
     if (hp.targetKl !== null && approxKl > hp.targetKl) break;
   }

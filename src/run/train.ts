@@ -1,10 +1,11 @@
 /**
  * Training into a run directory (Node only), what `ppo-ts train` runs: a `PPOTrainer` updates, a
- * `TrainingLogger` writes each update to metrics.csv, TensorBoard and the progress display, and a
- * `CheckpointSchedule` saves the trainer into the `RunDirectory`. Ctrl-C (SIGINT) or SIGTERM ends
- * the run after the current update, with a checkpoint; a second one leaves at once. A resumed run
- * continues from its last checkpoint with the same step counter, metrics.csv and the TensorBoard
- * events cut back to that step. One process at a time trains in a directory (`RunDirectory.lock`).
+ * `TrainingLogger` writes each update to metrics.csv, TensorBoard and the progress display, and the
+ * training loop saves checkpoints into the `RunDirectory`. Ctrl-C (SIGINT) or SIGTERM ends the run
+ * within a fraction of a second, with the checkpoint of the last whole update; a second one ends the
+ * process at once. A resumed run continues from its last checkpoint with the same step counter,
+ * metrics.csv and the TensorBoard events cut back to that step. One process at a time trains in a
+ * directory (`RunDirectory.lock`).
  */
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
@@ -24,7 +25,6 @@ import { csvSink, TrainingLogger, tensorBoardSink } from "./logger.js";
 import { type LoopOutcome, TrainingClock, trainLoop } from "./loop.js";
 import { writeRunsPlot } from "./plot.js";
 import { formatReturn, type ProgressStyle, progressSink } from "./progress.js";
-import { CheckpointSchedule } from "./schedule.js";
 
 export interface TrainOptions {
   /** Overrides in increasing priority (a config file's, then the flags'). */
@@ -54,7 +54,8 @@ export interface TrainSummary {
   rollingReturn: number;
   thresholdReachedStep: number | null;
   thresholdReachedTimeS: number | null;
-  interrupted: boolean;
+  /** The signal that interrupted the run (null when it ran to its end or its threshold). */
+  interrupted: InterruptSignal | null;
   eval: { meanReturn: number; stdReturn: number; episodes: number } | null;
 }
 
@@ -91,9 +92,6 @@ async function trainInRun(
   const events = run.openEvents();
   const interrupt = catchInterrupts();
   const clock = new TrainingClock(begun.previousWallTimeS, trainer.globalStep);
-  const schedule = new CheckpointSchedule(config.checkpointSeconds, () =>
-    run.saveTrainer(trainer, clock.wallTimeS()),
-  );
   const logger = new TrainingLogger([
     csvSink(begun.metrics),
     tensorBoardSink(events),
@@ -105,8 +103,9 @@ async function trainInRun(
     outcome = await trainLoop({
       trainer,
       logger,
-      schedule,
       clock,
+      checkpointSeconds: config.checkpointSeconds,
+      save: (checkpoint) => run.writeCheckpoint(checkpoint),
       stop: interrupt,
       stopAtThreshold: options.stopAtThreshold === true,
     });
@@ -120,17 +119,17 @@ async function trainInRun(
   }
 
   const wallTimeS = clock.wallTimeS();
-  const sps = clock.sps(trainer.globalStep);
+  const sps = clock.sps(outcome.globalStep);
   await writeRunsPlot([run.path], run.plotPath);
   const summary: TrainSummary = {
     runDir: run.path,
-    globalStep: trainer.globalStep,
+    globalStep: outcome.globalStep,
     wallTimeS,
     sps,
-    rollingReturn: outcome.last?.rollingReturn ?? trainer.rollingReturn(),
+    rollingReturn: outcome.rollingReturn,
     thresholdReachedStep: trainer.thresholdReachedStep,
     thresholdReachedTimeS: outcome.thresholdReachedTimeS,
-    interrupted: interrupt.requested,
+    interrupted: interrupt.signal,
     eval: interrupt.requested || config.evalEpisodes === 0 ? null : await evaluateTrained(trainer, config),
   };
   if (!options.quiet) console.log(describeSummary(summary, config, trainer.rewardThreshold));
@@ -268,23 +267,38 @@ async function startThreads(threads: number): Promise<() => Promise<void>> {
   };
 }
 
-/** Ctrl-C (SIGINT) and SIGTERM: the first asks the training loop to stop, a second leaves at once. */
-function catchInterrupts(): { readonly requested: boolean; release(): void } {
-  let requested = false;
-  const onSignal = () => {
-    if (requested) process.exit(130);
-    requested = true;
+/** The signals that interrupt a run. */
+export type InterruptSignal = "SIGINT" | "SIGTERM";
+
+/**
+ * Ctrl-C (SIGINT) and SIGTERM: the first asks the training loop to stop and gives both signals back
+ * their default action, so that a second one ends the process at once, whatever it is doing (a
+ * checkpoint is replaced atomically: the last one stays whole).
+ */
+function catchInterrupts(): {
+  readonly requested: boolean;
+  readonly signal: InterruptSignal | null;
+  release(): void;
+} {
+  let signal: InterruptSignal | null = null;
+  const onSignal = (received: InterruptSignal) => {
+    signal = received;
+    release();
+  };
+  const release = () => {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   return {
     get requested() {
-      return requested;
+      return signal !== null;
     },
-    release() {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
+    get signal() {
+      return signal;
     },
+    release,
   };
 }
 
