@@ -85,7 +85,8 @@ describe("a run killed before its first checkpoint", () => {
 describe("TensorBoard events after kill and resume", () => {
   it("hold each scalar once per step, as metrics.csv does; a resume that writes nothing adds no file", async () => {
     const runDir = join(root, "events");
-    const total = String(400 * 128);
+    // Long enough (seconds) that a checkpoint is written at 1 s with updates logged after it.
+    const total = String(2000 * 128);
     const child = train(runDir, "--total-timesteps", total, "--checkpoint-seconds", "1");
     const done = exited(child);
     // Killed with updates logged past the checkpoint.
@@ -101,7 +102,7 @@ describe("TensorBoard events after kill and resume", () => {
 
     const resumed = await exited(train(runDir, "--resume", "--total-timesteps", total));
     expect(resumed.code).toBe(0);
-    expect(metricSteps(runDir)).toEqual(stepsUpTo(400 * 128));
+    expect(metricSteps(runDir)).toEqual(stepsUpTo(2000 * 128));
     expectEventsLikeMetrics(runDir);
 
     const files = readdirSync(runDir).sort();
