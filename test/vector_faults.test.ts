@@ -4,10 +4,10 @@
  * (numEnvs, use after close), and the first error kept as the cause of the next.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import {
   type AsyncVectorEnv,
   type Env,
@@ -21,6 +21,7 @@ import { EXIT_CODE } from "./helpers/fault_envs.js";
 const faultEnvs = new URL("./helpers/fault_envs.ts", import.meta.url);
 const repo = join(import.meta.dirname, "..");
 const scratch = mkdtempSync(join(tmpdir(), "ppo-vector-faults-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** Writes `source` to a new TypeScript module file in the scratch folder; its path. */
 function moduleFile(name: string, source: string): string {
