@@ -1,6 +1,7 @@
 /**
  * The checks Gymnasium's `OrderEnforcing` and `PassiveEnvChecker` make, with errors that name the
- * env, the space and the value: `step` before `reset`, an action outside the action space, NaN.
+ * env, the space and the value: `step` before `reset`, an action outside the action space, NaN;
+ * and one Gymnasium leaves out: any call after `close()`, which the vector envs refuse as well.
  *
  * A `Box` action may lie outside the box's bounds: the envs clip it, as Gymnasium's do, and
  * continuous policies sample from unbounded distributions. It must still be an array of the box's
@@ -9,15 +10,23 @@
 import { type ResetOptions, type ResetResult, type StepResult, Wrapper } from "./env.js";
 import { Box, describeValue } from "./spaces.js";
 
+/** The error for calling `operation` on the env or vector env `name` after its `close()`. */
+export function closedError(name: string, operation: string): Error {
+  return new Error(`${name}: ${operation}() after close(); make a new env`);
+}
+
 export class EnvChecker<Obs, Act> extends Wrapper<Obs, Act> {
   private hasReset = false;
+  private closed = false;
 
   override reset(opts: ResetOptions = {}): ResetResult<Obs> {
+    this.checkOpen("reset");
     this.hasReset = true;
     return this.env.reset(opts);
   }
 
   override step(action: Act): StepResult<Obs> {
+    this.checkOpen("step");
     if (!this.hasReset) {
       throw new Error(`${this.displayName}: step() called before reset(). Call env.reset() first.`);
     }
@@ -65,7 +74,19 @@ export class EnvChecker<Obs, Act> extends Wrapper<Obs, Act> {
   }
 
   override render() {
+    this.checkOpen("render");
     if (!this.hasReset) throw new Error(`${this.displayName}: render() called before reset().`);
     return this.env.render();
+  }
+
+  /** Closes the env once; later calls do nothing. */
+  override close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.env.close();
+  }
+
+  private checkOpen(operation: string): void {
+    if (this.closed) throw closedError(this.displayName, operation);
   }
 }

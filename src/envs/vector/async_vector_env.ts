@@ -27,6 +27,7 @@ import {
 import {
   type BatchedObs,
   batchedObsType,
+  checkCount,
   mergeInfo,
   VectorEnv,
   type VectorEnvOptions,
@@ -75,22 +76,27 @@ function workerThreads(): typeof WorkerThreads {
 }
 
 /**
- * How to start a worker: from the built package, the plain `worker.js` beside this module; from
- * TypeScript sources (tests, tsx scripts) a small bootstrap that loads `worker.ts` through tsx's
- * `tsImport` (a worker's own `--import tsx` is ignored when the parent runs under tsx), resolved
- * from the working directory (the checkout, where tsx is a devDependency). A bootstrap failure is reported through the protocol like any start-up error.
+ * The code each worker starts with, evaluated rather than loaded from a file: a worker takes its
+ * parent's Node flags, and Node refuses `--input-type` (set by `node --input-type=module -e` and
+ * for a module piped on stdin) with a file entry point, so a worker started from a file would end
+ * before running any code. The code is valid as a script and as a module. It imports `worker.js`
+ * beside this module (the built package) or, from TypeScript sources (tests, tsx scripts),
+ * `worker.ts` through tsx's `tsImport` (a worker's own `--import tsx` is ignored when the parent
+ * runs under tsx), resolved from the working directory (the checkout, where tsx is a
+ * devDependency). A failed import is reported through the protocol like any start-up error.
  */
-function workerEntry(): { script: string | URL; eval: boolean } {
-  if (!import.meta.url.endsWith(".ts"))
-    return { script: new URL("./worker.js", import.meta.url), eval: false };
-  const workerUrl = new URL("./worker.ts", import.meta.url).href;
-  const script = `
-    const { workerData } = require("node:worker_threads");
+function workerBootstrap(): string {
+  const fromSources = import.meta.url.endsWith(".ts");
+  const workerUrl = JSON.stringify(
+    new URL(fromSources ? "./worker.ts" : "./worker.js", import.meta.url).href,
+  );
+  const load = fromSources
+    ? `import("tsx/esm/api").then(({ tsImport }) => tsImport(${workerUrl}, ${JSON.stringify(import.meta.url)}))`
+    : `import(${workerUrl})`;
+  return `import("node:worker_threads").then(({ workerData }) => {
     ${REPORT_START_FAILURE_SOURCE}
-    import("tsx/esm/api")
-      .then(({ tsImport }) => tsImport(${JSON.stringify(workerUrl)}, ${JSON.stringify(import.meta.url)}))
-      .catch((error) => reportStartFailure(workerData, error));`;
-  return { script, eval: true };
+    return ${load}.catch((error) => reportStartFailure(workerData, error));
+  });`;
 }
 
 function toUrl(module: string | URL): string {
@@ -107,6 +113,8 @@ export class AsyncVectorEnv extends VectorEnv {
   private readonly workers: WorkerHandle[] = [];
   private seq = READY_SEQ;
   private closing: Promise<void> | undefined;
+  /** The error that ended the workers (an env's, or a worker's death); later calls name it. */
+  private failure: Error | undefined;
 
   constructor(
     readonly id: string,
@@ -123,12 +131,8 @@ export class AsyncVectorEnv extends VectorEnv {
 
     const wt = workerThreads();
     const cores = requireNode<typeof import("node:os")>("node:os").availableParallelism();
+    if (options.numWorkers !== undefined) checkCount("AsyncVectorEnv", "numWorkers", options.numWorkers);
     const numWorkers = Math.min(numEnvs, options.numWorkers ?? cores);
-    if (!Number.isInteger(numWorkers) || numWorkers < 1) {
-      throw new RangeError(
-        `AsyncVectorEnv: numWorkers must be a positive integer, got ${options.numWorkers}`,
-      );
-    }
     const ObsArray = batchedObsType(this.singleObservationSpace);
     const shared = (bytes: number) => new SharedArrayBuffer(Math.max(bytes, 8));
     const buffers = {
@@ -145,7 +149,7 @@ export class AsyncVectorEnv extends VectorEnv {
     this.truncations = new Uint8Array(buffers.truncations, 0, numEnvs);
     this.actions = new Float64Array(buffers.actions, 0, numEnvs * this.actionSize);
 
-    const entry = workerEntry();
+    const bootstrap = workerBootstrap();
     const imports = (options.imports ?? []).map(toUrl);
     for (let w = 0, firstEnv = 0; w < numWorkers; w++) {
       const count = Math.floor(numEnvs / numWorkers) + (w < numEnvs % numWorkers ? 1 : 0);
@@ -162,8 +166,8 @@ export class AsyncVectorEnv extends VectorEnv {
         actionSize: this.actionSize,
         port: channel.port2,
       };
-      const worker = new wt.Worker(entry.script, {
-        eval: entry.eval,
+      const worker = new wt.Worker(bootstrap, {
+        eval: true,
         workerData: data,
         transferList: [channel.port2],
       });
@@ -210,16 +214,18 @@ export class AsyncVectorEnv extends VectorEnv {
   }
 
   /** Closes every env and ends the worker threads; resolves once all have exited. */
-  close(): Promise<void> {
+  override close(): Promise<void> {
+    return super.close() as Promise<void>;
+  }
+
+  /** The workers close their envs, then end; after an error they have ended already. */
+  protected closeEnvs(): Promise<void> {
     if (this.closing === undefined) {
-      let error: unknown;
       try {
         this.command(Command.CLOSE, "close", CLOSE_TIMEOUT_MS);
-      } catch (closeError) {
-        error = closeError;
+      } finally {
+        this.terminate();
       }
-      this.terminate();
-      if (error !== undefined) throw error;
     }
     return this.closing as Promise<void>;
   }
@@ -244,8 +250,15 @@ export class AsyncVectorEnv extends VectorEnv {
     return this.workers.filter((w) => w.running).length;
   }
 
-  private checkOpen(operation: string): void {
-    if (this.closing !== undefined) throw new Error(`${this.displayName}: ${operation}() after close()`);
+  /** A closed vector env refuses `operation`, and so does one whose workers an error ended. */
+  protected override checkOpen(operation: string): void {
+    super.checkOpen(operation);
+    if (this.failure !== undefined) {
+      throw new Error(
+        `${this.displayName} is broken (its workers were shut down; make a new one) since ${this.failure.message}`,
+        { cause: this.failure },
+      );
+    }
   }
 
   /** Sends `command` to every worker and waits for all; returns each worker's reply message. */
@@ -259,19 +272,23 @@ export class AsyncVectorEnv extends VectorEnv {
     return this.awaitAll(seq, operation, timeoutMs);
   }
 
+  /**
+   * Waits until every worker has answered command `seq`; their replies. The first error (an env's,
+   * or a worker's death, which the dying worker reports as its answer) ends all workers and is thrown.
+   */
   private awaitAll(seq: number, operation: string, timeoutMs: number): (Reply | undefined)[] {
     const deadline = performance.now() + timeoutMs;
     const replies: (Reply | undefined)[] = [];
-    let failure: RemoteError | undefined;
     for (let w = 0; w < this.workers.length; w++) {
       const { control, port, firstEnv } = this.workers[w];
       for (;;) {
         const done = control.doneSeq();
         if (done === seq) break;
         if (performance.now() > deadline) {
-          this.terminate();
-          throw new Error(
-            `${this.displayName}: worker ${w} (envs from ${firstEnv}) did not answer ${operation}() within ${timeoutMs} ms`,
+          throw this.fail(
+            new Error(
+              `${this.displayName}: worker ${w} (envs from ${firstEnv}) did not answer ${operation}() within ${timeoutMs} ms`,
+            ),
           );
         }
         control.waitDone(done, WAIT_SLICE_MS);
@@ -282,20 +299,24 @@ export class AsyncVectorEnv extends VectorEnv {
         continue;
       }
       const message = workerThreads().receiveMessageOnPort(port)?.message as Reply | undefined;
-      replies.push(message);
       if (status === Status.ERROR || message === undefined) {
-        failure ??= message?.error ?? {
+        const remote: RemoteError = message?.error ?? {
           envIndex: firstEnv,
           operation,
           message: "the worker failed without a message",
         };
+        throw this.fail(fromRemoteError(remote));
       }
-    }
-    if (failure !== undefined) {
-      this.terminate();
-      throw fromRemoteError(failure);
+      replies.push(message);
     }
     return replies;
+  }
+
+  /** Ends every worker after `error`, which later calls will name; returns it to be thrown. */
+  private fail(error: Error): Error {
+    this.failure ??= error;
+    this.terminate();
+    return error;
   }
 
   /** The batched infos of all envs from the workers' replies. */

@@ -2,7 +2,7 @@ import type { Env } from "../core/env.js";
 import { type MakeOptions, make } from "../core/registry.js";
 import { AsyncVectorEnv } from "./async_vector_env.js";
 import { SyncVectorEnv } from "./sync_vector_env.js";
-import type { VectorEnv, VectorEnvOptions } from "./vector_env.js";
+import { checkCount, type VectorEnv, type VectorEnvOptions } from "./vector_env.js";
 
 export interface MakeVecOptions extends MakeOptions, VectorEnvOptions {
   /** "sync" steps the envs in this thread (best for cheap envs); "async" in worker threads (Node). */
@@ -18,6 +18,7 @@ export interface MakeVecOptions extends MakeOptions, VectorEnvOptions {
 /** `numEnvs` copies of the registered env `id` (each as `make(id, options)`) in a vector env. */
 export function makeVec(id: string, numEnvs: number, options: MakeVecOptions = {}): VectorEnv {
   const { mode = "sync", autoresetMode, copy, wrappers, numWorkers, imports, ...makeOptions } = options;
+  checkCount("makeVec", "numEnvs", numEnvs);
   if (mode === "sync") {
     if (imports !== undefined)
       throw new Error(`makeVec: "imports" is for mode "async"; in sync mode import the modules yourself`);

@@ -4,7 +4,8 @@
  * COMMAND_SEQ; the worker runs it, writes STATUS and sets DONE_SEQ to the same number. Both sides
  * sleep in `Atomics.wait` on the word they wait for. Anything that is not a fixed-size array (reset
  * seeds, infos, errors) goes through the worker's MessagePort, read synchronously with
- * `receiveMessageOnPort`.
+ * `receiveMessageOnPort`. A worker whose thread dies answers the command it was running with an
+ * ERROR, from its `exit` handler: the main thread, blocked in `Atomics.wait`, sees no `exit` event.
  */
 import type { MessagePort } from "node:worker_threads";
 import type { MakeOptions } from "../core/registry.js";

@@ -37,6 +37,9 @@ export class SyncVectorEnv extends VectorEnv {
   /** One reusable action per env, for array actions (Box, MultiDiscrete, MultiBinary). */
   private readonly actionBuffers: (Float32Array | Int32Array | Uint8Array)[] | undefined;
   private readonly firstIndex: number;
+  /** The env and operation the call in progress has reached (what its errors name); -1 between calls. */
+  private activeEnv = -1;
+  private activeOperation = "";
 
   constructor(envFns: readonly (() => Env)[], options: SyncVectorEnvOptions = {}) {
     if (envFns.length === 0) throw new RangeError("SyncVectorEnv needs at least one env");
@@ -73,17 +76,20 @@ export class SyncVectorEnv extends VectorEnv {
   }
 
   reset(opts: VectorResetOptions = {}): VectorResetResult {
+    this.checkOpen("reset");
     const infos: VectorInfo = {};
-    let i = 0;
+    this.activeOperation = "reset";
     try {
-      for (; i < this.numEnvs; i++) {
+      for (let i = 0; i < this.numEnvs; i++) {
+        this.activeEnv = i;
         const [obs, info] = this.envs[i].reset({ seed: this.seedFor(opts.seed, i), options: opts.options });
         this.writeObs(i, obs);
         addInfo(infos, info, i, this.numEnvs);
       }
     } catch (error) {
-      throw new VectorEnvError(this.firstIndex + i, "reset", error);
+      throw this.activeError(error);
     }
+    this.activeEnv = -1;
     this.autoresetEnvs.fill(0);
     this.rewards.fill(0);
     this.terminations.fill(0);
@@ -92,26 +98,26 @@ export class SyncVectorEnv extends VectorEnv {
   }
 
   step(actions: ArrayLike<number>): VectorStepResult {
+    this.checkOpen("step");
     this.checkActions(actions);
     const infos: VectorInfo = {};
     const { envs, rewards, terminations, truncations, autoresetEnvs } = this;
     const sameStep = this.autoresetMode === AutoresetMode.SAME_STEP;
-    let i = 0;
-    let operation = "step";
     try {
-      for (; i < this.numEnvs; i++) {
+      for (let i = 0; i < this.numEnvs; i++) {
+        this.activeEnv = i;
         const env = envs[i];
         let obs: unknown;
         let info: Info;
         if (autoresetEnvs[i] === 1) {
-          operation = "reset";
+          this.activeOperation = "reset";
           [obs, info] = env.reset();
           rewards[i] = 0;
           terminations[i] = 0;
           truncations[i] = 0;
           autoresetEnvs[i] = 0;
         } else {
-          operation = "step";
+          this.activeOperation = "step";
           const result = env.step(this.actionFor(actions, i));
           obs = result[0];
           rewards[i] = result[1];
@@ -121,7 +127,7 @@ export class SyncVectorEnv extends VectorEnv {
           if (result[2] || result[3]) {
             if (sameStep) {
               this.addFinal(infos, i, obs, info);
-              operation = "reset";
+              this.activeOperation = "reset";
               [obs, info] = env.reset();
             } else {
               autoresetEnvs[i] = 1;
@@ -132,31 +138,56 @@ export class SyncVectorEnv extends VectorEnv {
         addInfo(infos, info, i, this.numEnvs);
       }
     } catch (error) {
-      throw new VectorEnvError(this.firstIndex + i, operation, error);
+      throw this.activeError(error);
     }
+    this.activeEnv = -1;
     return this.stepResult(this.obs, rewards, terminations, truncations, infos);
   }
 
-  close(): void {
-    for (const env of this.envs) env.close();
+  protected closeEnvs(): void {
+    this.envs.forEach((env, i) => {
+      this.guard(i, "close", () => env.close());
+    });
   }
 
   call(name: string, ...args: unknown[]): unknown[] {
+    this.checkOpen("call");
     return this.envs.map((env, i) => this.guard(i, "call", () => callEnvAttr(env, name, args)));
   }
 
   setAttr(name: string, values: readonly unknown[]): void {
+    this.checkOpen("setAttr");
     this.checkValues(name, values);
     this.envs.forEach((env, i) => {
       this.guard(i, "setAttr", () => setEnvAttr(env, name, values[i]));
     });
   }
 
+  /**
+   * Where the call in progress is: its env (numbered as in errors) and operation, or undefined
+   * between calls. A worker whose thread dies inside an env names them.
+   */
+  get activeCall(): { envIndex: number; operation: string } | undefined {
+    if (this.activeEnv < 0) return undefined;
+    return { envIndex: this.firstIndex + this.activeEnv, operation: this.activeOperation };
+  }
+
+  /** The error of the active env and operation, raising `cause`; ends the call. */
+  private activeError(cause: unknown): VectorEnvError {
+    const error = new VectorEnvError(this.firstIndex + this.activeEnv, this.activeOperation, cause);
+    this.activeEnv = -1;
+    return error;
+  }
+
   private guard<T>(i: number, operation: string, run: () => T): T {
+    this.activeEnv = i;
+    this.activeOperation = operation;
     try {
-      return run();
+      const result = run();
+      this.activeEnv = -1;
+      return result;
     } catch (error) {
-      throw new VectorEnvError(this.firstIndex + i, operation, error);
+      throw this.activeError(error);
     }
   }
 

@@ -17,6 +17,8 @@
  * numbers, a Uint8Array for booleans, a nested record for objects, else an array) with the mask
  * `infos._k[i] = 1`.
  */
+import { integerProblem } from "../../util/options.js";
+import { closedError } from "../core/checker.js";
 import type { Env, EnvMetadata, EnvSpec, Info } from "../core/env.js";
 import { Box, Discrete, type Space } from "../core/spaces.js";
 import { batchSpace } from "./batch_space.js";
@@ -50,6 +52,12 @@ export interface VectorResetOptions {
   options?: Record<string, unknown>;
 }
 
+/** Refuses a count (of envs, of workers) that is not a positive integer, naming who was given it. */
+export function checkCount(owner: string, name: string, value: unknown): void {
+  const problem = integerProblem(value, 1);
+  if (problem !== null) throw new RangeError(`${owner}: ${name} ${problem}`);
+}
+
 /** An error raised by one of the envs, naming its index. */
 export class VectorEnvError extends Error {
   constructor(
@@ -73,6 +81,7 @@ export abstract class VectorEnv {
   metadata: EnvMetadata = { renderModes: [], renderFps: 30 };
   spec: EnvSpec | undefined;
   private readonly copy: boolean;
+  private closed = false;
 
   constructor(
     readonly numEnvs: number,
@@ -80,9 +89,7 @@ export abstract class VectorEnv {
     readonly singleActionSpace: Space,
     options: VectorEnvOptions,
   ) {
-    if (!Number.isInteger(numEnvs) || numEnvs < 1) {
-      throw new RangeError(`numEnvs must be a positive integer, got ${numEnvs}`);
-    }
+    checkCount(new.target.name, "numEnvs", numEnvs);
     const autoresetMode = options.autoresetMode ?? AutoresetMode.NEXT_STEP;
     if (!Object.values(AutoresetMode).includes(autoresetMode)) {
       throw new RangeError(
@@ -102,7 +109,17 @@ export abstract class VectorEnv {
   /** `actions` holds `numEnvs * actionSize` values, env after env. */
   abstract step(actions: ArrayLike<number>): VectorStepResult;
 
-  abstract close(): void | Promise<void>;
+  /**
+   * Closes every env (AsyncVectorEnv: resolves once its worker threads have exited). Calling it
+   * again is harmless; any other method called after it throws.
+   */
+  close(): void | Promise<void> {
+    this.closed = true;
+    return this.closeEnvs();
+  }
+
+  /** What `close()` does besides refusing later calls; safe to call more than once. */
+  protected abstract closeEnvs(): void | Promise<void>;
 
   /**
    * For every env: the attribute `name` of the outermost wrapper that has it (as Gymnasium's
@@ -117,6 +134,11 @@ export abstract class VectorEnv {
   /** A short name for messages: the registered id, else the class name. */
   get displayName(): string {
     return `${this.constructor.name}(${this.spec?.id ?? "?"}, ${this.numEnvs})`;
+  }
+
+  /** Called first by reset, step, call and setAttr: a closed vector env refuses them. */
+  protected checkOpen(operation: string): void {
+    if (this.closed) throw closedError(this.displayName, operation);
   }
 
   /** What `reset` returns: the batched observations (copied if `copy`) and the infos. */

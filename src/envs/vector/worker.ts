@@ -20,6 +20,11 @@ import type { VectorResetOptions } from "./vector_env.js";
 const data = workerData as WorkerData;
 const control = new WorkerControl(data.control, data.workerIndex);
 const port = data.port;
+/** The command being run (READY_SEQ while the envs are made); the main thread waits for its answer. */
+let seq = READY_SEQ;
+let vec: SyncVectorEnv | undefined;
+/** Whether the thread ends as the protocol expects (after CLOSE or a failed start). */
+let finished = false;
 
 function fail(seq: number, error: unknown, operation: string): void {
   port.postMessage({ error: toRemoteError(error, data.firstEnv, operation) });
@@ -32,6 +37,37 @@ const COMMAND_NAMES: Record<number, string> = {
   [Command.CALL]: "call",
   [Command.SET_ATTR]: "setAttr",
 };
+
+/**
+ * A thread that dies (an env calls `process.exit`, an error nothing catches) answers the command
+ * it was running with an error naming the env, the exit code, the uncaught error and the end of
+ * its stderr: the main thread, blocked until every worker answers, would otherwise wait forever,
+ * and it prints a worker's stderr only once it is free again.
+ */
+const STDERR_TAIL_CHARS = 2000;
+let stderrTail = "";
+let uncaught: unknown;
+const writeStderr = process.stderr.write;
+process.stderr.write = function (this: NodeJS.WriteStream, chunk: string | Uint8Array, ...rest: unknown[]) {
+  const text = typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk);
+  stderrTail = (stderrTail + text).slice(-STDERR_TAIL_CHARS);
+  return Reflect.apply(writeStderr, this, [chunk, ...rest]);
+} as typeof process.stderr.write;
+process.on("uncaughtExceptionMonitor", (error) => {
+  uncaught = error;
+});
+process.on("exit", (code) => {
+  if (finished) return;
+  const active = vec?.activeCall;
+  const operation =
+    active?.operation ?? (seq === READY_SEQ ? "make" : (COMMAND_NAMES[control.command()] ?? "command"));
+  const reasons = [`its worker thread exited with code ${code}`];
+  if (uncaught !== undefined) reasons.push(`after an uncaught ${String(uncaught)}`);
+  if (stderrTail.trim() !== "") reasons.push(`its stderr ended with:\n${stderrTail.trimEnd()}`);
+  const death = { envIndex: active?.envIndex ?? data.firstEnv, operation, message: reasons.join("; ") };
+  port.postMessage({ error: death });
+  control.done(seq, Status.ERROR);
+});
 
 /** The message the main thread posted before this command (reset options, call arguments). */
 function nextMessage<T>(): T {
@@ -83,9 +119,10 @@ function serve(vec: SyncVectorEnv): void {
     data.count * data.actionSize,
   );
   // The command word starts at 0; the main thread numbers its commands from READY_SEQ + 1.
-  let seq = 0;
+  let posted = 0;
   for (;;) {
-    seq = control.nextCommand(seq);
+    posted = control.nextCommand(posted);
+    seq = posted;
     const command = control.command();
     if (command === Command.CLOSE) {
       try {
@@ -121,6 +158,7 @@ function serve(vec: SyncVectorEnv): void {
   }
 }
 
-const vec = await start();
+vec = await start();
 if (vec !== undefined) serve(vec);
+finished = true;
 port.close();
