@@ -8,6 +8,7 @@
  */
 import { type ResetOptions, type ResetResult, type StepResult, Wrapper } from "./env.js";
 import { Box, describeValue } from "./spaces.js";
+import type { EnvState } from "./state.js";
 
 export class EnvChecker<Obs, Act> extends Wrapper<Obs, Act> {
   private hasReset = false;
@@ -15,6 +16,14 @@ export class EnvChecker<Obs, Act> extends Wrapper<Obs, Act> {
   override reset(opts: ResetOptions = {}): ResetResult<Obs> {
     this.hasReset = true;
     return this.env.reset(opts);
+  }
+
+  override getState(): EnvState | null {
+    return this.stateWith({ hasReset: this.hasReset });
+  }
+
+  override setState(state: EnvState): void {
+    this.hasReset = this.restoreWith<EnvState & { hasReset: boolean }>(state).hasReset;
   }
 
   override step(action: Act): StepResult<Obs> {
