@@ -151,7 +151,13 @@ function beginRun(
   config: PPOConfig,
   resume: boolean,
 ): { previousWallTimeS: number; metrics: AppendFile } {
-  const state = resume ? run.resumeTrainer(trainer) : null;
+  const resumed = resume ? run.resumeTrainer(trainer) : null;
+  const state = resumed?.state ?? null;
+  if (resumed?.envResume.exact === false) {
+    console.warn(
+      `Resuming at step ${trainer.globalStep}: the episodes in progress restart (${resumed.envResume.reason}); from here on the run differs from one never stopped.`,
+    );
+  }
   const metrics = run.openMetrics(state?.trainer.globalStep ?? null);
   try {
     run.writeConfig(config);
