@@ -17,7 +17,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { runCli } from "../src/cli/program.js";
 import { ROM_DIR_VARIABLE } from "../src/envs/atari/roms.js";
 import type { Env } from "../src/envs/core/env.js";
 import { make } from "../src/envs/core/registry.js";
@@ -325,4 +326,29 @@ describe("ppo-ts train --resume after kill -9", () => {
       return false;
     }
   }
+});
+
+describe("ppo-ts train --resume of an env without a state", () => {
+  it("says the episodes in progress restart, and why", async () => {
+    const runDir = join(mkdtempSync(join(tmpdir(), "ppo-resume-")), "lander");
+    const flags = ["--run-dir", runDir, "--no-progress", "--num-envs", "2", "--num-steps", "32"];
+    const quiet = vi.spyOn(console, "log").mockImplementation(() => {});
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const first = ["--env", "LunarLander-v3", "--num-minibatches", "2", "--eval-episodes", "0"];
+      expect(await runCli(["node", "ppo-ts", "train", ...flags, ...first, "--total-timesteps", "64"])).toBe(
+        0,
+      );
+      expect(warn).not.toHaveBeenCalled();
+      expect(
+        await runCli(["node", "ppo-ts", "train", ...flags, "--resume", "--total-timesteps", "128"]),
+      ).toBe(0);
+      expect(warn).toHaveBeenCalledWith(
+        "Resuming at step 64: the episodes in progress restart (LunarLander-v3 cannot save its state); from here on the run differs from one never stopped.",
+      );
+    } finally {
+      quiet.mockRestore();
+      warn.mockRestore();
+    }
+  }, 60_000);
 });
