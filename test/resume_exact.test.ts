@@ -139,7 +139,7 @@ describe("Env.getState / setState", () => {
     const acrobot = make("Acrobot-v1");
     expect(() => acrobot.setState(cartPole.getState() as EnvState)).toThrow(/TimeLimit|CartPoleEnv/);
     const inner = (cartPole.getState() as unknown as { env: { env: EnvState } }).env.env;
-    expect(() => acrobot.unwrapped.setState(inner)).toThrow(/CartPoleEnv's, not a AcrobotEnv's/);
+    expect(() => acrobot.unwrapped.setState(inner)).toThrow(/CartPoleEnv's, not AcrobotEnv's/);
   });
 });
 

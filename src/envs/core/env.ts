@@ -117,7 +117,7 @@ export abstract class Env<Obs = unknown, Act = unknown> {
   protected checkKind<S extends EnvState>(state: EnvState): S {
     if (state?.kind !== this.constructor.name) {
       throw new Error(
-        `${this.displayName}: the saved state is a ${state?.kind ?? typeof state}'s, not a ${this.constructor.name}'s (an env made otherwise?)`,
+        `${this.displayName}: the saved state is ${state?.kind ?? typeof state}'s, not ${this.constructor.name}'s (an env made otherwise?)`,
       );
     }
     return state as S;
