@@ -50,6 +50,7 @@ export {
   registeredEnvs,
 } from "./envs/core/registry.js";
 export { Box, Discrete, MultiBinary, MultiDiscrete, Space } from "./envs/core/spaces.js";
+export type { BaseEnvState, EnvState } from "./envs/core/state.js";
 export {
   AsyncVectorEnv,
   AutoresetMode,
@@ -57,6 +58,7 @@ export {
   makeVec,
   SyncVectorEnv,
   VectorEnv,
+  type VectorEnvState,
   type VectorInfo,
 } from "./envs/vector/index.js";
 
@@ -98,6 +100,12 @@ export { type EvaluateOptions, type EvaluateResult, evaluatePolicy } from "./ppo
 export { type MinibatchLosses, NonFiniteError, type NonFiniteFields } from "./ppo/nonfinite.js";
 export { ActorCritic } from "./ppo/policy.js";
 export { PRESETS, resolveConfig } from "./ppo/presets.js";
-export { type IterationMetrics, PPOTrainer, type TrainerState } from "./ppo/trainer.js";
+export {
+  type EnvResume,
+  type IterationMetrics,
+  PPOTrainer,
+  type TrainerEnvState,
+  type TrainerState,
+} from "./ppo/trainer.js";
 export { ppoUpdate, type UpdateStats } from "./ppo/update.js";
 export { type NpRandom, npRandom, type Rng } from "./util/seeding.js";

@@ -1,7 +1,8 @@
 /**
  * Resuming from a checkpoint: a fresh trainer that restores `modelBytes()` and `state()` must go on
- * exactly as the trainer that wrote them. `restore()` restarts the envs' episodes (from a seed derived
- * from the step counter), so the reference is the original trainer restored from its own checkpoint:
+ * exactly as the trainer that wrote them. `restore()` restarts the episodes of an env that cannot save
+ * its state (Counter-v0: from a seed derived from the step counter; test/resume_exact.test.ts has the
+ * envs that can), so the reference is the original trainer restored from its own checkpoint:
  * its envs restart the same way while its weights, Adam moments, generators and running statistics
  * are its own, in memory. Each of those four that restore() skipped would leave the fresh trainer with
  * its initial value and make the two runs part.

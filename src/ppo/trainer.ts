@@ -16,11 +16,12 @@
 
 import { envSpec } from "../envs/core/registry.js";
 import { Box } from "../envs/core/spaces.js";
-import type { VectorEnv, VectorInfo } from "../envs/vector/index.js";
+import type { VectorEnv, VectorEnvState, VectorInfo } from "../envs/vector/index.js";
 import { AutoresetMode, makeVec } from "../envs/vector/index.js";
 import { RewardScaler } from "../envs/wrappers/reward_scaler.js";
 import { RunningMeanStd, type RunningMeanStdState } from "../envs/wrappers/running_mean_std.js";
 import { Adam, loadSafetensors, saveSafetensors } from "../nn/index.js";
+import { arrayToBase64, base64IntoArray } from "../util/base64.js";
 import { npRandom } from "../util/seeding.js";
 import { runToEnd, type Steps } from "../util/steps.js";
 import { type ObsArray, RolloutBuffer, type RolloutStep } from "./buffer.js";
@@ -48,10 +49,30 @@ export interface IterationMetrics {
   stats: UpdateStats;
 }
 
+/**
+ * Where the envs stood at a checkpoint, for their episodes to go on at resume as if never stopped:
+ * the vector env's state and what the trainer keeps about the episodes in progress.
+ */
+export interface TrainerEnvState {
+  /** Every env's whole state (`VectorEnv.getState`). */
+  vector: VectorEnvState;
+  /** The observations the policy acts on next (normalized when configured), base64 of their bytes. */
+  obs: string;
+  /** Each env's return and length so far in its episode. */
+  episodeReturns: number[];
+  episodeLengths: number[];
+  /** Reward scaling's running discounted return of each env (null without reward scaling). */
+  discountedReturns: number[] | null;
+}
+
+/** How `restore` brought the envs back: their episodes going on exactly, or restarted, and why. */
+export type EnvResume = { exact: true } | { exact: false; reason: string };
+
 /** Everything besides the weights that a resumed run needs, as JSON-ready data. */
 export interface TrainerState {
   format: "ppo-ts-trainer";
-  version: 1;
+  /** 2 adds `envState` and `envReportsEpisodes`; version 1 files resume with restarted episodes. */
+  version: 1 | 2;
   envId: string;
   policy: PPOConfig["policy"];
   obsShape: number[];
@@ -66,6 +87,10 @@ export interface TrainerState {
   recentReturns: number[];
   episodes: number;
   thresholdReachedStep: number | null;
+  /** The envs and the episodes in progress; null when an env cannot give its state (`Env.getState`). */
+  envState?: TrainerEnvState | null;
+  /** Whether the env stack reports its own episodes (`info.episode`): then only those count. */
+  envReportsEpisodes?: boolean;
 }
 
 export interface TrainerOptions {
@@ -448,7 +473,7 @@ export class PPOTrainer {
     const spec = this.policy.spec;
     return {
       format: "ppo-ts-trainer",
-      version: 1,
+      version: 2,
       envId: this.config.envId,
       policy: this.config.policy,
       obsShape: [...spec.obsShape],
@@ -463,15 +488,32 @@ export class PPOTrainer {
       recentReturns: [...this.recentReturns],
       episodes: this.episodes,
       thresholdReachedStep: this.thresholdReachedStep,
+      envState: this.envState(),
+      envReportsEpisodes: this.envReportsEpisodes,
+    };
+  }
+
+  /** The envs' state and the episodes in progress, or null when an env cannot give its state. */
+  private envState(): TrainerEnvState | null {
+    const vector = this.envs.getState();
+    if (vector === null) return null;
+    return {
+      vector,
+      obs: arrayToBase64(this.obs),
+      episodeReturns: Array.from(this.episodeReturns),
+      episodeLengths: Array.from(this.episodeLengths),
+      discountedReturns: this.rewardScaler === null ? null : Array.from(this.rewardScaler.discountedReturns),
     };
   }
 
   /**
-   * Restores a checkpoint (`modelBytes()` and `state()` of a run of the same env and network).
-   * Throws naming `source` and what does not match. The envs restart from a seed derived from the
-   * step counter: episodes in progress at the checkpoint are not resumed.
+   * Restores a checkpoint (`modelBytes()` and `state()` of a run of the same env and network), so
+   * that the run goes on exactly as if never stopped: the envs' episodes in progress included, when
+   * the checkpoint holds the envs' state. Without it (an env that cannot give its state, a
+   * checkpoint from before version 2, another number of envs) the envs restart from a seed derived
+   * from the step counter, and the result says why. Throws naming `source` and what does not match.
    */
-  restore(model: Uint8Array, state: TrainerState, source = "checkpoint"): void {
+  restore(model: Uint8Array, state: TrainerState, source = "checkpoint"): EnvResume {
     checkCompatible(state, this, source);
     let tensors: ReturnType<typeof loadSafetensors>["tensors"];
     try {
@@ -502,7 +544,39 @@ export class PPOTrainer {
     this.recentReturns.splice(0, this.recentReturns.length, ...state.recentReturns);
     this.episodes = state.episodes;
     this.thresholdReachedStep = state.thresholdReachedStep;
-    this.resetEnvs(this.config.seed + state.globalStep);
+    this.envReportsEpisodes = state.envReportsEpisodes ?? false;
+    const why = this.whyEnvsRestart(state.envState);
+    if (why !== null) {
+      this.resetEnvs(this.config.seed + state.globalStep);
+      return { exact: false, reason: why };
+    }
+    this.restoreEnvs(state.envState as TrainerEnvState, source);
+    return { exact: true };
+  }
+
+  /** Why the saved env state cannot be put back into these envs, or null when it can. */
+  private whyEnvsRestart(saved: TrainerEnvState | null | undefined): string | null {
+    if (saved === undefined) return "the checkpoint was written before ppo-ts saved env states";
+    if (saved === null) return `${this.config.envId} cannot save its state`;
+    const count = saved.vector.envs.length;
+    if (count !== this.config.numEnvs)
+      return `the checkpoint has ${count} envs, this run ${this.config.numEnvs}`;
+    return null;
+  }
+
+  /** Puts the envs, the observations and the episodes in progress back where `saved` left them. */
+  private restoreEnvs(saved: TrainerEnvState, source: string): void {
+    try {
+      this.envs.setState(saved.vector);
+      base64IntoArray(saved.obs, this.obs, "the observations");
+    } catch (error) {
+      throw new Error(`${source}: the saved env state does not fit these envs: ${(error as Error).message}`);
+    }
+    this.episodeReturns.set(saved.episodeReturns);
+    this.episodeLengths.set(saved.episodeLengths);
+    if (this.rewardScaler === null) return;
+    if (saved.discountedReturns === null) this.rewardScaler.resetReturns();
+    else this.rewardScaler.discountedReturns.set(saved.discountedReturns);
   }
 
   async close(): Promise<void> {

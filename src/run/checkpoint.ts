@@ -1,7 +1,8 @@
 /**
  * What a checkpoint holds: `model.safetensors` (the weights) and `state.json` (a `CheckpointState`:
- * the trainer's optimizer moments, normalization statistics, RNG states and step counter, plus the
- * run's training time). Browser-safe: bytes and text in and out; `RunDirectory` stores them.
+ * the trainer's optimizer moments, normalization statistics, RNG states, step counter and envs'
+ * state with the episodes in progress, plus the run's training time). Browser-safe: bytes and text
+ * in and out; `RunDirectory` stores them.
  */
 import { make } from "../envs/core/registry.js";
 import type { RunningMeanStdState } from "../envs/wrappers/running_mean_std.js";

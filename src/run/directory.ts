@@ -15,7 +15,7 @@ import {
   TensorBoardWriter,
 } from "../io/tensorboard.js";
 import { DEFAULT_CONFIG, mergeConfig, type PPOConfig, type PPOConfigOverrides } from "../ppo/config.js";
-import type { PPOTrainer } from "../ppo/trainer.js";
+import type { EnvResume, PPOTrainer } from "../ppo/trainer.js";
 import {
   type CheckpointFiles,
   type CheckpointState,
@@ -199,12 +199,12 @@ export class RunDirectory {
     return this.writeCheckpoint(trainerCheckpoint(trainer, wallTimeS));
   }
 
-  /** Restores `trainer` from the latest checkpoint; returns the checkpoint's state. */
-  resumeTrainer(trainer: PPOTrainer): CheckpointState {
+  /** Restores `trainer` from the latest checkpoint; returns the checkpoint's state and how its envs came back. */
+  resumeTrainer(trainer: PPOTrainer): { state: CheckpointState; envResume: EnvResume } {
     const checkpoint = this.readCheckpoint();
     const state = parseCheckpointState(checkpoint.state, join(checkpoint.dir, STATE_FILE));
-    trainer.restore(checkpoint.model, state.trainer, checkpoint.dir);
-    return state;
+    const envResume = trainer.restore(checkpoint.model, state.trainer, checkpoint.dir);
+    return { state, envResume };
   }
 
   /** The trained policy of the latest checkpoint, as `config.json` describes its network. */

@@ -223,8 +223,14 @@ function beginRun(
   config: PPOConfig,
   resume: boolean,
 ): { previousWallTimeS: number; metrics: AppendFile } {
-  const state = resume && run.checkpointDir() !== null ? run.resumeTrainer(trainer) : null;
+  const resumed = resume && run.checkpointDir() !== null ? run.resumeTrainer(trainer) : null;
+  const state = resumed?.state ?? null;
   if (state !== null && trainer.done) throw new Error(nothingLeftToTrain(run, trainer));
+  if (resumed?.envResume.exact === false) {
+    console.warn(
+      `Resuming at step ${trainer.globalStep}: the episodes in progress restart (${resumed.envResume.reason}); from here on the run differs from one never stopped.`,
+    );
+  }
   run.writeConfig(config);
   const resumeStep = resume ? (state?.trainer.globalStep ?? 0) : null;
   if (resumeStep !== null) run.cutEvents(resumeStep);

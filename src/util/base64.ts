@@ -57,3 +57,18 @@ export function base64ToBytes(text: string): Uint8Array {
   }
   return out;
 }
+
+/** A typed array's values as base64 of their (little-endian) bytes: exact for floats, compact in JSON. */
+export function arrayToBase64(values: ArrayBufferView): string {
+  return bytesToBase64(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+}
+
+/** Decodes `arrayToBase64` text into `target`, which must hold exactly as many bytes; `what` names it in errors. */
+export function base64IntoArray<T extends ArrayBufferView>(text: string, target: T, what: string): T {
+  const bytes = base64ToBytes(text);
+  if (bytes.length !== target.byteLength) {
+    throw new RangeError(`${what}: the saved data has ${bytes.length} bytes, ${target.byteLength} expected`);
+  }
+  new Uint8Array(target.buffer, target.byteOffset, target.byteLength).set(bytes);
+  return target;
+}

@@ -118,7 +118,6 @@ const [M0, M1, M2, M3, M4, M5, M6, M7] = toLimbs(PCG64_MULTIPLIER);
  * keeps resets and `Space.sample()` cheap next to an env step.
  */
 export class PCG64 {
-  readonly increment: bigint;
   private readonly stateLimbs: Float64Array;
   private readonly incrementLimbs: Float64Array;
   /** The last output's high and low 32 bits. */
@@ -129,10 +128,10 @@ export class PCG64 {
     const [s0, s1, s2, s3] = seedSequence.generateState64(4);
     const initState = (s0 << 64n) | s1;
     const initSeq = (s2 << 64n) | s3;
-    this.increment = ((initSeq << 1n) | 1n) & MASK128;
-    this.incrementLimbs = toLimbs(this.increment);
+    const increment = ((initSeq << 1n) | 1n) & MASK128;
+    this.incrementLimbs = toLimbs(increment);
     // state = 0; advance; state += initState; advance (pcg_setseq_128_srandom).
-    this.stateLimbs = toLimbs(this.increment);
+    this.stateLimbs = toLimbs(increment);
     this.stateLimbs.set(toLimbs((fromLimbs(this.stateLimbs) + initState) & MASK128));
     this.advance();
   }
@@ -140,6 +139,22 @@ export class PCG64 {
   /** The 128-bit LCG state. */
   get state(): bigint {
     return fromLimbs(this.stateLimbs);
+  }
+
+  /** The LCG's odd 128-bit increment (the stream). */
+  get increment(): bigint {
+    return fromLimbs(this.incrementLimbs);
+  }
+
+  /** Puts the generator at `state` on stream `increment`, as NumPy's `bit_generator.state = ...`. */
+  setState(state: bigint, increment: bigint): void {
+    if (state < 0n || state > MASK128 || increment < 0n || increment > MASK128 || (increment & 1n) === 0n) {
+      throw new RangeError(
+        `PCG64: a state and an odd increment below 2^128 are needed, got ${state}, ${increment}`,
+      );
+    }
+    this.stateLimbs.set(toLimbs(state));
+    this.incrementLimbs.set(toLimbs(increment));
   }
 
   /** state = state * multiplier + increment (mod 2^128), limb by limb (schoolbook, low half only). */
@@ -224,6 +239,19 @@ export interface Rng {
 }
 
 /**
+ * A generator's state as plain data, as NumPy's `bit_generator.state` for PCG64: the 128-bit words
+ * as decimal strings (JSON numbers cannot hold them).
+ */
+export interface NpRandomState {
+  bitGenerator: "PCG64";
+  state: { state: string; inc: string };
+  /** The second value of the last polar normal pair, not yet returned (null: none). */
+  spareNormal: number | null;
+  /** The seed the generator was made from. */
+  seed: string;
+}
+
+/**
  * NumPy's `Generator` over PCG64, with the draws Gymnasium's environments use. `uniform` and
  * `random` equal NumPy's; `integers` and `normal` draw the right distributions but not NumPy's
  * exact streams.
@@ -238,6 +266,28 @@ export class NpRandom implements Rng {
 
   random(): number {
     return this.bitGenerator.nextDouble();
+  }
+
+  /** The whole state, plain data for checkpoints; `NpRandom.fromState` continues the same draws. */
+  getState(): NpRandomState {
+    const bits = this.bitGenerator;
+    return {
+      bitGenerator: "PCG64",
+      state: { state: bits.state.toString(), inc: bits.increment.toString() },
+      spareNormal: this.spareNormal ?? null,
+      seed: this.seed.toString(),
+    };
+  }
+
+  static fromState(saved: NpRandomState): NpRandom {
+    if (saved?.bitGenerator !== "PCG64") {
+      throw new Error(`NpRandom: not a PCG64 state (bitGenerator ${JSON.stringify(saved?.bitGenerator)})`);
+    }
+    const seed = BigInt(saved.seed);
+    const rng = new NpRandom(seed <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(seed) : seed);
+    rng.bitGenerator.setState(BigInt(saved.state.state), BigInt(saved.state.inc));
+    rng.spareNormal = saved.spareNormal ?? undefined;
+    return rng;
   }
 
   /** `uniform(low, high)`: low + (high - low) * random(). */

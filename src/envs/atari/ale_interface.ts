@@ -75,7 +75,10 @@ export interface ALEState {
   readonly paddles: readonly number[];
   readonly counters: readonly number[];
   readonly actions: readonly number[];
+  /** With `includeRng`: the sticky-action generator's state. */
   readonly rng?: readonly number[];
+  /** With `includeRng`: the console's generator's state (it draws the RIOT timer at each system reset). */
+  readonly systemRng?: readonly number[];
 }
 
 export class ALEInterface {
@@ -103,6 +106,8 @@ export class ALEInterface {
   private rules?: GameRules;
   private md5 = "";
   private readonly environmentRng = new MT19937();
+  /** The console's generator (seeded with `system_random_seed` at each `loadROM`). */
+  private systemRng = new MT19937();
   private mode = 0;
   private difficulty = 0;
   private leftPaddle = PADDLE_DEFAULT;
@@ -186,8 +191,8 @@ export class ALEInterface {
     }
     const rules = game.create();
     const properties: ConsoleProperties = { ...DEFAULT_PROPERTIES, ...rules.properties };
-    const consoleRng = new MT19937(this.intSettings.system_random_seed);
-    const console = new AtariConsole(new Cartridge(rom), properties, consoleRng, this.recompile);
+    const systemRng = new MT19937(this.intSettings.system_random_seed);
+    const console = new AtariConsole(new Cartridge(rom), properties, systemRng, this.recompile);
     console.tia.drawPixels = this.renderScreen;
     // Stella's display-format detection: 60 frames from a system reset, inputs all released.
     console.systemReset();
@@ -195,6 +200,7 @@ export class ALEInterface {
     console.systemReset();
 
     this.console = console;
+    this.systemRng = systemRng;
     this.rules = rules;
     this.md5 = md5;
     this.usesPaddles = properties.leftController === "paddles" || properties.rightController === "paddles";
@@ -408,7 +414,10 @@ export class ALEInterface {
 
   // ---- states ----
 
-  /** Everything needed to come back here; with `includeRng`, the sticky-action RNG too. */
+  /**
+   * Everything needed to come back here; with `includeRng`, both generators too (sticky actions and
+   * the console's), so that what follows the restore is drawn exactly as what followed the clone.
+   */
   cloneState(includeRng = false): ALEState {
     const console = this.requireConsole();
     return {
@@ -420,6 +429,7 @@ export class ALEInterface {
       counters: [this.frameNumber, this.episodeFrameNumber, this.mode, this.difficulty],
       actions: [this.playerAAction, this.playerBAction],
       rng: includeRng ? this.environmentRng.saveState() : undefined,
+      systemRng: includeRng ? this.systemRng.saveState() : undefined,
     };
   }
 
@@ -434,6 +444,7 @@ export class ALEInterface {
     [this.frameNumber, this.episodeFrameNumber, this.mode, this.difficulty] = state.counters;
     [this.playerAAction, this.playerBAction] = state.actions;
     if (state.rng) this.environmentRng.loadState(state.rng);
+    if (state.systemRng) this.systemRng.loadState(state.systemRng);
   }
 
   // ---- internals ----

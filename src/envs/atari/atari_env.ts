@@ -21,6 +21,7 @@
  * `PPO_TS_ROM_DIR`); the rules of the game come from its ALE name (`game`, e.g. "breakout").
  */
 
+import { arrayToBase64, base64ToBytes } from "../../util/base64.js";
 import { checkOptions } from "../../util/options.js";
 import type { RgbFrame } from "../../util/rgb_frame.js";
 import { npRandom, randomSeed, SeedSequence } from "../../util/seeding.js";
@@ -33,7 +34,8 @@ import {
   type StepResult,
 } from "../core/env.js";
 import { Box, Discrete } from "../core/spaces.js";
-import { ALEInterface, SCREEN_HEIGHT, SCREEN_WIDTH } from "./ale_interface.js";
+import type { BaseEnvState, EnvState } from "../core/state.js";
+import { ALEInterface, type ALEState, SCREEN_HEIGHT, SCREEN_WIDTH } from "./ale_interface.js";
 import { ACTION_NAMES, type Action, type GameRules } from "./games/game.js";
 import { GAMES, gameByName } from "./games/index.js";
 import { RAM_SIZE } from "./riot.js";
@@ -63,6 +65,11 @@ export interface AtariEnvOptions {
   rom?: Uint8Array;
   /** A folder holding the ROMs (see roms.ts). */
   romDir?: string;
+}
+
+/** `getState()`: the generator and ALE's whole state (both its generators), frames as base64. */
+interface AtariEnvState extends BaseEnvState {
+  ale: Omit<ALEState, "frameBuffers"> & { frameBuffers: string[] };
 }
 
 const OBS_TYPES: readonly AtariObsType[] = ["rgb", "grayscale", "ram"];
@@ -207,6 +214,16 @@ export class AtariEnv extends Env<Uint8Array, number> {
     const terminated = this.ale.gameOver(false);
     const truncated = this.ale.gameTruncated();
     return [this.observation(), reward, terminated, truncated, this.info()];
+  }
+
+  override getState(): AtariEnvState {
+    const ale = this.ale.cloneState(true);
+    return { ...this.baseState(), ale: { ...ale, frameBuffers: ale.frameBuffers.map(arrayToBase64) } };
+  }
+
+  override setState(saved: EnvState): void {
+    const { ale } = this.restoreBaseState<AtariEnvState>(saved);
+    this.ale.restoreState({ ...ale, frameBuffers: ale.frameBuffers.map(base64ToBytes) });
   }
 
   override render(): RgbFrame {

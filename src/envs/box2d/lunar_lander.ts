@@ -55,6 +55,9 @@
  * Not bit-exact with Box2D 2.3 (planck's solver differs in floating-point detail), but every rule
  * above follows Gymnasium's, and the terrain and initial push use the same NumPy draws for a seed.
  * Rendering leaves out Gymnasium's exhaust particles (decoration that does not touch the lander).
+ *
+ * `getState()` gives null: a planck world's contacts, sleep timers and solver caches cannot be
+ * saved and put back, so a resumed training run restarts LunarLander's episodes.
  */
 import {
   type Body,

@@ -35,10 +35,10 @@
 
 import { checkOptions, resetBounds } from "../../util/options.js";
 import type { RgbFrame } from "../../util/rgb_frame.js";
-import { Env, type EnvOptions, type ResetOptions, type ResetResult, type StepResult } from "../core/env.js";
+import type { EnvOptions, ResetOptions, ResetResult, StepResult } from "../core/env.js";
 import { Box, Discrete } from "../core/spaces.js";
 import { BLACK, Canvas, type Color, rotateTranslate } from "../rendering/canvas.js";
-import { stateValues } from "./utils.js";
+import { ClassicControlEnv, stateValues } from "./utils.js";
 
 /** Seconds per step (one RK4 step). */
 const DT = 0.2;
@@ -64,7 +64,7 @@ const SCREEN_DIM = 500;
 const LINK_COLOR: Color = [0, 204, 204];
 const JOINT_COLOR: Color = [204, 204, 0];
 
-export class AcrobotEnv extends Env<Float32Array, number> {
+export class AcrobotEnv extends ClassicControlEnv<number> {
   observationSpace = new Box([-1, -1, -1, -1, -MAX_VEL_1, -MAX_VEL_2], [1, 1, 1, 1, MAX_VEL_1, MAX_VEL_2]);
   actionSpace = new Discrete(3);
   override metadata = { renderModes: ["rgb_array" as const], renderFps: 15 };
@@ -94,6 +94,10 @@ export class AcrobotEnv extends Env<Float32Array, number> {
 
   set state(state: ArrayLike<number>) {
     this.s = Float64Array.from(stateValues("Acrobot", state, 4));
+  }
+
+  protected clearState(): void {
+    this.s = undefined;
   }
 
   override reset(opts: ResetOptions = {}): ResetResult<Float32Array> {

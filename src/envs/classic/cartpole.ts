@@ -44,10 +44,11 @@
 
 import { checkOptions, resetBounds, warnOnce } from "../../util/options.js";
 import type { RgbFrame } from "../../util/rgb_frame.js";
-import { Env, type EnvOptions, type ResetOptions, type ResetResult, type StepResult } from "../core/env.js";
+import type { EnvOptions, ResetOptions, ResetResult, StepResult } from "../core/env.js";
 import { Box, Discrete } from "../core/spaces.js";
+import type { EnvState } from "../core/state.js";
 import { BLACK, Canvas, type Color, rotateTranslate } from "../rendering/canvas.js";
-import { stateValues } from "./utils.js";
+import { ClassicControlEnv, type ClassicControlState, stateValues } from "./utils.js";
 
 export interface CartPoleOptions extends EnvOptions {
   /** Reward 0 per step and −1 on termination, as Sutton and Barto's original (default false). */
@@ -83,7 +84,7 @@ const CART_COLOR: Color = BLACK;
 const POLE_COLOR: Color = [202, 152, 101];
 const AXLE_COLOR: Color = [129, 132, 203];
 
-export class CartPoleEnv extends Env<Float32Array, number> {
+export class CartPoleEnv extends ClassicControlEnv<number> {
   observationSpace = new Box(
     [-X_THRESHOLD * 2, Number.NEGATIVE_INFINITY, -THETA_THRESHOLD_RADIANS * 2, Number.NEGATIVE_INFINITY],
     [X_THRESHOLD * 2, Number.POSITIVE_INFINITY, THETA_THRESHOLD_RADIANS * 2, Number.POSITIVE_INFINITY],
@@ -117,6 +118,20 @@ export class CartPoleEnv extends Env<Float32Array, number> {
   set state(state: ArrayLike<number>) {
     [this.x, this.xDot, this.theta, this.thetaDot] = stateValues("CartPole", state, 4);
     this.hasState = true;
+  }
+
+  protected clearState(): void {
+    this.hasState = false;
+  }
+
+  /** Gymnasium's `state`, the generator, and the steps taken past termination. */
+  override getState(): ClassicControlState & { stepsBeyondTerminated: number } {
+    return { ...super.getState(), stepsBeyondTerminated: this.stepsBeyondTerminated };
+  }
+
+  override setState(saved: EnvState): void {
+    super.setState(saved);
+    this.stepsBeyondTerminated = saved.stepsBeyondTerminated as number;
   }
 
   override reset(opts: ResetOptions = {}): ResetResult<Float32Array> {

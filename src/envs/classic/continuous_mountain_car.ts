@@ -36,7 +36,9 @@
 
 import type { ResetOptions, ResetResult, StepResult } from "../core/env.js";
 import { Box } from "../core/spaces.js";
+import type { EnvState } from "../core/state.js";
 import { GRAVITY, MountainCarBase, type MountainCarOptions } from "./mountain_car_base.js";
+import type { ClassicControlState } from "./utils.js";
 
 export type ContinuousMountainCarOptions = MountainCarOptions;
 
@@ -69,6 +71,16 @@ export class ContinuousMountainCarEnv extends MountainCarBase<ArrayLike<number>>
     super.state = state;
     // As in NumPy, the arithmetic follows the dtype of the state given.
     this.stateIsFloat32 = state instanceof Float32Array;
+  }
+
+  /** Gymnasium's `state`, the generator, and the state's dtype (float32 after a step, float64 after reset). */
+  override getState(): ClassicControlState & { stateIsFloat32: boolean } {
+    return { ...super.getState(), stateIsFloat32: this.stateIsFloat32 };
+  }
+
+  override setState(saved: EnvState): void {
+    super.setState(saved);
+    this.stateIsFloat32 = saved.stateIsFloat32 === true;
   }
 
   override reset(opts: ResetOptions = {}): ResetResult<Float32Array> {

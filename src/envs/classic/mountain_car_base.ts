@@ -7,10 +7,10 @@
 
 import { checkOptions, resetBounds } from "../../util/options.js";
 import type { RgbFrame } from "../../util/rgb_frame.js";
-import { Env, type EnvOptions, type ResetOptions, type ResetResult } from "../core/env.js";
+import type { EnvOptions, ResetOptions, ResetResult } from "../core/env.js";
 import { Box } from "../core/spaces.js";
 import { BLACK, Canvas, type Color, rotateTranslate } from "../rendering/canvas.js";
-import { stateValues } from "./utils.js";
+import { ClassicControlEnv, stateValues } from "./utils.js";
 
 export interface MountainCarOptions extends EnvOptions {
   /** The velocity the car needs at the flag to finish (default 0). */
@@ -28,7 +28,7 @@ const RESET_LOW = -0.6;
 const RESET_HIGH = -0.4;
 
 /** The valley, the car's state and its picture; subclasses add the engine (`actionSpace`, `step`). */
-export abstract class MountainCarBase<Act> extends Env<Float32Array, Act> {
+export abstract class MountainCarBase<Act> extends ClassicControlEnv<Act> {
   observationSpace = new Box([MIN_POSITION, -MAX_SPEED], [MAX_POSITION, MAX_SPEED]);
   override metadata = { renderModes: ["rgb_array" as const], renderFps: 30 };
 
@@ -60,6 +60,10 @@ export abstract class MountainCarBase<Act> extends Env<Float32Array, Act> {
   set state(state: ArrayLike<number>) {
     [this.position, this.velocity] = stateValues(this.envName, state, 2);
     this.hasState = true;
+  }
+
+  protected clearState(): void {
+    this.hasState = false;
   }
 
   override reset(opts: ResetOptions = {}): ResetResult<Float32Array> {

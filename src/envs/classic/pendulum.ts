@@ -37,10 +37,11 @@
 
 import { checkOptions, numberOption } from "../../util/options.js";
 import type { RgbFrame } from "../../util/rgb_frame.js";
-import { Env, type EnvOptions, type ResetOptions, type ResetResult, type StepResult } from "../core/env.js";
+import type { EnvOptions, ResetOptions, ResetResult, StepResult } from "../core/env.js";
 import { Box } from "../core/spaces.js";
+import type { EnvState } from "../core/state.js";
 import { BLACK, Canvas, type Color, rotateTranslate } from "../rendering/canvas.js";
-import { floorMod, stateValues } from "./utils.js";
+import { ClassicControlEnv, type ClassicControlState, floorMod, stateValues } from "./utils.js";
 
 export interface PendulumOptions extends EnvOptions {
   /** Acceleration of gravity in m/s² (default 10.0). */
@@ -72,7 +73,7 @@ function angleNormalize(x: number): number {
   return floorMod(x + Math.PI, 2 * Math.PI) - Math.PI;
 }
 
-export class PendulumEnv extends Env<Float32Array, ArrayLike<number>> {
+export class PendulumEnv extends ClassicControlEnv<ArrayLike<number>> {
   observationSpace = new Box([-1, -1, -MAX_SPEED], [1, 1, MAX_SPEED]);
   actionSpace = new Box(-MAX_TORQUE, MAX_TORQUE, [1]);
   override metadata = { renderModes: ["rgb_array" as const], renderFps: 30 };
@@ -99,6 +100,20 @@ export class PendulumEnv extends Env<Float32Array, ArrayLike<number>> {
   set state(state: ArrayLike<number>) {
     [this.theta, this.thetaDot] = stateValues("Pendulum", state, 2);
     this.hasState = true;
+  }
+
+  protected clearState(): void {
+    this.hasState = false;
+  }
+
+  /** Gymnasium's `state`, the generator, and the last torque (for the picture). */
+  override getState(): ClassicControlState & { lastU: number | null } {
+    return { ...super.getState(), lastU: this.lastU ?? null };
+  }
+
+  override setState(saved: EnvState): void {
+    super.setState(saved);
+    this.lastU = (saved.lastU as number | null) ?? undefined;
   }
 
   override reset(opts: ResetOptions = {}): ResetResult<Float32Array> {

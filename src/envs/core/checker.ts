@@ -9,6 +9,7 @@
  */
 import { type ResetOptions, type ResetResult, type StepResult, Wrapper } from "./env.js";
 import { Box, describeValue } from "./spaces.js";
+import type { EnvState } from "./state.js";
 
 /** The error for calling `operation` on the env or vector env `name` after its `close()`. */
 export function closedError(name: string, operation: string): Error {
@@ -23,6 +24,14 @@ export class EnvChecker<Obs, Act> extends Wrapper<Obs, Act> {
     this.checkOpen("reset");
     this.hasReset = true;
     return this.env.reset(opts);
+  }
+
+  override getState(): EnvState | null {
+    return this.stateWith({ hasReset: this.hasReset });
+  }
+
+  override setState(state: EnvState): void {
+    this.hasReset = this.restoreWith<EnvState & { hasReset: boolean }>(state).hasReset;
   }
 
   override step(action: Act): StepResult<Obs> {

@@ -5,8 +5,9 @@
  */
 import { warnOnce } from "../../util/options.js";
 import type { RgbFrame } from "../../util/rgb_frame.js";
-import { type NpRandom, npRandom } from "../../util/seeding.js";
+import { NpRandom, npRandom } from "../../util/seeding.js";
 import type { Space } from "./spaces.js";
+import type { BaseEnvState, EnvState } from "./state.js";
 
 export type Info = Record<string, unknown>;
 export type StepResult<Obs> = [obs: Obs, reward: number, terminated: boolean, truncated: boolean, info: Info];
@@ -84,6 +85,44 @@ export abstract class Env<Obs = unknown, Act = unknown> {
 
   close(): void {}
 
+  /**
+   * The env's whole state as JSON-ready data (dynamics, generator, counters, buffers), such that
+   * `setState` on an env made alike continues exactly as this one would: what lets a resumed
+   * training run go on with its episodes. Null when the env cannot give it, the default: a
+   * custom env that does not implement it, or one whose state cannot be taken (LunarLander's
+   * physics world); a resumed run then restarts its episodes. Implementations extend `baseState()`.
+   */
+  getState(): EnvState | null {
+    return null;
+  }
+
+  /** Puts back a state that `getState()` gave on an env made alike (same class and options). */
+  setState(_state: EnvState): void {
+    throw new Error(`${this.displayName} cannot take a saved state (its getState() gives none)`);
+  }
+
+  /** What every env's state holds: its kind and its generator. */
+  protected baseState(): BaseEnvState {
+    return { kind: this.constructor.name, rng: this.generator?.getState() ?? null };
+  }
+
+  /** Checks that `state` is this env's kind and puts its generator back; returns it typed for the rest. */
+  protected restoreBaseState<S extends BaseEnvState>(state: EnvState): S {
+    const own = this.checkKind<S>(state);
+    this.generator = own.rng === null ? undefined : NpRandom.fromState(own.rng);
+    return own;
+  }
+
+  /** `state` as this class's own state; an error naming both when another class gave it. */
+  protected checkKind<S extends EnvState>(state: EnvState): S {
+    if (state?.kind !== this.constructor.name) {
+      throw new Error(
+        `${this.displayName}: the saved state is ${state?.kind ?? typeof state}'s, not ${this.constructor.name}'s (an env made otherwise?)`,
+      );
+    }
+    return state as S;
+  }
+
   /** The innermost env, below every wrapper. */
   get unwrapped(): Env {
     return this as Env;
@@ -132,6 +171,28 @@ export class Wrapper<Obs = unknown, Act = unknown, InnerObs = Obs, InnerAct = Ac
 
   override close(): void {
     this.env.close();
+  }
+
+  /** A wrapper without state of its own gives its env's; those with some use `stateWith`. */
+  override getState(): EnvState | null {
+    return this.env.getState();
+  }
+
+  override setState(state: EnvState): void {
+    this.env.setState(state);
+  }
+
+  /** This wrapper's `own` state with its env's under `env`; null when the env gives none. */
+  protected stateWith(own: Record<string, unknown>): EnvState | null {
+    const env = this.env.getState();
+    return env === null ? null : { kind: this.constructor.name, ...own, env };
+  }
+
+  /** Checks `state` is this wrapper's, puts its env's part back; returns it typed for the rest. */
+  protected restoreWith<S extends EnvState>(state: EnvState): S {
+    const own = this.checkKind<S>(state);
+    this.env.setState(own.env as EnvState);
+    return own;
   }
 
   override get unwrapped(): Env {

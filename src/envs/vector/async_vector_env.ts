@@ -31,6 +31,7 @@ import {
   mergeInfo,
   VectorEnv,
   type VectorEnvOptions,
+  type VectorEnvState,
   type VectorInfo,
   type VectorResetOptions,
 } from "./vector_env.js";
@@ -243,6 +244,27 @@ export class AsyncVectorEnv extends VectorEnv {
       port.postMessage({ name, values: values.slice(firstEnv, firstEnv + count) } satisfies SetAttrRequest);
     }
     this.command(Command.SET_ATTR, "setAttr");
+  }
+
+  getState(): VectorEnvState | null {
+    this.checkOpen("getState");
+    const parts = this.command(Command.GET_STATE, "getState").map((reply) => reply?.state ?? null);
+    if (parts.some((part) => part === null)) return null;
+    const states = parts as VectorEnvState[];
+    return { envs: states.flatMap((s) => s.envs), autoreset: states.flatMap((s) => s.autoreset) };
+  }
+
+  setState(state: VectorEnvState): void {
+    this.checkOpen("setState");
+    this.checkState(state);
+    for (const { port, firstEnv, count } of this.workers) {
+      const end = firstEnv + count;
+      port.postMessage({
+        envs: state.envs.slice(firstEnv, end),
+        autoreset: state.autoreset.slice(firstEnv, end),
+      } satisfies VectorEnvState);
+    }
+    this.command(Command.SET_STATE, "setState");
   }
 
   /** How many worker threads have not exited yet (0 once `close()` has resolved). */

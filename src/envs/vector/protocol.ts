@@ -9,7 +9,7 @@
  */
 import type { MessagePort } from "node:worker_threads";
 import type { MakeOptions } from "../core/registry.js";
-import { type AutoresetMode, VectorEnvError, type VectorInfo } from "./vector_env.js";
+import { type AutoresetMode, VectorEnvError, type VectorEnvState, type VectorInfo } from "./vector_env.js";
 
 const CONTROL_SLOTS = 4;
 const COMMAND_SEQ = 0;
@@ -17,10 +17,18 @@ const COMMAND = 1;
 const DONE_SEQ = 2;
 const STATUS = 3;
 
-export const Command = { STEP: 1, RESET: 2, CLOSE: 3, CALL: 4, SET_ATTR: 5 } as const;
+export const Command = {
+  STEP: 1,
+  RESET: 2,
+  CLOSE: 3,
+  CALL: 4,
+  SET_ATTR: 5,
+  GET_STATE: 6,
+  SET_STATE: 7,
+} as const;
 /**
- * OK: nothing to read; REPLY: a `{ infos }` (step, reset) or `{ results }` (call) message waits
- * on the port; ERROR: an `{ error }` message.
+ * OK: nothing to read; REPLY: a `{ infos }` (step, reset), `{ results }` (call) or `{ state }`
+ * (getState) message waits on the port; ERROR: an `{ error }` message.
  */
 export const Status = { OK: 1, REPLY: 2, ERROR: 3 } as const;
 
@@ -133,6 +141,8 @@ export interface SetAttrRequest {
 export interface Reply {
   infos?: VectorInfo;
   results?: unknown[];
+  /** GET_STATE: the worker's envs' state (null when one gives none); SET_STATE sends one the same way. */
+  state?: VectorEnvState | null;
   error?: RemoteError;
 }
 

@@ -1,5 +1,6 @@
 import type { Env, Info } from "../core/env.js";
 import { Box, Discrete, MultiBinary, MultiDiscrete } from "../core/spaces.js";
+import type { EnvState } from "../core/state.js";
 import {
   AutoresetMode,
   addInfo,
@@ -9,6 +10,7 @@ import {
   VectorEnv,
   VectorEnvError,
   type VectorEnvOptions,
+  type VectorEnvState,
   type VectorInfo,
   type VectorResetOptions,
   type VectorResetResult,
@@ -177,6 +179,26 @@ export class SyncVectorEnv extends VectorEnv {
     const error = new VectorEnvError(this.firstIndex + this.activeEnv, this.activeOperation, cause);
     this.activeEnv = -1;
     return error;
+  }
+
+  getState(): VectorEnvState | null {
+    this.checkOpen("getState");
+    const envs: EnvState[] = [];
+    for (let i = 0; i < this.numEnvs; i++) {
+      const state = this.guard(i, "getState", () => this.envs[i].getState());
+      if (state === null) return null;
+      envs.push(state);
+    }
+    return { envs, autoreset: Array.from(this.autoresetEnvs) };
+  }
+
+  setState(state: VectorEnvState): void {
+    this.checkOpen("setState");
+    this.checkState(state);
+    this.envs.forEach((env, i) => {
+      this.guard(i, "setState", () => env.setState(state.envs[i]));
+    });
+    this.autoresetEnvs.set(state.autoreset);
   }
 
   private guard<T>(i: number, operation: string, run: () => T): T {

@@ -21,6 +21,7 @@ import { integerProblem } from "../../util/options.js";
 import { closedError } from "../core/checker.js";
 import type { Env, EnvMetadata, EnvSpec, Info } from "../core/env.js";
 import { Box, Discrete, type Space } from "../core/spaces.js";
+import type { EnvState } from "../core/state.js";
 import { batchSpace } from "./batch_space.js";
 
 export const AutoresetMode = { NEXT_STEP: "NextStep", SAME_STEP: "SameStep" } as const;
@@ -56,6 +57,13 @@ export interface VectorResetOptions {
 export function checkCount(owner: string, name: string, value: unknown): void {
   const problem = integerProblem(value, 1);
   if (problem !== null) throw new RangeError(`${owner}: ${name} ${problem}`);
+}
+
+/** A vector env's whole state, from `getState()`: each env's, and which envs reset at their next step. */
+export interface VectorEnvState {
+  envs: EnvState[];
+  /** NEXT_STEP: 1 where the env's episode ended on the last step (it resets at the next). */
+  autoreset: number[];
 }
 
 /** An error raised by one of the envs, naming its index. */
@@ -131,6 +139,14 @@ export abstract class VectorEnv {
   /** Sets `name` to `values[i]` in env i, on every wrapper of its chain that has `name`. */
   abstract setAttr(name: string, values: readonly unknown[]): void;
 
+  /**
+   * Every env's whole state (`Env.getState`) and the pending autoresets, JSON-ready: `setState` on
+   * a vector env made alike continues exactly. Null when some env cannot give its state.
+   */
+  abstract getState(): VectorEnvState | null;
+
+  abstract setState(state: VectorEnvState): void;
+
   /** A short name for messages: the registered id, else the class name. */
   get displayName(): string {
     return `${this.constructor.name}(${this.spec?.id ?? "?"}, ${this.numEnvs})`;
@@ -176,6 +192,19 @@ export abstract class VectorEnv {
     if (!Array.isArray(values) || values.length !== this.numEnvs) {
       throw new RangeError(
         `${this.displayName}: setAttr("${name}") needs one value per env (${this.numEnvs})`,
+      );
+    }
+  }
+
+  /** Checks that `state` holds one env state and one autoreset flag per env. */
+  protected checkState(state: VectorEnvState): void {
+    if (
+      !Array.isArray(state?.envs) ||
+      state.envs.length !== this.numEnvs ||
+      state.autoreset?.length !== this.numEnvs
+    ) {
+      throw new RangeError(
+        `${this.displayName}: setState() needs the state of ${this.numEnvs} envs, got ${Array.isArray(state?.envs) ? state.envs.length : "none"}`,
       );
     }
   }

@@ -15,7 +15,7 @@ import {
   type WorkerData,
 } from "./protocol.js";
 import type { SyncVectorEnv } from "./sync_vector_env.js";
-import type { VectorResetOptions } from "./vector_env.js";
+import type { VectorEnvState, VectorResetOptions } from "./vector_env.js";
 
 const data = workerData as WorkerData;
 const control = new WorkerControl(data.control, data.workerIndex);
@@ -36,6 +36,8 @@ const COMMAND_NAMES: Record<number, string> = {
   [Command.RESET]: "reset",
   [Command.CALL]: "call",
   [Command.SET_ATTR]: "setAttr",
+  [Command.GET_STATE]: "getState",
+  [Command.SET_STATE]: "setState",
 };
 
 /**
@@ -143,6 +145,12 @@ function serve(vec: SyncVectorEnv): void {
         } else {
           control.done(seq, Status.OK);
         }
+      } else if (command === Command.GET_STATE) {
+        port.postMessage({ state: vec.getState() });
+        control.done(seq, Status.REPLY);
+      } else if (command === Command.SET_STATE) {
+        vec.setState(nextMessage<VectorEnvState>());
+        control.done(seq, Status.OK);
       } else if (command === Command.CALL) {
         const { name, args } = nextMessage<CallRequest>();
         port.postMessage({ results: vec.call(name, ...args) });

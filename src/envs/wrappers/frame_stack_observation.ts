@@ -1,5 +1,7 @@
+import { arrayToBase64, base64IntoArray } from "../../util/base64.js";
 import { type Env, type ResetOptions, type ResetResult, type StepResult, Wrapper } from "../core/env.js";
 import { Box, type BoxArray } from "../core/spaces.js";
+import type { EnvState } from "../core/state.js";
 import { batchSpace } from "../vector/batch_space.js";
 
 /**
@@ -54,6 +56,16 @@ export class FrameStackObservation<Obs extends BoxArray, Act> extends Wrapper<Ob
     for (let k = 0; k < this.stackSize - 1; k++) this.stack.set(pad, k * this.frameSize);
     this.stack.set(obs, (this.stackSize - 1) * this.frameSize);
     return [this.stack.slice() as Obs, info];
+  }
+
+  /** The frames in the stack, as base64 of their bytes. */
+  override getState(): EnvState | null {
+    return this.stateWith({ stack: arrayToBase64(this.stack) });
+  }
+
+  override setState(state: EnvState): void {
+    const { stack } = this.restoreWith<EnvState & { stack: string }>(state);
+    base64IntoArray(stack, this.stack, `${this.displayName}: FrameStackObservation's frames`);
   }
 
   override step(action: Act): StepResult<Obs> {

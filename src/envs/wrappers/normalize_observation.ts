@@ -1,6 +1,7 @@
 import { type Env, type ResetOptions, type ResetResult, type StepResult, Wrapper } from "../core/env.js";
 import { Box } from "../core/spaces.js";
-import { NORMALIZATION_EPSILON, RunningMeanStd } from "./running_mean_std.js";
+import type { EnvState } from "../core/state.js";
+import { NORMALIZATION_EPSILON, RunningMeanStd, type RunningMeanStdState } from "./running_mean_std.js";
 
 /**
  * Normalizes each observation to roughly zero mean and unit variance with a running estimate of
@@ -37,6 +38,14 @@ export class NormalizeObservation<Act> extends Wrapper<Float32Array, Act, ArrayL
   override reset(opts: ResetOptions = {}): ResetResult<Float32Array> {
     const [obs, info] = this.env.reset(opts);
     return [this.normalize(obs), info];
+  }
+
+  override getState(): EnvState | null {
+    return this.stateWith({ obsRms: this.obsRms.getState() });
+  }
+
+  override setState(state: EnvState): void {
+    this.obsRms.setState(this.restoreWith<EnvState & { obsRms: RunningMeanStdState }>(state).obsRms);
   }
 
   override step(action: Act): StepResult<Float32Array> {

@@ -1,6 +1,7 @@
 import { type Env, type StepResult, Wrapper } from "../core/env.js";
+import type { EnvState } from "../core/state.js";
 import { RewardScaler } from "./reward_scaler.js";
-import type { RunningMeanStd } from "./running_mean_std.js";
+import type { RunningMeanStd, RunningMeanStdState } from "./running_mean_std.js";
 
 /**
  * Scales rewards so that the discounted return has roughly unit variance, as Gymnasium and
@@ -35,6 +36,18 @@ export class NormalizeReward<Obs, Act> extends Wrapper<Obs, Act> {
 
   set updateRunningMean(update: boolean) {
     this.scaler.updateRunningMean = update;
+  }
+
+  override getState(): EnvState | null {
+    return this.stateWith({ returnRms: this.returnRms.getState(), discountedReturn: this.discountedReturn });
+  }
+
+  override setState(state: EnvState): void {
+    const saved = this.restoreWith<EnvState & { returnRms: RunningMeanStdState; discountedReturn: number }>(
+      state,
+    );
+    this.returnRms.setState(saved.returnRms);
+    this.scaler.discountedReturns[0] = saved.discountedReturn;
   }
 
   override step(action: Act): StepResult<Obs> {

@@ -1,4 +1,5 @@
 import { type Env, type ResetOptions, type ResetResult, type StepResult, Wrapper } from "../core/env.js";
+import type { EnvState } from "../core/state.js";
 
 /** What `info.episode` holds at the end of an episode, as Gymnasium 1.x. */
 export interface EpisodeStatistics {
@@ -8,6 +9,17 @@ export interface EpisodeStatistics {
   l: number;
   /** The wall time in seconds since the episode began, rounded to microseconds. */
   t: number;
+}
+
+/** `getState()`: the counters and queues, and the seconds the episode has lasted so far. */
+interface EpisodeStatisticsState extends EnvState {
+  episodeCount: number;
+  returnQueue: number[];
+  lengthQueue: number[];
+  timeQueue: number[];
+  episodeReturn: number;
+  episodeLength: number;
+  episodeSeconds: number;
 }
 
 /**
@@ -36,6 +48,30 @@ export class RecordEpisodeStatistics<Obs, Act> extends Wrapper<Obs, Act> {
     this.episodeLength = 0;
     this.episodeStart = performance.now();
     return result;
+  }
+
+  override getState(): EnvState | null {
+    return this.stateWith({
+      episodeCount: this.episodeCount,
+      returnQueue: [...this.returnQueue],
+      lengthQueue: [...this.lengthQueue],
+      timeQueue: [...this.timeQueue],
+      episodeReturn: this.episodeReturn,
+      episodeLength: this.episodeLength,
+      episodeSeconds: (performance.now() - this.episodeStart) / 1000,
+    });
+  }
+
+  /** The episode's clock goes on from the seconds it had lasted when its state was taken. */
+  override setState(state: EnvState): void {
+    const saved = this.restoreWith<EpisodeStatisticsState>(state);
+    this.episodeCount = saved.episodeCount;
+    this.returnQueue.splice(0, this.returnQueue.length, ...saved.returnQueue);
+    this.lengthQueue.splice(0, this.lengthQueue.length, ...saved.lengthQueue);
+    this.timeQueue.splice(0, this.timeQueue.length, ...saved.timeQueue);
+    this.episodeReturn = saved.episodeReturn;
+    this.episodeLength = saved.episodeLength;
+    this.episodeStart = performance.now() - saved.episodeSeconds * 1000;
   }
 
   override step(action: Act): StepResult<Obs> {

@@ -6,6 +6,7 @@ import {
   type StepResult,
   Wrapper,
 } from "../core/env.js";
+import type { EnvState } from "../core/state.js";
 
 /** Receives each finished video: `write("rl-video-episode-0.gif", bytes)`. In Node, `directoryWriter(dir)` from `src/io/files.ts`. */
 export type VideoWriter = (fileName: string, video: Uint8Array) => void;
@@ -89,6 +90,11 @@ export class RecordVideo<Obs, Act> extends Wrapper<Obs, Act> {
       if (result[2] || result[3]) this.stopRecording();
     }
     return result;
+  }
+
+  /** None: a video being encoded cannot be saved (a resumed run restarts its episodes). */
+  override getState(): EnvState | null {
+    return null;
   }
 
   override close(): void {

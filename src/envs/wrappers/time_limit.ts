@@ -1,4 +1,5 @@
 import { type Env, type ResetOptions, type ResetResult, type StepResult, Wrapper } from "../core/env.js";
+import type { EnvState } from "../core/state.js";
 
 /** Truncates an episode once it has lasted `maxEpisodeSteps` steps (`truncated = elapsed >= max`). */
 export class TimeLimit<Obs, Act> extends Wrapper<Obs, Act> {
@@ -17,6 +18,14 @@ export class TimeLimit<Obs, Act> extends Wrapper<Obs, Act> {
   override reset(opts: ResetOptions = {}): ResetResult<Obs> {
     this.elapsedSteps = 0;
     return this.env.reset(opts);
+  }
+
+  override getState(): EnvState | null {
+    return this.stateWith({ elapsedSteps: this.elapsedSteps });
+  }
+
+  override setState(state: EnvState): void {
+    this.elapsedSteps = this.restoreWith<EnvState & { elapsedSteps: number }>(state).elapsedSteps;
   }
 
   override step(action: Act): StepResult<Obs> {

@@ -1,3 +1,4 @@
+import { arrayToBase64, base64IntoArray } from "../../../util/base64.js";
 import {
   type Env,
   type Info,
@@ -7,6 +8,7 @@ import {
   Wrapper,
 } from "../../core/env.js";
 import { Box } from "../../core/spaces.js";
+import type { EnvState } from "../../core/state.js";
 import { SCREEN_HEIGHT, SCREEN_WIDTH } from "../ale_interface.js";
 import { AreaResize } from "../resize.js";
 import { type AtariGame, atariGameOf } from "./atari_game.js";
@@ -78,6 +80,19 @@ export class AtariPreprocessing extends Wrapper<Uint8Array, number> {
         : [height, width]
       : [height, width, 3];
     this.observationSpace = new Box<Uint8Array>(0, 255, shape, "uint8");
+  }
+
+  /** The lives and the two frames being pooled (a step that ends early pools older ones). */
+  override getState(): EnvState | null {
+    return this.stateWith({ lives: this.lives, frames: this.frames.map(arrayToBase64) });
+  }
+
+  override setState(state: EnvState): void {
+    const saved = this.restoreWith<EnvState & { lives: number; frames: string[] }>(state);
+    this.lives = saved.lives;
+    for (const [k, text] of saved.frames.entries()) {
+      base64IntoArray(text, this.frames[k], `${this.displayName}: AtariPreprocessing's frames`);
+    }
   }
 
   override step(action: number): StepResult<Uint8Array> {

@@ -6,6 +6,7 @@ import {
   type StepResult,
   Wrapper,
 } from "../../core/env.js";
+import type { EnvState } from "../../core/state.js";
 import { type AtariGame, atariGameOf } from "./atari_game.js";
 
 /** The NOOP action's index, stepped to leave a lost-life state. */
@@ -26,6 +27,16 @@ export class EpisodicLifeEnv<Obs> extends Wrapper<Obs, number> {
   constructor(env: Env<Obs, number>) {
     super(env);
     this.game = atariGameOf(env, "EpisodicLifeEnv");
+  }
+
+  override getState(): EnvState | null {
+    return this.stateWith({ lives: this.lives, wasRealDone: this.wasRealDone });
+  }
+
+  override setState(state: EnvState): void {
+    const saved = this.restoreWith<EnvState & { lives: number; wasRealDone: boolean }>(state);
+    this.lives = saved.lives;
+    this.wasRealDone = saved.wasRealDone;
   }
 
   override step(action: number): StepResult<Obs> {

@@ -1,5 +1,7 @@
+import { arrayToBase64, base64IntoArray } from "../../../util/base64.js";
 import { type Env, type Info, type StepResult, Wrapper } from "../../core/env.js";
 import { Box, type BoxArray } from "../../core/spaces.js";
+import type { EnvState } from "../../core/state.js";
 
 /**
  * Repeats each action `skip` times, sums the rewards and returns the pixel-wise maximum of the last
@@ -26,6 +28,18 @@ export class MaxAndSkipEnv<Obs extends BoxArray> extends Wrapper<Obs, number> {
     const frame = () =>
       (space.dtype === "uint8" ? new Uint8Array(space.size) : new Float32Array(space.size)) as Obs;
     this.frames = [frame(), frame()];
+  }
+
+  /** The two frames of the last step: a step that ends an episode early pools older ones. */
+  override getState(): EnvState | null {
+    return this.stateWith({ frames: this.frames.map(arrayToBase64) });
+  }
+
+  override setState(state: EnvState): void {
+    const { frames } = this.restoreWith<EnvState & { frames: string[] }>(state);
+    for (const [k, text] of frames.entries()) {
+      base64IntoArray(text, this.frames[k], `${this.displayName}: MaxAndSkipEnv's frames`);
+    }
   }
 
   override step(action: number): StepResult<Obs> {
