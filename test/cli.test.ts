@@ -154,7 +154,9 @@ describe("ppo-ts train", () => {
       expect(stdout).toBe("");
     }
   });
+});
 
+describe("ppo-ts train --resume", () => {
   it("names the checkpoint file and what does not match on resume", async () => {
     const copy = (name: string) => {
       const dir = join(root, name);

@@ -5,7 +5,7 @@
  * 130 for SIGINT, 143 for SIGTERM); a second Ctrl-C ends it at once; `--resume` goes on from the
  * checkpoint. In process: `trainLoop` stopped midway saves the checkpoint a whole iteration left.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,9 +15,8 @@ import { type PPOConfig, PPOTrainer, resolveConfig } from "../src/ppo/index.js";
 import { type CheckpointFiles, parseCheckpointState } from "../src/run/checkpoint.js";
 import { TrainingLogger } from "../src/run/logger.js";
 import { TrainingClock, trainLoop } from "../src/run/loop.js";
+import { exited, spawnBuiltCli } from "./helpers/train_process.js";
 
-const repo = join(import.meta.dirname, "..");
-const cliMain = join(repo, "dist", "cli", "main.js");
 const root = mkdtempSync(join(tmpdir(), "ppo-interrupt-"));
 
 /** LunarLander's preset: 16 envs x 1024 steps and 1,024 minibatches per iteration, seconds each. */
@@ -36,22 +35,12 @@ interface Ended {
 }
 
 function startTrain(runDir: string, ...flags: string[]): { child: ChildProcess; ended: Promise<Ended> } {
-  if (!existsSync(cliMain)) throw new Error(`${cliMain} is missing: run \`npm run build\` first`);
-  const child = spawn(process.execPath, [cliMain, "train", "--run-dir", runDir, ...flags], {
-    cwd: repo,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (d) => {
-    stdout += d;
-  });
-  child.stderr?.on("data", (d) => {
-    stderr += d;
-  });
-  const ended = new Promise<Ended>((resolve) =>
-    child.on("exit", (code, signal) => resolve({ code, signal, stdout, stderr, at: performance.now() })),
-  );
+  const child = spawnBuiltCli("train", "--run-dir", runDir, ...flags);
+  const ended = exited(child, 120_000).then((end) => ({
+    ...end,
+    signal: end.signal as NodeJS.Signals | null,
+    at: performance.now(),
+  }));
   return { child, ended };
 }
 
