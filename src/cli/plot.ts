@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import { RunDirectory } from "../run/directory.js";
 import { METRICS_FILE, PLOT_FILE } from "../run/layout.js";
 import { PLOT_EXTENSIONS, writeRunsPlot } from "../run/plot.js";
-import { SWEEP_PLOT, SweepDirectory } from "../sweep/directory.js";
+import { SWEEP_FILES, SweepDirectory } from "../sweep/directory.js";
 import { planSweep } from "../sweep/plan.js";
 import { writeSweepPlot } from "../sweep/summary.js";
 
@@ -32,14 +32,14 @@ export function registerPlotCommand(program: Command): void {
     )
     .option(
       "--out <file>",
-      `output file, .png or .svg (default: ${PLOT_FILE} in the run directory, ${SWEEP_PLOT} in a sweep's, or ./${PLOT_FILE} for several)`,
+      `output file, .png or .svg (default: ${PLOT_FILE} in the run directory, ${SWEEP_FILES.plot} in a sweep's, or ./${PLOT_FILE} for several)`,
     )
     .action(async (dirs: string[], opts: { out?: string }) => {
       const sweep = dirs.length === 1 && SweepDirectory.holdsSweep(dirs[0]);
       const out =
         opts.out ??
         (sweep
-          ? join(dirs[0], SWEEP_PLOT)
+          ? join(dirs[0], SWEEP_FILES.plot)
           : dirs.length === 1
             ? new RunDirectory(dirs[0]).plotPath
             : PLOT_FILE);

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { CONFIG_FIELD_LIST } from "../ppo/config.js";
-import { SUMMARY_CSV, SUMMARY_MD, SWEEP_PLOT, SweepDirectory } from "../sweep/directory.js";
+import { SWEEP_FILES, SweepDirectory } from "../sweep/directory.js";
 import { planSweep } from "../sweep/plan.js";
 import { parseSweepSpec } from "../sweep/spec.js";
 import { Sweep } from "../sweep/sweep.js";
@@ -185,14 +185,14 @@ export function registerSweepCommand(program: Command): void {
       process.on("SIGTERM", onSignal);
       try {
         const result = await sweep.run();
-        console.log(readFileSync(join(result.dir, SUMMARY_MD), "utf8"));
+        console.log(readFileSync(join(result.dir, SWEEP_FILES.summaryMd), "utf8"));
         if (result.interrupted)
           console.log(
             `Stopped with ${result.records.length} of ${result.trials} trial(s) recorded; continue with: ppo-ts sweep --out ${opts.out}`,
           );
         else
           console.log(
-            `wrote ${[SUMMARY_CSV, SUMMARY_MD, ...(result.plot === null ? [] : [SWEEP_PLOT])].map((f) => join(result.dir, f)).join(", ")}`,
+            `wrote ${[SWEEP_FILES.summaryCsv, SWEEP_FILES.summaryMd, ...(result.plot === null ? [] : [SWEEP_FILES.plot])].map((f) => join(result.dir, f)).join(", ")}`,
           );
       } finally {
         process.off("SIGINT", onSignal);

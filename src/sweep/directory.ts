@@ -15,12 +15,15 @@ import { writeFileAtomic } from "../run/files.js";
 import type { SweepSpec } from "./spec.js";
 import type { TrialOutcome, TrialStatus } from "./trial.js";
 
-export const SWEEP_FILE = "sweep.json";
-export const TRIALS_DIR = "trials";
-export const TRIAL_FILE = "trial.json";
-export const SUMMARY_CSV = "summary.csv";
-export const SUMMARY_MD = "summary.md";
-export const SWEEP_PLOT = "sweep.png";
+/** The names above, each written once. */
+export const SWEEP_FILES = {
+  spec: "sweep.json",
+  trials: "trials",
+  record: "trial.json",
+  summaryCsv: "summary.csv",
+  summaryMd: "summary.md",
+  plot: "sweep.png",
+} as const;
 
 /** A trial's end as recorded in trial.json and summary.csv. */
 export interface TrialRecord extends Omit<TrialOutcome, "status"> {
@@ -46,15 +49,15 @@ export class SweepDirectory {
 
   /** Whether `path` holds a sweep (its sweep.json). */
   static holdsSweep(path: string): boolean {
-    return existsSync(join(path, SWEEP_FILE));
+    return existsSync(join(path, SWEEP_FILES.spec));
   }
 
   get specPath(): string {
-    return join(this.path, SWEEP_FILE);
+    return join(this.path, SWEEP_FILES.spec);
   }
 
   trialPath(trialId: string): string {
-    return join(this.path, TRIALS_DIR, trialId);
+    return join(this.path, SWEEP_FILES.trials, trialId);
   }
 
   /** sweep.json, or null when the directory holds no sweep yet. */
@@ -87,13 +90,13 @@ export class SweepDirectory {
   }
 
   readRecord(trialId: string): TrialRecord | null {
-    const path = join(this.trialPath(trialId), TRIAL_FILE);
+    const path = join(this.trialPath(trialId), SWEEP_FILES.record);
     return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as TrialRecord) : null;
   }
 
   /** Records a trial's end, once: false (and nothing written) when it is already recorded. */
   record(record: TrialRecord): boolean {
-    const path = join(this.trialPath(record.trial), TRIAL_FILE);
+    const path = join(this.trialPath(record.trial), SWEEP_FILES.record);
     if (existsSync(path)) return false;
     writeFileAtomic(path, `${JSON.stringify(record, null, 2)}\n`);
     return true;
@@ -101,7 +104,7 @@ export class SweepDirectory {
 
   /** The ids of the trial directories present. */
   trialIds(): string[] {
-    const dir = join(this.path, TRIALS_DIR);
+    const dir = join(this.path, SWEEP_FILES.trials);
     return existsSync(dir) ? readdirSync(dir).sort() : [];
   }
 }

@@ -7,8 +7,9 @@
 import { cpSync, existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type Job, Queue } from "bullmq";
+import type { Redis } from "ioredis";
 import { writeFileAtomic } from "../run/files.js";
-import { TRIALS_DIR } from "./directory.js";
+import { SWEEP_FILES } from "./directory.js";
 import type { SweepEvents } from "./events.js";
 import type { SweepTrial } from "./plan.js";
 import {
@@ -62,12 +63,12 @@ export class QueueSweep {
     const redis = await connectRedis(this.options.url, false);
     const queue = new Queue<TrialJobData, TrialJobResult>(QUEUE_NAME, { connection: redis });
     try {
-      await this.withinTime(async () => {
+      await this.withinTime(redis, async () => {
         for (const trial of trials) await this.enqueue(queue, trial);
       });
       const watched = new Map(trials.map((trial) => [trial.id, { trial, started: false }]));
       while (watched.size > 0 && !this.stopped) {
-        await this.withinTime(async () => {
+        await this.withinTime(redis, async () => {
           for (const [id, watch] of watched) if (await this.follow(queue, watch, events)) watched.delete(id);
         });
         if (watched.size > 0) await sleep(this.options.pollMs ?? 1000);
@@ -93,7 +94,7 @@ export class QueueSweep {
         trialId: trial.id,
         config: trial.config,
         threads: this.options.threads,
-        runDir: store === null ? null : join(store, TRIALS_DIR, trial.id),
+        runDir: store === null ? null : join(store, SWEEP_FILES.trials, trial.id),
         pruning: this.options.pruning,
       },
       { jobId: id },
@@ -107,15 +108,15 @@ export class QueueSweep {
     events: SweepEvents,
   ): Promise<boolean> {
     const { trial } = watch;
-    const job = (await queue.getJob(jobId(this.options.sweepId, trial.id))) as
-      | Job<TrialJobData, TrialJobResult>
-      | undefined;
-    if (job === undefined) {
+    const id = jobId(this.options.sweepId, trial.id);
+    // The state first, then the job: a job read first may complete before its state is read.
+    const state = await queue.getJobState(id);
+    const job = (await queue.getJob(id)) as Job<TrialJobData, TrialJobResult> | undefined;
+    if (job === undefined || state === "unknown") {
       // Removed behind our back (by hand): put it there again.
       await this.enqueue(queue, trial);
       return false;
     }
-    const state = await job.getState();
     if (state === "active") {
       const progress = job.progress as TrialJobProgress | number;
       const worker = typeof progress === "object" ? progress.worker : (job.processedBy ?? "a worker");
@@ -151,13 +152,16 @@ export class QueueSweep {
       for (const [name, text] of Object.entries(result.files)) writeFileAtomic(join(target, name), text);
       return;
     }
-    const source = join(this.options.store ?? "", TRIALS_DIR, trial.id);
+    const source = join(this.options.store ?? "", SWEEP_FILES.trials, trial.id);
     if (resolve(source) !== resolve(target) && existsSync(source))
       cpSync(source, target, { recursive: true });
   }
 
-  /** Runs `work`; Redis failing or silent for LOST_REDIS_MS is an error that says how to go on. */
-  private async withinTime(work: () => Promise<void>): Promise<void> {
+  /**
+   * Runs `work`; Redis silent for LOST_REDIS_MS, or a failure while the connection is down, is an
+   * error that says how to go on.
+   */
+  private async withinTime(redis: Redis, work: () => Promise<void>): Promise<void> {
     const lost = (why: string) =>
       new Error(
         `lost Redis at ${this.options.url} (${why}); the workers keep their trials: run the same command again to continue`,
@@ -166,8 +170,11 @@ export class QueueSweep {
     const silence = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(lost(`no answer for ${LOST_REDIS_MS / 1000} s`)), LOST_REDIS_MS);
     });
+    const working = work().catch((error: Error) =>
+      Promise.reject(redis.status === "ready" ? error : lost(error.message)),
+    );
     try {
-      await Promise.race([work().catch((error: Error) => Promise.reject(lost(error.message))), silence]);
+      await Promise.race([working, silence]);
     } finally {
       clearTimeout(timer);
     }

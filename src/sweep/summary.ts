@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { RunDirectory } from "../run/directory.js";
 import { writeFileAtomic } from "../run/files.js";
 import { readRunMetrics, writeMetricsPlot } from "../run/plot.js";
-import { SUMMARY_CSV, SUMMARY_MD, SWEEP_PLOT, type SweepDirectory, type TrialRecord } from "./directory.js";
+import { SWEEP_FILES, type SweepDirectory, type TrialRecord } from "./directory.js";
 import { formatValue, type SweepConfiguration, type SweepPlan } from "./plan.js";
 import type { SweepMetric } from "./spec.js";
 import { interquartileMean, iqmInterval } from "./stats.js";
@@ -135,8 +135,8 @@ export function summaryMarkdown(plan: SweepPlan, records: readonly TrialRecord[]
 /** Writes summary.csv and summary.md from the records so far, in the plan's trial order. */
 export function writeSummary(dir: SweepDirectory, plan: SweepPlan): TrialRecord[] {
   const records = plan.trials.map((t) => dir.readRecord(t.id)).filter((r): r is TrialRecord => r !== null);
-  writeFileAtomic(join(dir.path, SUMMARY_CSV), summaryCsv(plan, records));
-  writeFileAtomic(join(dir.path, SUMMARY_MD), summaryMarkdown(plan, records));
+  writeFileAtomic(join(dir.path, SWEEP_FILES.summaryCsv), summaryCsv(plan, records));
+  writeFileAtomic(join(dir.path, SWEEP_FILES.summaryMd), summaryMarkdown(plan, records));
   return records;
 }
 
@@ -144,7 +144,7 @@ export function writeSummary(dir: SweepDirectory, plan: SweepPlan): TrialRecord[
 export async function writeSweepPlot(
   dir: SweepDirectory,
   plan: SweepPlan,
-  out = join(dir.path, SWEEP_PLOT),
+  out = join(dir.path, SWEEP_FILES.plot),
 ): Promise<boolean> {
   const runs = plan.trials
     .filter((t) => existsSync(new RunDirectory(dir.trialPath(t.id)).metricsPath))

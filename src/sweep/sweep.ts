@@ -6,7 +6,7 @@
  */
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
-import { SWEEP_PLOT, SweepDirectory, type TrialRecord } from "./directory.js";
+import { SWEEP_FILES, SweepDirectory, type TrialRecord } from "./directory.js";
 import type { SweepEvents, TrialEnd } from "./events.js";
 import type { SweepPlan, SweepTrial } from "./plan.js";
 import { LocalPool } from "./pool.js";
@@ -118,7 +118,7 @@ export class Sweep {
       display.close();
     }
     const records = writeSummary(dir, plan);
-    const plot = (await writeSweepPlot(dir, plan)) ? join(dir.path, SWEEP_PLOT) : null;
+    const plot = (await writeSweepPlot(dir, plan)) ? join(dir.path, SWEEP_FILES.plot) : null;
     return {
       dir: dir.path,
       records,

@@ -79,6 +79,8 @@ export interface RunningTrial {
   readonly outcome: Promise<TrialOutcome>;
   /** Stops it after the current update, with a checkpoint (its outcome: `interrupted`). */
   interrupt(): void;
+  /** Kills it at once (its outcome: `interrupted`): it has gone to another runner. */
+  abandon(): void;
 }
 
 const STDERR_TAIL = 4000;
@@ -132,6 +134,10 @@ export function startTrial(options: TrialRunOptions): RunningTrial {
     interrupt: () => {
       state.interrupted = true;
       if (child.exitCode === null) child.kill("SIGTERM");
+    },
+    abandon: () => {
+      state.interrupted = true;
+      if (child.exitCode === null) child.kill("SIGKILL");
     },
   };
 }

@@ -36,7 +36,8 @@ const RESULT_FILES = [CONFIG_FILE, METRICS_FILE];
 
 export class TrialWorker {
   readonly name = `${hostname()}:${process.pid}`;
-  private readonly running = new Set<RunningTrial>();
+  /** The running trials by job id. */
+  private readonly running = new Map<string, RunningTrial>();
   private worker: Worker<TrialJobData, TrialJobResult> | null = null;
   private redis: Redis | null = null;
 
@@ -60,13 +61,17 @@ export class TrialWorker {
       },
     );
     this.worker.on("error", (error) => this.options.log(`worker: ${error.message}`));
+    // A job whose lock could not be renewed may already run elsewhere: stop writing its directory.
+    this.worker.on("lockRenewalFailed", (jobIds: string[]) => {
+      for (const id of jobIds) this.running.get(id)?.abandon();
+    });
     await this.worker.waitUntilReady();
   }
 
   /** Checkpoints the running trials, puts them back on the queue and disconnects. */
   async stop(): Promise<void> {
     const closing = this.worker?.close();
-    for (const trial of this.running) trial.interrupt();
+    for (const trial of this.running.values()) trial.interrupt();
     await closing;
     this.redis?.disconnect();
   }
@@ -90,13 +95,15 @@ export class TrialWorker {
       onProgress: (progress) => job.updateProgress({ ...progress, worker: this.name }),
       pollMs: this.options.pollMs,
     });
-    this.running.add(running);
-    const outcome = await running.outcome.finally(() => this.running.delete(running));
+    const id = job.id ?? data.trialId;
+    this.running.set(id, running);
+    const outcome = await running.outcome.finally(() => this.running.delete(id));
     this.options.log(
       `${data.trialId} ${outcome.status} at step ${outcome.steps}${outcome.error ? `: ${outcome.error}` : ""}`,
     );
     if (outcome.status === "interrupted") {
-      await job.moveToWait(token);
+      // Back on the queue now (when the lock is still ours; else the stalled-job check does it).
+      await job.moveToWait(token).catch(() => {});
       throw new WaitingError();
     }
     if (outcome.status === "failed") throw new UnrecoverableError(outcome.error ?? "the trial failed");
