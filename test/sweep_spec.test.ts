@@ -3,7 +3,11 @@
  * refused naming each field and why; the IQM, percentiles, bootstrap interval and median pruner
  * against values computed by hand.
  */
-import { describe, expect, it } from "vitest";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it, vi } from "vitest";
+import { runCli } from "../src/cli/program.js";
 import type { TrialRecord } from "../src/sweep/directory.js";
 import { planSweep } from "../src/sweep/plan.js";
 import {
@@ -109,6 +113,46 @@ describe("sweep spec: refused before anything runs, each field named with why", 
       pruning: { intervalSteps: 0, warmupSteps: 0, startupTrials: 5 },
       threads: 1,
     });
+  });
+});
+
+describe("ppo-ts sweep: a bad spec is refused before anything runs", () => {
+  const root = mkdtempSync(join(tmpdir(), "ppo-sweep-spec-"));
+
+  async function sweepCli(...args: string[]): Promise<{ code: number; stderr: string }> {
+    const lines: string[] = [];
+    const error = vi
+      .spyOn(console, "error")
+      .mockImplementation((...a: unknown[]) => void lines.push(a.join(" ")));
+    try {
+      return { code: await runCli(["node", "ppo-ts", "sweep", ...args]), stderr: lines.join("\n") };
+    } finally {
+      error.mockRestore();
+    }
+  }
+
+  it("names the spec file and each bad field, and creates no directory", async () => {
+    const spec = join(root, "bad.yaml");
+    writeFileSync(spec, "env: CartPole-v1\ngrid:\n  gae_lambda: [0.9, 1.5]\n  num_minibatches: [1, 3]\n");
+    const out = join(root, "never");
+    expect(await sweepCli(spec, "--out", out)).toEqual({
+      code: 1,
+      stderr: `ppo-ts: Invalid ${spec}:\n  - grid.gae_lambda[1]: gaeLambda must be a number in [0, 1], got 1.5`,
+    });
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("reads --grid values with the field's own parser, naming the flag", async () => {
+    const out = join(root, "never");
+    expect(await sweepCli("--env", "CartPole-v1", "--grid", "numEnvs=4,x", "--out", out)).toEqual({
+      code: 1,
+      stderr: 'ppo-ts: --grid numEnvs: must be an integer, got "x"',
+    });
+    const refused = await sweepCli("--env", "CartPole-v1", "--grid", "num_minibatches=1,3", "--out", out);
+    expect(refused.stderr).toBe(
+      "ppo-ts: Invalid sweep spec:\n  - configuration c1 (numMinibatches=3): numMinibatches: the batch (numEnvs * numSteps = 8 * 32 = 256) is not divisible by numMinibatches = 3",
+    );
+    expect(existsSync(out)).toBe(false);
   });
 });
 

@@ -18,7 +18,7 @@ interface SweepFlags {
   out: string;
   env?: string;
   seeds?: number[];
-  grid: string[];
+  grid?: string[];
   set?: string[];
   totalTimesteps?: number;
   metric?: string;
@@ -83,7 +83,7 @@ async function rawSpec(file: string | undefined, opts: SweepFlags): Promise<Reco
   given("total_timesteps", opts.totalTimesteps);
   given("metric", opts.metric);
   given("threads", opts.threads);
-  if (opts.grid.length > 0)
+  if (opts.grid !== undefined)
     raw.grid = { ...(raw.grid as object), ...Object.fromEntries(opts.grid.map(parseGridFlag)) };
   if (opts.set !== undefined) {
     const base = { ...(raw.base as Record<string, unknown>) };
@@ -126,8 +126,7 @@ export function registerSweepCommand(program: Command): void {
     .option(
       "--grid <name=v,v,...>",
       "a config field and its values, e.g. --grid learningRate=3e-4,1e-3 (repeat for each field)",
-      (text: string, previous: string[]) => [...previous, text],
-      [],
+      (text: string, previous: string[] | undefined) => [...(previous ?? []), text],
     )
     .option("--set <key=value...>", "a config field every trial shares, e.g. --set normalizeObservation=true")
     .option("--total-timesteps <n>", "steps of each trial", integerFlag("--total-timesteps", 1))

@@ -1,0 +1,121 @@
+/**
+ * Sweep speed: six CartPole-v1 trials of 100k steps (the preset, seeds 1-6, one thread each) run
+ * three ways in one run: one at a time, two at a time on this machine (`--parallel 2`), and by two
+ * `ppo-ts worker`s through BullMQ on a redis-server started here. The queue's overhead per trial is
+ * the workers' wall time less the local pool's at the same concurrency, per trial of a lane. Wall
+ * times are noisy on a shared machine: the load average goes with them.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { planSweep, type SweepPlan } from "../src/sweep/plan.js";
+import { parseSweepSpec } from "../src/sweep/spec.js";
+import { Sweep, type SweepOptions } from "../src/sweep/sweep.js";
+import "../src/envs/index.js";
+import type { BenchArgs } from "./run.js";
+
+const TRIALS = 6;
+const STEPS = 100_000;
+const root = mkdtempSync(join(tmpdir(), "ppo-sweep-bench-"));
+const repo = join(import.meta.dirname, "..");
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
+    });
+  });
+}
+
+/** Starts `command` and resolves once its output matches `ready`. */
+function startUntil(command: string, args: string[], ready: RegExp): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: repo, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    const onData = (data: Buffer) => {
+      output += data;
+      if (ready.test(output)) resolve(child);
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.once("exit", (code) =>
+      reject(new Error(`${command} exited (${code}) before it was ready:\n${output}`)),
+    );
+  });
+}
+
+/** Seconds the sweep of `plan` takes into a fresh directory with `options`; its trials' own mean training time. */
+async function timeSweep(
+  plan: SweepPlan,
+  name: string,
+  options: Omit<SweepOptions, "out">,
+): Promise<{ wallSeconds: number; meanTrialSeconds: number }> {
+  const start = performance.now();
+  const result = await new Sweep(plan, { ...options, out: join(root, name), quiet: true }).run();
+  const wallSeconds = (performance.now() - start) / 1000;
+  if (result.records.some((r) => r.status !== "done")) throw new Error(`${name}: a trial did not finish`);
+  const meanTrialSeconds = result.records.reduce((sum, r) => sum + r.wallTimeS, 0) / result.records.length;
+  return {
+    wallSeconds: Number(wallSeconds.toFixed(2)),
+    meanTrialSeconds: Number(meanTrialSeconds.toFixed(2)),
+  };
+}
+
+export async function run(_args: BenchArgs): Promise<Record<string, unknown>> {
+  const plan = planSweep(
+    parseSweepSpec({
+      env: "CartPole-v1",
+      seeds: Array.from({ length: TRIALS }, (_, i) => i + 1),
+      total_timesteps: STEPS,
+    }),
+  );
+  const loadBefore = loadavg()[0];
+  const sequential = await timeSweep(plan, "sequential", { parallel: 1 });
+  const parallel2 = await timeSweep(plan, "parallel2", { parallel: 2 });
+
+  const port = await freePort();
+  const url = `redis://127.0.0.1:${port}`;
+  const redis = await startUntil(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    /Ready to accept connections/,
+  );
+  const workerArgs = (dir: string) => [
+    "--import",
+    "tsx",
+    "src/cli/main.ts",
+    "worker",
+    "--queue",
+    url,
+    "--work-dir",
+    join(root, dir),
+  ];
+  const workers = [
+    await startUntil(process.execPath, workerArgs("worker-a"), /taking trials/),
+    await startUntil(process.execPath, workerArgs("worker-b"), /taking trials/),
+  ];
+  let queue: Awaited<ReturnType<typeof timeSweep>>;
+  try {
+    queue = await timeSweep(plan, "queue", { queue: url, pollMs: 250 });
+  } finally {
+    for (const child of [...workers, redis]) child.kill("SIGTERM");
+  }
+  const perLane = TRIALS / 2;
+  return {
+    env: "CartPole-v1",
+    trials: TRIALS,
+    stepsPerTrial: STEPS,
+    unit: "wall seconds for the whole sweep (meanTrialSeconds: a trial's own training time, evaluation excluded)",
+    sequential,
+    embeddedParallel2: parallel2,
+    twoRedisWorkers: queue,
+    queueOverheadPerTrialSeconds: Number(((queue.wallSeconds - parallel2.wallSeconds) / perLane).toFixed(2)),
+    overheadRule: "(two workers' wall - embedded --parallel 2's wall) / (trials per lane = 3)",
+    loadAverage1m: { before: Number(loadBefore.toFixed(1)), after: Number(loadavg()[0].toFixed(1)) },
+  };
+}
