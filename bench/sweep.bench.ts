@@ -1,9 +1,11 @@
 /**
  * Sweep speed: six CartPole-v1 trials of 100k steps (the preset, seeds 1-6, one thread each) run
- * three ways in one run: one at a time, two at a time on this machine (`--parallel 2`), and by two
- * `ppo-ts worker`s through BullMQ on a redis-server started here. The queue's overhead per trial is
- * the workers' wall time less the local pool's at the same concurrency, per trial of a lane. Wall
- * times are noisy on a shared machine: the load average goes with them.
+ * three ways in one run, by the built package (dist/, as `ppo-ts` runs them): one at a time, two at
+ * a time on this machine (`--parallel 2`), and by two `ppo-ts worker`s through BullMQ on a
+ * redis-server started here. A trial's overhead is the sweep's wall time per trial of a lane less
+ * the trial's own training time (starting its process, the final evaluation, recording it); the
+ * queue's is the workers' overhead less the local pool's at the same concurrency. Wall times are
+ * noisy on a shared machine: the load average goes with them.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
@@ -12,7 +14,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { planSweep, type SweepPlan } from "../src/sweep/plan.js";
 import { parseSweepSpec } from "../src/sweep/spec.js";
-import { Sweep, type SweepOptions } from "../src/sweep/sweep.js";
+import type { SweepOptions } from "../src/sweep/sweep.js";
 import "../src/envs/index.js";
 import type { BenchArgs } from "./run.js";
 
@@ -49,20 +51,27 @@ function startUntil(command: string, args: string[], ready: RegExp): Promise<Chi
   });
 }
 
-/** Seconds the sweep of `plan` takes into a fresh directory with `options`; its trials' own mean training time. */
-async function timeSweep(
-  plan: SweepPlan,
-  name: string,
-  options: Omit<SweepOptions, "out">,
-): Promise<{ wallSeconds: number; meanTrialSeconds: number }> {
+/** The built package's sweep (`npm run bench` builds first): trial processes start as `ppo-ts` starts them. */
+const { Sweep } = (await import(
+  new URL("../dist/sweep/sweep.js", import.meta.url).href
+)) as typeof import("../src/sweep/sweep.js");
+
+const round2 = (x: number) => Number(x.toFixed(2));
+
+/**
+ * The sweep of `plan` into a fresh directory with `options`, `lanes` trials at a time: its wall
+ * time, its trials' mean training time, and the overhead per trial.
+ */
+async function timeSweep(plan: SweepPlan, name: string, lanes: number, options: Omit<SweepOptions, "out">) {
   const start = performance.now();
   const result = await new Sweep(plan, { ...options, out: join(root, name), quiet: true }).run();
   const wallSeconds = (performance.now() - start) / 1000;
   if (result.records.some((r) => r.status !== "done")) throw new Error(`${name}: a trial did not finish`);
   const meanTrialSeconds = result.records.reduce((sum, r) => sum + r.wallTimeS, 0) / result.records.length;
   return {
-    wallSeconds: Number(wallSeconds.toFixed(2)),
-    meanTrialSeconds: Number(meanTrialSeconds.toFixed(2)),
+    wallSeconds: round2(wallSeconds),
+    meanTrialSeconds: round2(meanTrialSeconds),
+    overheadPerTrialSeconds: round2(wallSeconds / (result.records.length / lanes) - meanTrialSeconds),
   };
 }
 
@@ -75,8 +84,8 @@ export async function run(_args: BenchArgs): Promise<Record<string, unknown>> {
     }),
   );
   const loadBefore = loadavg()[0];
-  const sequential = await timeSweep(plan, "sequential", { parallel: 1 });
-  const parallel2 = await timeSweep(plan, "parallel2", { parallel: 2 });
+  const sequential = await timeSweep(plan, "sequential", 1, { parallel: 1 });
+  const parallel2 = await timeSweep(plan, "parallel2", 2, { parallel: 2 });
 
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
@@ -86,9 +95,7 @@ export async function run(_args: BenchArgs): Promise<Record<string, unknown>> {
     /Ready to accept connections/,
   );
   const workerArgs = (dir: string) => [
-    "--import",
-    "tsx",
-    "src/cli/main.ts",
+    "dist/cli/main.js",
     "worker",
     "--queue",
     url,
@@ -101,21 +108,19 @@ export async function run(_args: BenchArgs): Promise<Record<string, unknown>> {
   ];
   let queue: Awaited<ReturnType<typeof timeSweep>>;
   try {
-    queue = await timeSweep(plan, "queue", { queue: url, pollMs: 250 });
+    queue = await timeSweep(plan, "queue", 2, { queue: url, pollMs: 250 });
   } finally {
     for (const child of [...workers, redis]) child.kill("SIGTERM");
   }
-  const perLane = TRIALS / 2;
   return {
     env: "CartPole-v1",
     trials: TRIALS,
     stepsPerTrial: STEPS,
-    unit: "wall seconds for the whole sweep (meanTrialSeconds: a trial's own training time, evaluation excluded)",
+    unit: "seconds: the sweep's wall time; a trial's mean training time; overhead per trial = wall / (trials per lane) - training time",
     sequential,
     embeddedParallel2: parallel2,
     twoRedisWorkers: queue,
-    queueOverheadPerTrialSeconds: Number(((queue.wallSeconds - parallel2.wallSeconds) / perLane).toFixed(2)),
-    overheadRule: "(two workers' wall - embedded --parallel 2's wall) / (trials per lane = 3)",
+    queueOverheadPerTrialSeconds: round2(queue.overheadPerTrialSeconds - parallel2.overheadPerTrialSeconds),
     loadAverage1m: { before: Number(loadBefore.toFixed(1)), after: Number(loadavg()[0].toFixed(1)) },
   };
 }
