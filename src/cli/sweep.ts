@@ -161,6 +161,8 @@ export function registerSweepCommand(program: Command): void {
     .action(async (file: string | undefined, opts: SweepFlags) => {
       if (opts.store !== undefined && opts.queue === undefined)
         throw new Error("--store goes with --queue (workers write there)");
+      if (opts.parallel !== undefined && opts.queue !== undefined)
+        throw new Error("--parallel counts trials here; with --queue, each worker's --concurrency does");
       const raw = await rawSpec(file, opts);
       const existing = new SweepDirectory(opts.out).read();
       // Neither a file nor a flag of the spec: continue the sweep in --out.

@@ -113,7 +113,7 @@ export class Sweep {
           });
     if (this.stopped) this.runner.stop();
     try {
-      await this.runner.run(pending, events);
+      if (pending.length > 0) await this.runner.run(pending, events);
     } finally {
       display.close();
     }
