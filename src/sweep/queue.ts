@@ -62,6 +62,8 @@ export class QueueSweep {
   async run(trials: readonly SweepTrial[], events: SweepEvents): Promise<void> {
     const redis = await connectRedis(this.options.url, false);
     const queue = new Queue<TrialJobData, TrialJobResult>(QUEUE_NAME, { connection: redis });
+    // A lost connection is reported by `withinTime`, once, rather than by BullMQ on every retry.
+    queue.on("error", () => {});
     try {
       await this.withinTime(redis, async () => {
         for (const trial of trials) await this.enqueue(queue, trial);
