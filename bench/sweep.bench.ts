@@ -9,30 +9,19 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
-import { createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { planSweep, type SweepPlan } from "../src/sweep/plan.js";
 import { parseSweepSpec } from "../src/sweep/spec.js";
 import type { SweepOptions } from "../src/sweep/sweep.js";
 import "../src/envs/index.js";
+import { freePort } from "../test/helpers/sweep.js";
 import type { BenchArgs } from "./run.js";
 
 const TRIALS = 6;
 const STEPS = 100_000;
 const root = mkdtempSync(join(tmpdir(), "ppo-sweep-bench-"));
 const repo = join(import.meta.dirname, "..");
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
-    });
-  });
-}
 
 /** Starts `command` and resolves once its output matches `ready`. */
 function startUntil(command: string, args: string[], ready: RegExp): Promise<ChildProcess> {

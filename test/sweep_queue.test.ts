@@ -7,7 +7,6 @@
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -15,22 +14,10 @@ import { SweepDirectory } from "../src/sweep/directory.js";
 import { Sweep } from "../src/sweep/sweep.js";
 import { TrialWorker } from "../src/sweep/worker.js";
 import "../src/envs/index.js";
-import { planOf, TINY } from "./helpers/sweep.js";
+import { freePort, planOf, TINY } from "./helpers/sweep.js";
 
 const root = mkdtempSync(join(tmpdir(), "ppo-sweep-queue-"));
 const repo = join(import.meta.dirname, "..");
-
-/** A loopback port nothing listens on (the OS's pick, released at once). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
-    });
-  });
-}
 
 /** Waits until `output()` matches `pattern`, or fails naming `what` after `seconds`. */
 async function waitFor(

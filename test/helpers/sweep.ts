@@ -1,4 +1,5 @@
-/** What the sweep tests share: tiny CartPole trials, and a plan from a spec's fields. */
+/** What the sweep tests (and bench) share: tiny CartPole trials, a plan from a spec's fields, a free port. */
+import { createServer } from "node:net";
 import { planSweep, type SweepPlan } from "../../src/sweep/plan.js";
 import { parseSweepSpec } from "../../src/sweep/spec.js";
 
@@ -15,3 +16,15 @@ export const TINY = {
 /** The plan of a CartPole sweep with the given spec fields. */
 export const planOf = (raw: Record<string, unknown>): SweepPlan =>
   planSweep(parseSweepSpec({ env: "CartPole-v1", ...raw }));
+
+/** A loopback port nothing listens on (the OS's pick, released at once), for a redis-server of our own. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
+    });
+  });
+}
