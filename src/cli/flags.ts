@@ -159,8 +159,8 @@ export function policyRunOptions(
 ): Command {
   return command
     .requiredOption(
-      "--run <dir|zip>",
-      "the run directory, or a run archive (.zip: the web page's download, or a run directory zipped); uses its latest checkpoint",
+      "--run <dir>",
+      "the run directory, or its archive (a .zip: the web page's download, or a run directory zipped); uses its latest checkpoint",
     )
     .option("--episodes <n>", "episodes to run", integerFlag("--episodes", 1), defaults.episodes)
     .option("--deterministic", "take the most likely action (the default)")
