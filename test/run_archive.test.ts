@@ -107,8 +107,8 @@ describe("a run archive", () => {
   });
 
   it("may hold the run under one folder, as a zip tool packs a run directory", () => {
-    const unpacked = unpackRun(zippedUnderFolder(cliFiles, "CartPole-v1__ppo__5"), "tool.zip");
-    expect(unpacked).toEqual(cliFiles);
+    for (const folder of ["CartPole-v1__ppo__5", "runs/CartPole-v1__ppo__5"])
+      expect(unpackRun(zippedUnderFolder(cliFiles, folder), "tool.zip")).toEqual(cliFiles);
     // Files dropped on the page without their folder: the checkpoint's two at the top.
     const loose = new Map([...cliFiles].map(([path, bytes]) => [path.replace("checkpoint/", ""), bytes]));
     expect(findRunFiles(loose, "dropped")).toEqual(cliFiles);

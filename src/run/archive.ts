@@ -71,7 +71,8 @@ export function packRun(files: RunFiles): Uint8Array {
 
 /**
  * The run in the zip archive `zip` (`source` names it in errors): its files at the top of the
- * archive or under one folder (as a zip tool packs a run directory), other files left out. Refuses
+ * archive or in one folder (as `zip -r run.zip runs/cartpole` packs a run directory), other files
+ * left out. Refuses
  * what is not a zip, or not a run, naming the files it misses.
  */
 export function unpackRun(zip: Uint8Array, source = UNNAMED_SOURCE): RunFiles {
@@ -87,7 +88,7 @@ export function unpackRun(zip: Uint8Array, source = UNNAMED_SOURCE): RunFiles {
 
 /**
  * The run's files among `entries` (`source` names them in errors): the paths of a run directory, at
- * the top or under one folder (a folder picked or dropped in the page, a zip); loose
+ * the top or in one folder (a folder picked or dropped in the page, a zip); loose
  * `model.safetensors` and `state.json` (files dropped without their folder) count as the
  * checkpoint's. Refuses what is not one run, naming the files it misses.
  */
@@ -180,13 +181,10 @@ function checkRunFiles(files: RunFiles, source: string): void {
  * at the top count as the checkpoint's.
  */
 function runFilePath(name: string): { folder: string; path: string } | null {
-  const parts = name.split("/");
-  const loose = parts.length === 1 && (name === MODEL_FILE || name === STATE_FILE);
-  if (loose) return { folder: "", path: `${CHECKPOINT_DIR}/${name}` };
+  if (name === MODEL_FILE || name === STATE_FILE) return { folder: "", path: `${CHECKPOINT_DIR}/${name}` };
   for (const path of RUN_FILE_PATHS) {
-    const depth = path.split("/").length;
-    if (parts.length !== depth && parts.length !== depth + 1) continue;
-    if (parts.slice(-depth).join("/") === path) return { folder: parts.slice(0, -depth).join("/"), path };
+    if (name === path) return { folder: "", path };
+    if (name.endsWith(`/${path}`)) return { folder: name.slice(0, -path.length - 1), path };
   }
   return null;
 }

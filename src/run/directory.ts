@@ -326,11 +326,6 @@ function processRuns(pid: number, heldHere: boolean): boolean {
  */
 export function loadRun(path: string): LoadedRun {
   if (!existsSync(path) && /\.zip$/i.test(path)) throw new Error(`${path}: no such run archive`);
-  if (existsSync(path) && statSync(path).isFile()) return openRunFiles(readRunArchive(path), path);
-  return new RunDirectory(path).loadPolicy();
-}
-
-/** The files of the run archive at `path`. */
-export function readRunArchive(path: string): RunFiles {
-  return unpackRun(new Uint8Array(readFileSync(path)), path);
+  if (!existsSync(path) || !statSync(path).isFile()) return new RunDirectory(path).loadPolicy();
+  return openRunFiles(unpackRun(new Uint8Array(readFileSync(path)), path), path);
 }
