@@ -4,43 +4,17 @@
  * headless Chromium on its WebGPU device; the values and the gradients must agree within the
  * tolerance of ./helpers/webgpu_compare.ts.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as nn from "../src/nn/index.js";
+import { afterAll, beforeAll, describe, it } from "vitest";
+import type * as nn from "../src/nn/index.js";
 import { skipping } from "./helpers/skip.js";
-import { expectClose, randomValues } from "./helpers/webgpu_compare.js";
-import type { WebGpuPageGlobals } from "./helpers/webgpu_entry.js";
+import { randomValues } from "./helpers/webgpu_compare.js";
 import { missingChromium, openWebGpuPage, type WebGpuPage } from "./helpers/webgpu_page.js";
-
-declare const webgpuPage: WebGpuPageGlobals;
+import { compareOnDevices, type Program } from "./helpers/webgpu_program.js";
 
 const skip = skipping("the WebGPU graph tests", missingChromium());
 let gpu: WebGpuPage;
 
-type Engine = typeof nn;
-type Inputs = Record<string, number[]>;
-/** A program's results: named tensors to compare (values, then the leaves' gradients). */
-type Program = (engine: Engine, device: nn.DeviceBackend | null, inputs: Inputs) => Record<string, nn.Tensor>;
-
-/** Runs `program` on the CPU here and on the page's GPU; compares every tensor it names. */
-async function compareOnDevices(program: Program, inputs: Inputs): Promise<void> {
-  const cpu = program(nn, null, inputs);
-  const onGpu = await gpu.run(
-    async ({ source, inputs }) => {
-      const { nn, backend } = webgpuPage;
-      const run = new Function(`return ${source}`)() as Program;
-      const named = run(nn, backend, inputs);
-      const names = Object.keys(named);
-      const values = await nn.readTensors(names.map((name) => named[name]));
-      backend.runtime.checkErrors();
-      return Object.fromEntries(names.map((name, i) => [name, Array.from(values[i])]));
-    },
-    { source: program.toString(), inputs },
-  );
-  expect(Object.keys(onGpu).sort()).toEqual(Object.keys(cpu).sort());
-  for (const [name, tensor] of Object.entries(cpu)) expectClose(onGpu[name], tensor.data, name);
-}
-
-const elementwiseProgram: Program = (engine, device, v) => {
+const elementwiseProgram: Program = ({ nn: engine }, device, v) => {
   const leaf = (values: number[], shape: number[]) => {
     const t = engine.tensor(values, shape);
     return (device === null ? t : t.to(device)).requireGrad();
@@ -97,7 +71,7 @@ const elementwiseProgram: Program = (engine, device, v) => {
   };
 };
 
-const layersProgram: Program = (engine, device, v) => {
+const layersProgram: Program = ({ nn: engine }, device, v) => {
   const leaf = (values: number[], shape: number[]) => {
     const t = engine.tensor(values, shape);
     return (device === null ? t : t.to(device)).requireGrad();
@@ -146,7 +120,7 @@ describe.skipIf(skip)("the graph on WebGPU (headless Chromium, SwiftShader)", ()
   });
 
   it("every elementwise op, reduction and shape op, forward and backward, as on the CPU", async () => {
-    await compareOnDevices(elementwiseProgram, {
+    await compareOnDevices(gpu, elementwiseProgram, {
       a: randomValues(1, 12, 2),
       b: randomValues(2, 3, 2),
       c: randomValues(3, 4, 2),
@@ -156,7 +130,7 @@ describe.skipIf(skip)("the graph on WebGPU (headless Chromium, SwiftShader)", ()
   });
 
   it("convolution, linear layers, matmul and the distributions, forward and backward, as on the CPU", async () => {
-    await compareOnDevices(layersProgram, {
+    await compareOnDevices(gpu, layersProgram, {
       images: randomValues(5, 2 * 3 * 81),
       filters: randomValues(6, 4 * 27),
       filterBias: randomValues(7, 4),

@@ -49,6 +49,7 @@
  * - `saveSafetensors(stateDict)` -> bytes, `loadSafetensors(bytes)` -> { tensors, metadata }.
  * - Kernels: `getBackend()`/`setBackend()`; `referenceBackend` is the plain TypeScript one.
  */
+export { ByteRows } from "./bytes.js";
 export {
   type ActionChoice,
   Categorical,

@@ -121,6 +121,7 @@ async function runSteps<T>(
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
+    if (step.value instanceof Promise) await step.value;
     if (events.due()) {
       await events.pause();
       if (stop?.requested) return null;

@@ -1,12 +1,15 @@
 /**
- * The test page's script (./webgpu_page.ts bundles it): the engine and a WebGPU backend on
+ * The test page's script (./webgpu_page.ts bundles it): the engine, PPO and a WebGPU backend on
  * `globalThis.webgpuPage`, with helpers to move plain number arrays in and out.
  */
 import * as nn from "../../src/nn/index.js";
 import { createWebGpuBackend, type GpuArray, type WebGpuBackend } from "../../src/nn/kernels/webgpu/index.js";
+import { programLibrary } from "./webgpu_program_library.js";
 
 export interface WebGpuPageGlobals {
   nn: typeof nn;
+  /** What programs run on both devices get (./webgpu_program.ts). */
+  library: typeof programLibrary;
   /** Set by `init`. */
   backend: WebGpuBackend;
   init(): Promise<string>;
@@ -18,6 +21,7 @@ export interface WebGpuPageGlobals {
 
 const page: WebGpuPageGlobals = {
   nn,
+  library: programLibrary,
   backend: null as unknown as WebGpuBackend,
   async init() {
     page.backend = await createWebGpuBackend();

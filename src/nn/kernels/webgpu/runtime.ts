@@ -244,30 +244,31 @@ export class GpuRuntime {
   }
 
   /**
-   * The values of `arrays`, copied out after all the work queued before: one submission and one
-   * wait for all of them.
+   * The values of `arrays`, copied out after all the work queued before: one staging buffer, one
+   * submission and one wait for all of them.
    */
   async read(arrays: readonly GpuArray[]): Promise<Float32Array[]> {
+    const offsets: number[] = [];
+    let bytes = 0;
+    for (const array of arrays) {
+      offsets.push(bytes);
+      bytes += array.length * 4;
+    }
+    if (bytes === 0) return arrays.map(() => new Float32Array(0));
     this.endPass();
     const encoder = this.commandEncoder();
-    const staged: (GpuBuffer | null)[] = arrays.map((array) => {
-      if (array.length === 0) return null;
-      const buffer = this.readBuffer(array.length * 4);
-      encoder.copyBufferToBuffer(array.buffer, array.offset * 4, buffer, 0, array.length * 4);
-      return buffer;
+    const staging = this.readBuffer(bytes);
+    arrays.forEach((array, i) => {
+      if (array.length > 0)
+        encoder.copyBufferToBuffer(array.buffer, array.offset * 4, staging, offsets[i], array.length * 4);
     });
     this.flush();
-    await Promise.all(staged.map((buffer, i) => buffer?.mapAsync(MAP_READ, 0, arrays[i].length * 4)));
-    const results = staged.map((buffer, i) => {
-      if (buffer === null) return new Float32Array(0);
-      const bytes = arrays[i].length * 4;
-      const values = new Float32Array(buffer.getMappedRange(0, bytes).slice(0));
-      buffer.unmap();
-      this.readBuffers.get(buffer.size)?.push(buffer);
-      return values;
-    });
+    await staging.mapAsync(MAP_READ, 0, bytes);
+    const all = new Float32Array(staging.getMappedRange(0, bytes).slice(0));
+    staging.unmap();
+    this.readBuffers.get(staging.size)?.push(staging);
     this.checkErrors();
-    return results;
+    return arrays.map((array, i) => all.subarray(offsets[i] / 4, offsets[i] / 4 + array.length));
   }
 
   private readBuffer(bytes: number): GpuBuffer {
