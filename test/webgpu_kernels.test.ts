@@ -2,7 +2,8 @@
  * The WebGPU kernels against the CPU's (WebAssembly, or TypeScript where it does not load), one
  * family at a time, in headless Chromium on its software adapter: every element within the
  * tolerance of ./helpers/webgpu_compare.ts. Shapes are small (SwiftShader runs on the CPU) but
- * reach every path: each transposition, partial tiles, split k, strided convolutions.
+ * reach every path: each transposition, the small and the tiled schedule, partial tiles, split k,
+ * strided convolutions.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { normalLogDensity, normalSample, sampleClass } from "../src/nn/distributions.js";
@@ -43,7 +44,8 @@ describe.skipIf(skip)("WebGPU kernels (headless Chromium, SwiftShader)", () => {
       [13, 29, 31],
       [64, 64, 4],
       [70, 130, 40],
-      [8, 8, 2000],
+      [130, 140, 40], // enough outputs for the tiled schedule, partial tiles
+      [8, 8, 2000], // a long k: tiled, split
     ];
     const cases = [];
     let seed = 1;
@@ -111,6 +113,8 @@ describe.skipIf(skip)("WebGPU kernels (headless Chromium, SwiftShader)", () => {
       { batch: 2, inChannels: 4, height: 20, width: 20, outChannels: 8, kernelH: 8, kernelW: 8, stride: 4 },
       { batch: 1, inChannels: 7, height: 9, width: 13, outChannels: 13, kernelH: 3, kernelW: 3, stride: 1 },
       { batch: 20, inChannels: 3, height: 9, width: 9, outChannels: 8, kernelH: 3, kernelW: 3, stride: 2 },
+      // Large enough for the tiled schedule, the weight gradient's k split.
+      { batch: 8, inChannels: 4, height: 28, width: 28, outChannels: 32, kernelH: 4, kernelW: 4, stride: 2 },
     ];
     const cases = shapes.map((shape, s) => {
       const { outH, outW } = convOutputSize(shape);

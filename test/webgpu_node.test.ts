@@ -1,10 +1,25 @@
 /**
  * WebGPU in Node: through the optional `webgpu` package, loaded only when asked for. Where the
  * package is absent, or finds no adapter (Debian 12's lavapipe is refused by Dawn), asking for the
- * backend fails with a message naming what is missing, not a stack trace from inside Dawn.
+ * backend fails with a message naming what is missing, not a stack trace from inside Dawn; so does
+ * `ppo-ts train --device webgpu`, and `--device auto` trains on the CPU saying why.
  */
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { createWebGpuBackend, WebGpuUnavailableError } from "../src/nn/kernels/webgpu/index.js";
+import { cli } from "./helpers/cli.js";
+
+/** What is missing for WebGPU in Node here, or null where the package finds an adapter. */
+async function missingWebGpu(): Promise<string | null> {
+  try {
+    (await createWebGpuBackend()).close();
+    return null;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
 
 describe("WebGPU in Node", () => {
   it("gives a device where the package finds an adapter, else says what is missing", async () => {
@@ -20,5 +35,53 @@ describe("WebGPU in Node", () => {
     }
     expect(backend.description).not.toBe("");
     backend.close();
+  });
+
+  describe("ppo-ts train --device", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ppo-ts-device-"));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const train = (device: string, name: string) =>
+      cli(
+        "train",
+        "--env",
+        "CartPole-v1",
+        "--device",
+        device,
+        "--total-timesteps",
+        "1024",
+        "--eval-episodes",
+        "0",
+        "--run-dir",
+        join(dir, name),
+      );
+
+    it("webgpu without an adapter: one line saying what is missing, no stack trace", async () => {
+      const missing = await missingWebGpu();
+      const { code, stdout, stderr } = await train("webgpu", "webgpu");
+      if (missing === null) {
+        expect(code).toBe(0);
+        expect(stdout).toMatch(/^device: webgpu/m);
+        return;
+      }
+      expect(code).toBe(1);
+      expect(stderr.trim()).toBe(`ppo-ts: ${missing}`);
+      expect(stderr.trim().split("\n")).toHaveLength(1);
+      expect(stderr).not.toMatch(/^\s+at /m);
+    });
+
+    it("auto without an adapter: trains on the CPU and says why", async () => {
+      const missing = await missingWebGpu();
+      const { code, stdout } = await train("auto", "auto");
+      expect(code).toBe(0);
+      if (missing === null) expect(stdout).toMatch(/^device: webgpu/m);
+      else expect(stdout).toContain(`device: cpu (auto: no GPU: ${missing})`);
+      expect(stdout).toMatch(/Trained CartPole-v1 for 1024 steps/);
+    });
+
+    it("refuses a device it does not know", async () => {
+      const { code, stderr } = await train("cuda", "cuda");
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/--device/);
+    });
   });
 });

@@ -123,6 +123,8 @@ describe.skipIf(skip)("PPO on WebGPU (headless Chromium, SwiftShader)", () => {
     expect(where(onGpu.message)).toBeDefined();
     expect(where(onGpu.message)).toBe(where(onCpu.message));
     // The steps before the NaN were taken, none after: the weights are the CPU's.
-    onCpu.after.forEach((values, i) => expectClose(onGpu.after[i], values, `parameter ${i}`));
+    onCpu.after.forEach((values, i) => {
+      expectClose(onGpu.after[i], values, `parameter ${i}`);
+    });
   });
 });

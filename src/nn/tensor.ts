@@ -419,8 +419,10 @@ export class Tensor {
       throw new RangeError(`backward(): gradient shape [${gradient.shape}] does not match [${this.shape}]`);
     }
     const order = topologicalOrder(this);
-    const seed = this.gradBuffer();
     const device = this.device;
+    // On a GPU the intermediate gradients are allocated and zeroed together, not a dispatch each.
+    if (device !== null) allocateGradients(device, order);
+    const seed = this.gradBuffer();
     if (device !== null) {
       const all = { array: seed, offset: 0, strides: [1] };
       if (gradient === undefined) device.map("fill", [1], all, [], { scalars: [1], accumulate: true });
@@ -584,6 +586,15 @@ export async function readTensors(tensors: readonly Tensor[]): Promise<Float32Ar
     });
   }
   return results;
+}
+
+/** Gives every op output in `order` its gradient buffer, all zeroed together. */
+function allocateGradients(device: DeviceBackend, order: readonly Tensor[]): void {
+  const inner = order.filter((node) => node.inputs !== null && node.gradData === null);
+  const arrays = device.allocMany(inner.map((node) => node.size));
+  inner.forEach((node, i) => {
+    node.gradData = arrays[i] as GradientStorage;
+  });
 }
 
 /** Tensors behind `root` that require a gradient, each after all its inputs. */

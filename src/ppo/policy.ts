@@ -19,6 +19,7 @@ import {
   Categorical,
   Conv2d,
   constant_,
+  type DeviceBackend,
   Flatten,
   getBackend,
   Linear,
@@ -207,6 +208,11 @@ export class ActorCritic extends Module {
   readonly actionWidth: number;
   /** Graph-free actor and critic for rollouts (separate MLPs only; null otherwise). */
   private readonly actorInference: GraphFreeMlp | null;
+  /**
+   * A parameter, where the device of them all is read cheaply (acting asks every step); a `#`
+   * field, which `Module` does not list among the parameters.
+   */
+  readonly #probe: Tensor;
   private readonly criticInference: GraphFreeMlp | null;
 
   /**
@@ -245,9 +251,14 @@ export class ActorCritic extends Module {
     this.actor_logstd = spec.continuous
       ? constant_(parameter([1, spec.actionSize]), config.logStdInit)
       : null;
+    this.#probe = this.critic.parameters()[0];
     const graphFree = this.network === null;
     this.actorInference = graphFree ? new GraphFreeMlp(this.actor, this.obsSize) : null;
     this.criticInference = graphFree ? new GraphFreeMlp(this.critic, this.obsSize) : null;
+  }
+
+  override get device(): DeviceBackend | null {
+    return this.#probe.device;
   }
 
   /** Parameters the actor learning rate applies to (the shared trunk counts as the actor's). */

@@ -1,7 +1,9 @@
 /**
- * What a program run on both devices (./webgpu_program.ts) may use: the engine, PPO, seeding; and
+ * What a program run on both devices (./webgpu_program.ts) may use: the engine, PPO (with the envs
+ * registered), seeding; and
  * how its results become plain numbers (the same code in Node and in the page).
  */
+import "../../src/envs/index.js";
 import * as nn from "../../src/nn/index.js";
 import * as ppo from "../../src/ppo/index.js";
 import { npRandom } from "../../src/util/seeding.js";

@@ -144,6 +144,8 @@ export interface AxisLines {
 export interface DeviceBackend<A extends DeviceArray = DeviceArray> extends GraphKernels<A> {
   /** The adapter in words. */
   readonly description: string;
+  /** Zeroed storage for several arrays, cleared together rather than by a dispatch each. */
+  allocMany(lengths: readonly number[]): A[];
   /** Copies CPU values into `target` from element `at`, in order with the queued work. */
   upload(target: A, values: Float32Array, at?: number): void;
   /** Bytes (uint8 observations) in device storage, four to an element. */

@@ -108,7 +108,7 @@ const MAX_DIMS = 4;
 const MAX_OPERANDS = 4;
 const COMPONENTS = ["x", "y", "z", "w"] as const;
 /** Reductions at least this long, onto few enough targets, share each target among a workgroup. */
-const WIDE_REDUCTION = 256;
+const WIDE_REDUCTION = 2048;
 const WIDE_TARGETS = 4096;
 
 /** One dimension of the iteration space: its size, the target's stride and each operand's. */
@@ -338,7 +338,9 @@ export function runMap(
       arrays.push(view.array);
     }
   }
-  const kernel = runtime.kernel(source(variant), access);
+  const flags = (values: boolean[]) => values.map(Number).join("");
+  const key = `map ${op} ${used.join("")} ${flags(variant.constant)} ${flags(variant.aliased)} ${kept.length} ${reduced.length} ${Number(wide)} ${Number(variant.accumulate)}`;
+  const kernel = runtime.kernel(key, () => source(variant), access);
   const params = runtime.params();
   params
     .u32(0, keptSize)

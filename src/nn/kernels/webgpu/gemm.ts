@@ -6,7 +6,8 @@
  *
  * Each workgroup of 256 threads computes a 64 x 64 tile of C, 4 x 4 values per thread spread 16
  * apart (so neighbouring threads touch neighbouring memory), stepping through k 16 at a time
- * with both tiles in workgroup memory. A product with few tiles and a long k (a weight gradient,
+ * with both tiles in workgroup memory; a small product (a policy's head, a rollout step's batch
+ * of a few rows) runs a thread per element of C instead. A product with few tiles and a long k (a weight gradient,
  * summed over the batch) splits k among workgroups that write partial tiles, then one pass adds
  * them in order: the same bits on every run, unlike atomics.
  *
@@ -21,6 +22,9 @@ import { type GpuArray, type GpuRuntime, GROUP_INDEX, grid, type ParamWriter } f
 const TILE_M = 64;
 const TILE_N = 64;
 const TILE_K = 16;
+/** Products this small (outputs, and terms per output) run a thread per output: no tiles to fill. */
+const SMALL_OUTPUTS = 16384;
+const SMALL_K = 1024;
 /** Workgroups a split product aims for. */
 const SPLIT_TARGET_GROUPS = 256;
 /** The fewest k per split. */
@@ -127,7 +131,8 @@ function tileLoad(operand: "A" | "B", alongK: boolean, load: string, bound: stri
     }`;
 }
 
-function source(layout: Layout, store: Store, bias: Bias): string {
+/** What both schedules share: the uniforms, the bindings, the addressing and how C is written. */
+function prelude(layout: Layout, store: Store, bias: Bias): string {
   const a = addressing(layout);
   const biasBinding = bias === "none" ? "" : "@group(0) @binding(4) var<storage, read> bias: array<f32>;";
   const biasTerm =
@@ -138,6 +143,38 @@ function source(layout: Layout, store: Store, bias: Bias): string {
       : store === "accumulate"
         ? `let at = ${a.index}; C[at] = C[at] + v${biasTerm};`
         : `C[${a.index}] = v${biasTerm};`;
+  return `${PARAMS_STRUCT}
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read_write> C: array<f32>;
+@group(0) @binding(2) var<storage, read> A: array<f32>;
+@group(0) @binding(3) var<storage, read> B: array<f32>;
+${biasBinding}
+${a.extra}
+fn store(row: u32, col: u32, split: u32, v: f32) { ${write} }
+fn loadA(row: u32, kk: u32) -> f32 { return ${a.loadA}; }
+fn loadB(kk: u32, col: u32) -> f32 { return ${a.loadB}; }
+`;
+}
+
+/** A small product: a thread per element of C, summing its k terms in order. */
+function smallSource(layout: Layout, store: Store, bias: Bias): string {
+  return `${prelude(layout, store, bias)}
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u,
+        @builtin(local_invocation_index) li: u32) {
+  let i = ${GROUP_INDEX} * 64u + li;
+  if (i >= p.m * p.n) { return; }
+  let row = i / p.n;
+  let col = i % p.n;
+  var acc = 0.0;
+  for (var kk = 0u; kk < p.k; kk++) { acc = fma(loadA(row, kk), loadB(kk, col), acc); }
+  store(row, col, 0u, acc);
+}`;
+}
+
+/** The tiled product: 64 x 64 tiles of C, k in steps of 16 through workgroup memory. */
+function tiledSource(layout: Layout, store: Store, bias: Bias): string {
+  const a = addressing(layout);
   let inner = "";
   for (let i = 0; i < 4; i++) inner += `      let a${i} = As[kk * ${TILE_M}u + tr + ${16 * i}u];\n`;
   for (let j = 0; j < 4; j++) inner += `      let b${j} = Bs[kk * ${TILE_N}u + tc + ${16 * j}u];\n`;
@@ -148,16 +185,9 @@ function source(layout: Layout, store: Store, bias: Bias): string {
     for (let j = 0; j < 4; j++)
       stores += `  { let row = row0 + tr + ${16 * i}u; let col = col0 + tc + ${16 * j}u;
     if (row < p.m && col < p.n) { store(row, col, wg.z, acc[${i * 4 + j}]); } }\n`;
-  return `${PARAMS_STRUCT}
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read_write> C: array<f32>;
-@group(0) @binding(2) var<storage, read> A: array<f32>;
-@group(0) @binding(3) var<storage, read> B: array<f32>;
-${biasBinding}
+  return `${prelude(layout, store, bias)}
 var<workgroup> As: array<f32, ${TILE_M * TILE_K}>;
 var<workgroup> Bs: array<f32, ${TILE_N * TILE_K}>;
-${a.extra}
-fn store(row: u32, col: u32, split: u32, v: f32) { ${write} }
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32) {
   let row0 = wg.y * ${TILE_M}u;
@@ -169,8 +199,8 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
   var acc: array<f32, 16>;
   for (var k0 = kBegin; k0 < kEnd; k0 += ${TILE_K}u) {
     for (var e = li; e < ${TILE_M * TILE_K}u; e += 256u) {
-${tileLoad("A", a.aAlongK, a.loadA, "row < p.m")}
-${tileLoad("B", a.bAlongK, a.loadB, "col < p.n")}
+${tileLoad("A", a.aAlongK, "loadA(row, kk)", "row < p.m")}
+${tileLoad("B", a.bAlongK, "loadB(kk, col)", "col < p.n")}
     }
     workgroupBarrier();
     for (var kk = 0u; kk < ${TILE_K}u; kk++) {
@@ -221,18 +251,21 @@ function runProduct(runtime: GpuRuntime, product: Product): void {
   }
   const tilesN = Math.ceil(n / TILE_N);
   const tilesM = Math.ceil(m / TILE_M);
-  let splits = product.splittable ? splitsFor(tilesN * tilesM, k) : 1;
+  const small = m * n <= SMALL_OUTPUTS && k <= SMALL_K;
+  let splits = product.splittable && !small ? splitsFor(tilesN * tilesM, k) : 1;
   const kPerSplit = Math.ceil(k / splits / TILE_K) * TILE_K;
   splits = Math.ceil(k / kPerSplit);
   const partial = splits > 1 ? runtime.alloc(splits * m * n, false) : null;
   const store: Store = partial !== null ? "split" : product.accumulate ? "accumulate" : "store";
   const biasKind = product.bias ? (product.biasKind ?? "column") : "none";
-  const kernel = runtime.kernel(source(layout, store, biasKind), [
-    "write",
-    "read",
-    "read",
-    ...(biasKind === "none" ? [] : (["read"] as const)),
-  ]);
+  const shape =
+    layout.kind === "plain" ? `plain ${Number(layout.transA)}${Number(layout.transB)}` : layout.kind;
+  const build = small ? smallSource : tiledSource;
+  const kernel = runtime.kernel(
+    `gemm ${Number(small)} ${shape} ${store} ${biasKind}`,
+    () => build(layout, store, biasKind),
+    ["write", "read", "read", ...(biasKind === "none" ? [] : (["read"] as const))],
+  );
   const params = runtime.params();
   params.u32(0, m).u32(1, n).u32(2, k).u32(3, kPerSplit);
   params
@@ -243,7 +276,8 @@ function runProduct(runtime: GpuRuntime, product: Product): void {
   if (product.conv !== undefined) writeConvShape(params, product.conv);
   const arrays = [partial ?? product.c, product.a, product.b];
   if (product.bias) arrays.push(product.bias);
-  runtime.dispatch(kernel, arrays, tilesN, tilesM, splits);
+  if (small) runtime.dispatch(kernel, arrays, ...grid(Math.ceil((m * n) / 64)));
+  else runtime.dispatch(kernel, arrays, tilesN, tilesM, splits);
   if (partial !== null) {
     // The parts, added in order onto C.
     runMap(
@@ -390,7 +424,7 @@ export function conv2dBackward(
     accumulate: false,
     conv: shape,
   });
-  const kernel = runtime.kernel(COL2IM_SHADER, ["write", "read"]);
+  const kernel = runtime.kernel(COL2IM_SHADER, COL2IM_SHADER, ["write", "read"]);
   const pixels = shape.batch * shape.inChannels * shape.height * shape.width;
   const params = runtime.params();
   params.u32(0, pixels).u32(1, columnsWide).u32(5, columns.offset).u32(6, gradInput.offset);

@@ -75,6 +75,7 @@ export interface GpuCommandEncoder {
     targetOffset: number,
     size: number,
   ): void;
+  clearBuffer(buffer: GpuBuffer, offset?: number, size?: number): void;
   finish(): object;
 }
 

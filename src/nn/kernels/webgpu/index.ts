@@ -35,6 +35,11 @@ export function webGpuBackend(gpu: AcquiredGpu): WebGpuBackend {
     close: () => gpu.release(),
     alloc: (length, zeroed = true) => runtime.alloc(length, zeroed),
     free: (array) => runtime.free(array),
+    allocMany(lengths) {
+      const arrays = lengths.map((length) => runtime.alloc(length, false));
+      runtime.clear(arrays);
+      return arrays;
+    },
     upload: (target, values, at = 0) => runtime.upload(target, values, at),
     uploadBytes(bytes) {
       const words = Math.ceil(bytes.length / 4);

@@ -233,6 +233,7 @@ function run(
   if (count === 0) return;
   const kernel = runtime.kernel(
     source,
+    source,
     bindings.map(([, access]) => access),
   );
   const params = runtime.params().u32(0, count);

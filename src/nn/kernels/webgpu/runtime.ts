@@ -235,9 +235,19 @@ export class GpuRuntime {
     );
   }
 
+  /** Zeroes `arrays` with the copy engine, in stream order: one break of the compute pass for all. */
+  clear(arrays: readonly GpuArray[]): void {
+    if (arrays.length === 0) return;
+    this.endPass();
+    const encoder = this.commandEncoder();
+    for (const array of arrays) {
+      if (array.length > 0) encoder.clearBuffer(array.buffer, array.offset * 4, array.length * 4);
+    }
+  }
+
   /** Sets every element of `target` to `value`. */
   fill(target: GpuArray, value: number): void {
-    this.fillKernel ??= this.kernel(FILL_SHADER, ["write"]);
+    this.fillKernel ??= this.kernel(FILL_SHADER, FILL_SHADER, ["write"]);
     this.params().u32(0, target.offset).u32(1, target.length).f32(2, value);
     const [x, y] = grid(Math.ceil(target.length / 256));
     this.dispatch(this.fillKernel, [target], x, y);
@@ -285,9 +295,13 @@ export class GpuRuntime {
 
   // Kernels and dispatches.
 
-  /** The compiled kernel for `source` (a `Params` uniform at binding 0, then storage bindings). */
-  kernel(source: string, access: readonly Access[]): Kernel {
-    let kernel = this.kernels.get(source);
+  /**
+   * The compiled kernel for `source` (a `Params` uniform at binding 0, then storage bindings),
+   * known by `key`: a generated kernel is looked up by a short key and its source written only the
+   * first time (a fixed source is its own key: a constant string's hash is computed once).
+   */
+  kernel(key: string, source: string | (() => string), access: readonly Access[]): Kernel {
+    let kernel = this.kernels.get(key);
     if (kernel === undefined) {
       const device = this.device;
       const layout = device.createBindGroupLayout({
@@ -304,13 +318,13 @@ export class GpuRuntime {
           })),
         ],
       });
-      const module = device.createShaderModule({ code: source });
+      const module = device.createShaderModule({ code: typeof source === "string" ? source : source() });
       const pipeline = device.createComputePipeline({
         layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
         compute: { module, entryPoint: "main" },
       });
       kernel = { id: this.kernels.size + 1, pipeline, layout, access };
-      this.kernels.set(source, kernel);
+      this.kernels.set(key, kernel);
     }
     return kernel;
   }
