@@ -4,11 +4,16 @@
  * backend fails with a message naming what is missing, not a stack trace from inside Dawn; so does
  * `ppo-ts train --device webgpu`, and `--device auto` trains on the CPU saying why.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { build } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
-import { createWebGpuBackend, WebGpuUnavailableError } from "../src/nn/kernels/webgpu/index.js";
+import {
+  createWebGpuBackend,
+  WEBGPU_PACKAGE,
+  WebGpuUnavailableError,
+} from "../src/nn/kernels/webgpu/index.js";
 import { cli } from "./helpers/cli.js";
 
 /** What is missing for WebGPU in Node here, or null where the package finds an adapter. */
@@ -35,6 +40,30 @@ describe("WebGPU in Node", () => {
     }
     expect(backend.description).not.toBe("");
     backend.close();
+  });
+
+  it("is an optional peer dependency, outside the default install and the browser bundle", async () => {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+    expect(pkg.peerDependencies.webgpu).toBe(`^${WEBGPU_PACKAGE.split("@")[1]}`);
+    expect(pkg.peerDependenciesMeta.webgpu).toEqual({ optional: true });
+    expect(pkg.dependencies.webgpu).toBeUndefined();
+    expect(pkg.devDependencies.webgpu).toBeUndefined();
+    const result = await build({
+      entryPoints: [new URL("../src/index.ts", import.meta.url).pathname],
+      bundle: true,
+      platform: "browser",
+      format: "esm",
+      write: false,
+      metafile: true,
+      logLevel: "silent",
+    });
+    expect(
+      Object.keys(result.metafile.inputs).filter((path) => path.includes("node_modules/webgpu")),
+    ).toEqual([]);
+    // The backend is in the bundle; the package is reached only by a specifier held in a variable.
+    const code = result.outputFiles[0].text;
+    expect(code).toContain("navigator.gpu");
+    expect(code).not.toMatch(/from\s*["']webgpu["']|import\(\s*["']webgpu["']\s*\)/);
   });
 
   describe("ppo-ts train --device", () => {
