@@ -1,7 +1,7 @@
 /**
- * `ppo-ts eval --run DIR`: the trained policy of a run (its latest checkpoint) for whole episodes;
- * prints the mean and std of the return, or `{"mean_return", "std_return", "episodes"}` with
- * `--json`. `--video FILE.gif` records the first episode.
+ * `ppo-ts eval --run DIR|ZIP`: the trained policy of a run (its latest checkpoint; a run directory or
+ * its archive) for whole episodes; prints the mean and std of the return, or `{"mean_return",
+ * "std_return", "episodes"}` with `--json`. `--video FILE.gif` records the first episode.
  */
 import type { Command } from "commander";
 import { evaluatePolicy } from "../ppo/evaluate.js";

@@ -158,7 +158,10 @@ export function policyRunOptions(
   defaults: { episodes: number; videoHelp: string },
 ): Command {
   return command
-    .requiredOption("--run <dir>", "the run directory (uses its latest checkpoint)")
+    .requiredOption(
+      "--run <dir>",
+      "the run directory, or its archive (a .zip: the web page's download, or a run directory zipped); uses its latest checkpoint",
+    )
     .option("--episodes <n>", "episodes to run", integerFlag("--episodes", 1), defaults.episodes)
     .option("--deterministic", "take the most likely action (the default)")
     .option("--stochastic", "sample actions from the policy")

@@ -1,5 +1,5 @@
 /**
- * `ppo-ts play --run DIR`: watch a trained run's policy live in the terminal (each frame drawn with
+ * `ppo-ts play --run DIR|ZIP`: watch a trained run's policy (a run directory or its archive) live in the terminal (each frame drawn with
  * truecolor half blocks at the env's frame rate), or write the episodes to a GIF with `--video`.
  * When stdout is not a terminal (a pipe, a file), no frames are drawn: one line per episode is
  * printed instead. Ctrl-C stops after the current frame.

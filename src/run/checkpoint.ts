@@ -11,9 +11,9 @@ import type { PPOConfig } from "../ppo/config.js";
 import { nonFiniteArray } from "../ppo/nonfinite.js";
 import { ActorCritic } from "../ppo/policy.js";
 import { policySpecFor } from "../ppo/spaces.js";
-import type { PPOTrainer, TrainerState } from "../ppo/trainer.js";
+import type { EnvResume, PPOTrainer, TrainerState } from "../ppo/trainer.js";
 import { npRandom } from "../util/seeding.js";
-import { CONFIG_FILE } from "./layout.js";
+import { CONFIG_FILE, MODEL_FILE, STATE_FILE } from "./layout.js";
 
 /** The two files of a checkpoint: `model.safetensors` and `state.json`. */
 export interface CheckpointFiles {
@@ -82,6 +82,36 @@ export function policyFromWeights(config: PPOConfig, model: Uint8Array, source: 
   }
   policy.loadWeights(tensors, source, `the network of ${CONFIG_FILE}`);
   return policy;
+}
+
+/**
+ * The trained policy of `checkpoint` (stored in `dir`, named in errors), as `config` describes its
+ * network: what `eval` and `play` load, from a run directory or a run's files alike.
+ */
+export function loadCheckpoint(config: PPOConfig, checkpoint: CheckpointFiles, dir: string): LoadedRun {
+  const state = parseCheckpointState(checkpoint.state, `${dir}/${STATE_FILE}`);
+  const policy = policyFromWeights(config, checkpoint.model, `${dir}/${MODEL_FILE}`);
+  return { config, policy, obsStatistics: state.trainer.obsRms, globalStep: state.trainer.globalStep };
+}
+
+/** A checkpoint restored into a trainer: its state, and how the trainer's envs came back. */
+export interface ResumedCheckpoint {
+  state: CheckpointState;
+  envResume: EnvResume;
+}
+
+/**
+ * Restores `trainer` from `checkpoint` (stored in `dir`, named in errors), exactly where it was
+ * saved: from a run directory or a run's files alike.
+ */
+export function resumeFromCheckpoint(
+  trainer: PPOTrainer,
+  checkpoint: CheckpointFiles,
+  dir: string,
+): ResumedCheckpoint {
+  const state = parseCheckpointState(checkpoint.state, `${dir}/${STATE_FILE}`);
+  const envResume = trainer.restore(checkpoint.model, state.trainer, dir);
+  return { state, envResume };
 }
 
 /** The trainer's weights and Adam moments, named as a `NonFiniteError` names them. */

@@ -3,7 +3,7 @@
  * `RunDirectory`, under the names of layout.ts. Whatever writes into a run directory takes its lock
  * first (`lock`), so that two processes never mix their files.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { METRICS_HEADER_LINE, metricsUpToStep } from "../io/metrics.js";
@@ -14,14 +14,25 @@ import {
   readEvents,
   TensorBoardWriter,
 } from "../io/tensorboard.js";
-import { DEFAULT_CONFIG, mergeConfig, type PPOConfig, type PPOConfigOverrides } from "../ppo/config.js";
-import type { EnvResume, PPOTrainer } from "../ppo/trainer.js";
+import type { PPOConfig } from "../ppo/config.js";
+import type { PPOTrainer } from "../ppo/trainer.js";
+import {
+  configText,
+  MODEL_PATH,
+  openRunFiles,
+  parseRunConfig,
+  type RunFiles,
+  runConfig,
+  STATE_PATH,
+  unpackRun,
+} from "./archive.js";
 import {
   type CheckpointFiles,
-  type CheckpointState,
   type LoadedRun,
+  loadCheckpoint,
   parseCheckpointState,
-  policyFromWeights,
+  type ResumedCheckpoint,
+  resumeFromCheckpoint,
   trainerCheckpoint,
 } from "./checkpoint.js";
 import {
@@ -151,15 +162,11 @@ export class RunDirectory {
   readConfig(): PPOConfig {
     const path = this.configPath;
     if (!existsSync(path)) throw new Error(`${path}: not found; is ${this.path} a ppo-ts run directory?`);
-    try {
-      return mergeConfig(DEFAULT_CONFIG, JSON.parse(readFileSync(path, "utf8")) as PPOConfigOverrides);
-    } catch (error) {
-      throw new Error(`${path}: ${(error as Error).message}`);
-    }
+    return parseRunConfig(readFileSync(path, "utf8"), path);
   }
 
   writeConfig(config: PPOConfig): void {
-    writeFileAtomic(this.configPath, `${JSON.stringify(config, null, 2)}\n`);
+    writeFileAtomic(this.configPath, configText(config));
   }
 
   /** The directory holding the latest complete checkpoint, or null when there is none. */
@@ -200,20 +207,51 @@ export class RunDirectory {
   }
 
   /** Restores `trainer` from the latest checkpoint; returns the checkpoint's state and how its envs came back. */
-  resumeTrainer(trainer: PPOTrainer): { state: CheckpointState; envResume: EnvResume } {
+  resumeTrainer(trainer: PPOTrainer): ResumedCheckpoint {
     const checkpoint = this.readCheckpoint();
-    const state = parseCheckpointState(checkpoint.state, join(checkpoint.dir, STATE_FILE));
-    const envResume = trainer.restore(checkpoint.model, state.trainer, checkpoint.dir);
-    return { state, envResume };
+    return resumeFromCheckpoint(trainer, checkpoint, checkpoint.dir);
   }
 
   /** The trained policy of the latest checkpoint, as `config.json` describes its network. */
   loadPolicy(): LoadedRun {
     const config = this.readConfig();
     const checkpoint = this.readCheckpoint();
-    const state = parseCheckpointState(checkpoint.state, join(checkpoint.dir, STATE_FILE));
-    const policy = policyFromWeights(config, checkpoint.model, join(checkpoint.dir, MODEL_FILE));
-    return { config, policy, obsStatistics: state.trainer.obsRms, globalStep: state.trainer.globalStep };
+    return loadCheckpoint(config, checkpoint, checkpoint.dir);
+  }
+
+  /**
+   * The run's files (archive.ts): config.json, metrics.csv (when there is one) and the latest
+   * checkpoint; throws naming what is missing.
+   */
+  readFiles(): RunFiles {
+    this.readConfig(); // a directory that is not a run, or a config.json that is not one, is refused here
+    const files: RunFiles = new Map([[CONFIG_FILE, new Uint8Array(readFileSync(this.configPath))]]);
+    if (existsSync(this.metricsPath)) files.set(METRICS_FILE, new Uint8Array(readFileSync(this.metricsPath)));
+    const checkpoint = this.readCheckpoint();
+    files.set(MODEL_PATH, checkpoint.model);
+    files.set(STATE_PATH, new TextEncoder().encode(checkpoint.state));
+    return files;
+  }
+
+  /**
+   * Writes a run's `files` (an unpacked archive, the page's download) into this directory, which
+   * becomes an ordinary run directory: `train --resume`, `eval`, `play` and `plot` take it. Refuses
+   * a directory that already holds a run, or files that are not one (checked before any write).
+   */
+  writeFiles(files: RunFiles): void {
+    runConfig(files, this.path);
+    this.create();
+    this.lock();
+    try {
+      if (this.holdsRun()) throw new Error(`${this.path} already holds a run; choose another directory`);
+      writeFileAtomic(this.configPath, files.get(CONFIG_FILE) as Uint8Array);
+      const metrics = files.get(METRICS_FILE);
+      if (metrics !== undefined) writeFileAtomic(this.metricsPath, metrics);
+      const state = new TextDecoder().decode(files.get(STATE_PATH));
+      this.writeCheckpoint({ model: files.get(MODEL_PATH) as Uint8Array, state });
+    } finally {
+      this.unlock();
+    }
   }
 
   /**
@@ -282,7 +320,12 @@ function processRuns(pid: number, heldHere: boolean): boolean {
   }
 }
 
-/** The trained policy of the run in `runDir` (its latest checkpoint), for `eval` and `play`. */
-export function loadRun(runDir: string): LoadedRun {
-  return new RunDirectory(runDir).loadPolicy();
+/**
+ * The trained policy of the run at `path` (its latest checkpoint), for `eval` and `play`: a run
+ * directory, or a run archive (`packRun`'s zip, or a zip tool's of a run directory).
+ */
+export function loadRun(path: string): LoadedRun {
+  if (!existsSync(path) && /\.zip$/i.test(path)) throw new Error(`${path}: no such run archive`);
+  if (!existsSync(path) || !statSync(path).isFile()) return new RunDirectory(path).loadPolicy();
+  return openRunFiles(unpackRun(new Uint8Array(readFileSync(path)), path), path);
 }
