@@ -7,6 +7,7 @@ import { registerEvalCommand } from "./eval.js";
 import { registerPlayCommand } from "./play.js";
 import { registerPlotCommand } from "./plot.js";
 import { registerTrainCommand } from "./train.js";
+import { registerWebCommand } from "./web.js";
 
 export function createProgram(): Command {
   const program = new Command();
@@ -30,6 +31,7 @@ export function createProgram(): Command {
   registerEvalCommand(program);
   registerPlayCommand(program);
   registerPlotCommand(program);
+  registerWebCommand(program);
   return program;
 }
 

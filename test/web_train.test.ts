@@ -1,0 +1,76 @@
+/**
+ * CartPole-v1 trained in the page: the status element reaches a last-100 mean of 475; the run the
+ * page downloads holds the metrics.csv that `ppo-ts train` writes with the same seed (time columns
+ * aside), and `ppo-ts eval --run` gives for the archive the return the page's Evaluate showed.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { METRIC_COLUMNS, TIME_COLUMNS } from "../src/io/metrics.js";
+import { unpackRun } from "../src/run/archive.js";
+import { METRICS_FILE } from "../src/run/layout.js";
+import { runTraining } from "../src/run/train.js";
+import {
+  type BrowserSession,
+  downloadOf,
+  openApp,
+  screenshotForDocs,
+  waitForState,
+} from "./helpers/browser.js";
+import { cli } from "./helpers/cli.js";
+
+const SEED = 3;
+const dir = mkdtempSync(join(tmpdir(), "ppo-ts-web-train-"));
+let session: BrowserSession | null = null;
+
+afterAll(async () => {
+  await session?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** metrics.csv without its time columns, as rows of cells. */
+function withoutTime(csv: string): string[][] {
+  const keep = METRIC_COLUMNS.map((name, i) => (TIME_COLUMNS.includes(name) ? -1 : i)).filter((i) => i >= 0);
+  return csv
+    .trim()
+    .split("\n")
+    .map((line) => {
+      const cells = line.split(",");
+      return keep.map((i) => cells[i]);
+    });
+}
+
+describe("CartPole-v1 in the page", () => {
+  it("trains to a last-100 mean >= 475 with the metrics of ppo-ts train, and its run evaluates in the CLI as in the page", async () => {
+    session = await openApp({ query: `?env=CartPole-v1&seed=${SEED}&autostart=1` });
+    const { page } = session;
+    const status = await waitForState(page, ["done"]);
+    expect(status.episodicReturn).toBeGreaterThanOrEqual(475);
+    expect(status.globalStep).toBe(149_760);
+    expect(await page.textContent("#summary")).toMatch(/Reward threshold reached at step/);
+    await screenshotForDocs(page, "web_cartpole.png");
+
+    // The same seed with `ppo-ts train`: the same metrics, time columns aside.
+    const runDir = join(dir, "cli");
+    await runTraining({ overrides: [{ envId: "CartPole-v1", seed: SEED }], runDir, quiet: true });
+    const download = await downloadOf(page, "#download");
+    expect(download.name).toMatch(/^CartPole-v1__ppo__3__\d+\.zip$/);
+    const files = unpackRun(download.bytes, download.name);
+    const pageMetrics = new TextDecoder().decode(files.get(METRICS_FILE));
+    const cliMetrics = readFileSync(join(runDir, METRICS_FILE), "utf8");
+    expect(withoutTime(pageMetrics).length).toBe(Math.floor(150_000 / 256) + 1);
+    expect(withoutTime(pageMetrics)).toEqual(withoutTime(cliMetrics));
+
+    // The page's Evaluate (10 episodes, seed 0, deterministic) and `ppo-ts eval --run` on the archive.
+    await page.click("#evaluate");
+    await page.waitForSelector("#eval-result[data-mean-return]");
+    const shown = Number(await page.getAttribute("#eval-result", "data-mean-return"));
+    const archive = join(dir, download.name);
+    writeFileSync(archive, download.bytes);
+    const evaluated = await cli("eval", "--run", archive, "--json");
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    expect(JSON.parse(evaluated.stdout).mean_return).toBe(shown);
+    expect(session.problems).toEqual([]);
+  });
+});
