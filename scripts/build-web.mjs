@@ -29,6 +29,8 @@ const result = await build({
   platform: "browser",
   target: ["chrome114", "firefox120", "safari17"],
   minify: true,
+  // Class names are part of an env's saved state and of messages (`constructor.name`).
+  keepNames: true,
   legalComments: "none",
   metafile: true,
   logLevel: "warning",

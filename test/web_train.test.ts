@@ -7,7 +7,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { METRIC_COLUMNS, TIME_COLUMNS } from "../src/io/metrics.js";
 import { unpackRun } from "../src/run/archive.js";
 import { METRICS_FILE } from "../src/run/layout.js";
 import { runTraining } from "../src/run/train.js";
@@ -19,6 +18,7 @@ import {
   waitForState,
 } from "./helpers/browser.js";
 import { cli } from "./helpers/cli.js";
+import { rowsWithoutTime } from "./helpers/metrics.js";
 
 const SEED = 3;
 const dir = mkdtempSync(join(tmpdir(), "ppo-ts-web-train-"));
@@ -28,18 +28,6 @@ afterAll(async () => {
   await session?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** metrics.csv without its time columns, as rows of cells. */
-function withoutTime(csv: string): string[][] {
-  const keep = METRIC_COLUMNS.map((name, i) => (TIME_COLUMNS.includes(name) ? -1 : i)).filter((i) => i >= 0);
-  return csv
-    .trim()
-    .split("\n")
-    .map((line) => {
-      const cells = line.split(",");
-      return keep.map((i) => cells[i]);
-    });
-}
 
 describe("CartPole-v1 in the page", () => {
   it("trains to a last-100 mean >= 475 with the metrics of ppo-ts train, and its run evaluates in the CLI as in the page", async () => {
@@ -59,8 +47,8 @@ describe("CartPole-v1 in the page", () => {
     const files = unpackRun(download.bytes, download.name);
     const pageMetrics = new TextDecoder().decode(files.get(METRICS_FILE));
     const cliMetrics = readFileSync(join(runDir, METRICS_FILE), "utf8");
-    expect(withoutTime(pageMetrics).length).toBe(Math.floor(150_000 / 256) + 1);
-    expect(withoutTime(pageMetrics)).toEqual(withoutTime(cliMetrics));
+    expect(rowsWithoutTime(pageMetrics).length).toBe(Math.floor(150_000 / 256) + 1);
+    expect(rowsWithoutTime(pageMetrics)).toEqual(rowsWithoutTime(cliMetrics));
 
     // The page's Evaluate (10 episodes, seed 0, deterministic) and `ppo-ts eval --run` on the archive.
     await page.click("#evaluate");

@@ -75,7 +75,9 @@ class Session {
     resumed: (): Promise<void> => new Promise<void>((resolve) => (this.release = resolve)),
   };
   private release: () => void = () => {};
-  private saving: Promise<void> = Promise.resolve();
+  /** The checkpoint waiting for IndexedDB, and the write under way. */
+  private pending: { checkpoint: CheckpointFiles; finished: boolean } | null = null;
+  private writing: Promise<void> | null = null;
   private saveError: Error | null = null;
 
   constructor(
@@ -94,31 +96,42 @@ class Session {
     this.requestPause(false);
   }
 
-  /** Keeps `checkpoint` in IndexedDB with the metrics up to it (saves run one after another). */
+  /**
+   * Keeps `checkpoint` in IndexedDB with the metrics up to it. Checkpoints that come faster than
+   * IndexedDB writes do not queue up: the newest waiting is written next, the others dropped.
+   */
   save(checkpoint: CheckpointFiles, finished = false): void {
-    const globalStep = parseCheckpointState(checkpoint.state, "checkpoint").trainer.globalStep;
-    const { metrics, rolling } = this.log.upTo(globalStep);
-    const record = {
-      config: this.config,
-      checkpoint,
-      metrics,
-      rolling,
-      globalStep,
-      totalSteps: this.trainer.numIterations * this.trainer.batchSize,
-      savedAt: new Date().toISOString(),
-      finished,
-    };
-    this.saving = this.saving
-      .then(() => saveRun(record))
-      .then(
-        () => post({ type: "checkpoint", globalStep }),
-        (error: Error) => void (this.saveError ??= error),
-      );
+    this.pending = { checkpoint, finished };
+    this.writing ??= this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.pending !== null) {
+        const { checkpoint, finished } = this.pending;
+        this.pending = null;
+        const globalStep = parseCheckpointState(checkpoint.state, "checkpoint").trainer.globalStep;
+        await saveRun({
+          config: this.config,
+          checkpoint,
+          ...this.log.upTo(globalStep),
+          globalStep,
+          totalSteps: this.trainer.numIterations * this.trainer.batchSize,
+          savedAt: new Date().toISOString(),
+          finished,
+        });
+        post({ type: "checkpoint", globalStep });
+      }
+    } catch (error) {
+      this.saveError ??= error as Error;
+    } finally {
+      this.writing = null;
+    }
   }
 
   /** Waits for the saves under way; throws the first that failed. */
   async saved(): Promise<void> {
-    await this.saving;
+    while (this.writing !== null) await this.writing;
     if (this.saveError !== null)
       throw new Error(`saving the run in this browser failed: ${this.saveError.message}`);
   }
