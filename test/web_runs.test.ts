@@ -55,6 +55,11 @@ describe("a CLI run in the page", () => {
     await page.click("#watch-play");
     await page.waitForFunction(() => Number(document.getElementById("watch-canvas")?.dataset.frame) >= 10);
     expect(await page.textContent("#watch-status")).toMatch(/CartPole-v1, step 3072/);
+    // Record: a GIF of what plays, to the episode's end.
+    await page.click("#watch-record");
+    await page.waitForSelector("#watch-gif button", { timeout: 60_000 });
+    const gif = await downloadOf(page, "#watch-gif button");
+    expect(new TextDecoder().decode(gif.bytes.subarray(0, 6))).toBe("GIF89a");
     await page.click("#watch-stop");
 
     // Continued to 6144 steps, from step 3072.

@@ -1,5 +1,6 @@
 /**
- * CartPole-v1 trained in the page: the status element reaches a last-100 mean of 475; the run the
+ * CartPole-v1 trained in the page, paused and resumed on the way: the status element reaches a
+ * last-100 mean of 475; the run the
  * page downloads holds the metrics.csv that `ppo-ts train` writes with the same seed (time columns
  * aside), and `ppo-ts eval --run` gives for the archive the return the page's Evaluate showed.
  */
@@ -14,8 +15,10 @@ import {
   type BrowserSession,
   downloadOf,
   openApp,
+  pageStatus,
   screenshotForDocs,
   waitForState,
+  waitForStep,
 } from "./helpers/browser.js";
 import { cli } from "./helpers/cli.js";
 import { rowsWithoutTime } from "./helpers/metrics.js";
@@ -33,6 +36,15 @@ describe("CartPole-v1 in the page", () => {
   it("trains to a last-100 mean >= 475 with the metrics of ppo-ts train, and its run evaluates in the CLI as in the page", async () => {
     session = await openApp({ query: `?env=CartPole-v1&seed=${SEED}&autostart=1` });
     const { page } = session;
+    // Paused, training holds still; resumed, it goes on (to the same numbers, below).
+    await waitForStep(page, 30_000);
+    await page.click("#pause");
+    await waitForState(page, ["paused"]);
+    await page.waitForTimeout(200);
+    const pausedAt = (await pageStatus(page)).globalStep;
+    await page.waitForTimeout(500);
+    expect((await pageStatus(page)).globalStep).toBe(pausedAt);
+    await page.click("#resume");
     const status = await waitForState(page, ["done"]);
     expect(status.episodicReturn).toBeGreaterThanOrEqual(475);
     expect(status.globalStep).toBe(149_760);
