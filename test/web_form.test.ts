@@ -29,7 +29,11 @@ describe("the form", () => {
     await page.click("#start");
     expect(await page.textContent("#field-numEnvs-error")).toBe('numEnvs must be an integer, got "two"');
     expect((await pageStatus(page)).state).toBe("idle");
-    await screenshotForDocs(page, "web_form_error.png");
+    await screenshotForDocs(page, "web_form_error.png", {
+      selector: "#setup",
+      around: "#field-learningRate",
+      height: 470,
+    });
 
     // A rule across fields (validateConfig's) lands on its field too.
     await page.fill("#field-learningRate", "0.001");

@@ -45,7 +45,6 @@ describe("the web app loads", () => {
     expect(await page.inputValue("#field-policy-hiddenSizes")).toBe("32,32");
     expect(await page.textContent("#field-learningRate-help")).toBe("Adam's learning rate.");
     expect(await unlabelled(session)).toEqual([]);
-    await screenshotForDocs(page, "web_form.png");
     await page.waitForTimeout(300);
     expect(session.problems).toEqual([]);
   });

@@ -50,6 +50,7 @@ describe("CartPole-v1 in the page", () => {
     expect(status.globalStep).toBe(149_760);
     expect(await page.textContent("#summary")).toMatch(/Reward threshold reached at step/);
     await screenshotForDocs(page, "web_cartpole.png");
+    await screenshotForDocs(page, "web_charts.png", { selector: "#charts" });
 
     // The same seed with `ppo-ts train`: the same metrics, time columns aside.
     const runDir = join(dir, "cli");

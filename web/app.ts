@@ -290,6 +290,7 @@ export class App {
           sps: last?.["charts/SPS"] ?? 0,
         });
         this.setState(this.status.state === "paused" ? "paused" : "training");
+        this.threads = event.threads;
         element("threads-note").textContent =
           `Training on ${event.threads} thread${event.threads > 1 ? "s" : ""}${event.sharedMemory ? "" : " (not cross-origin isolated: one thread)"}.`;
         if (event.note !== null) this.note(event.note);
@@ -362,9 +363,17 @@ export class App {
       sps: done.sps,
     });
     this.setState("done");
-    element("summary").textContent = summaryText(done, this.trainingConfig as PPOConfig);
-    const evaluation = done.evaluation;
-    if (evaluation !== null) element("summary").dataset.evalReturn = String(evaluation.meanReturn);
+    const summary = element("summary");
+    summary.textContent = summaryText(done, this.trainingConfig as PPOConfig);
+    // The figures for scripts (the benchmark), as the CLI's summary gives them.
+    Object.assign(summary.dataset, {
+      wallTimeS: String(done.wallTimeS),
+      sps: String(done.sps),
+      thresholdStep: String(done.thresholdReachedStep ?? ""),
+      thresholdTimeS: String(done.thresholdReachedTimeS ?? ""),
+      evalReturn: String(done.evaluation?.meanReturn ?? ""),
+      threads: String(this.threads),
+    });
   }
 
   private failed(text: string): void {

@@ -38,12 +38,14 @@ const CHARTS: readonly ChartSpec[] = [
 ];
 
 const HEIGHT = 170;
+const REDRAW_EVERY_MS = 250;
 
 export class MetricsCharts {
   private readonly steps: number[] = [];
   private readonly columns = new Map<Column, (number | null)[]>();
   private readonly plots: { plot: uPlot; spec: ChartSpec; box: HTMLElement }[] = [];
   private pending = false;
+  private lastDrawn = Number.NEGATIVE_INFINITY;
 
   constructor(container: HTMLElement) {
     for (const spec of CHARTS) {
@@ -70,7 +72,7 @@ export class MetricsCharts {
     return {
       width: this.widthOf(box),
       height: HEIGHT,
-      legend: { show: spec.series.length > 1 },
+      legend: { show: spec.series.length > 1, live: false },
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: false } },
       axes: [
@@ -105,15 +107,25 @@ export class MetricsCharts {
     this.redrawSoon();
   }
 
+  /**
+   * Redraws at the next animation frame at least `REDRAW_EVERY_MS` after the last: updates can come
+   * hundreds of times a second (CartPole), and drawing each would take a core from training.
+   */
   private redrawSoon(): void {
     if (this.pending) return;
     this.pending = true;
-    requestAnimationFrame(() => {
-      this.pending = false;
-      for (const { plot, spec } of this.plots) {
-        plot.setData([this.steps, ...spec.series.map(({ column }) => this.columns.get(column) ?? [])]);
-      }
-    });
+    const wait = Math.max(0, this.lastDrawn + REDRAW_EVERY_MS - performance.now());
+    setTimeout(
+      () =>
+        requestAnimationFrame(() => {
+          this.pending = false;
+          this.lastDrawn = performance.now();
+          for (const { plot, spec } of this.plots) {
+            plot.setData([this.steps, ...spec.series.map(({ column }) => this.columns.get(column) ?? [])]);
+          }
+        }),
+      wait,
+    );
   }
 }
 

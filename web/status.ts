@@ -26,6 +26,7 @@ export class StatusView {
   state: RunState = "idle";
   private progress: Progress = { globalStep: 0, totalSteps: 0, rollingReturn: Number.NaN, sps: 0 };
   private error = "";
+  private pending = false;
 
   constructor(
     private readonly element: HTMLElement,
@@ -41,9 +42,15 @@ export class StatusView {
     this.render();
   }
 
+  /** Updates the progress; shown at the next animation frame (updates may come far more often). */
   setProgress(progress: Partial<Progress>): void {
     this.progress = { ...this.progress, ...progress };
-    this.render();
+    if (this.pending) return;
+    this.pending = true;
+    requestAnimationFrame(() => {
+      this.pending = false;
+      this.render();
+    });
   }
 
   private render(): void {

@@ -37,7 +37,13 @@ export interface BrowserSession {
 
 /** Serves the app (isolated or not) and opens a browser on a fresh profile; `url` is the query part. */
 export async function openApp(
-  options: { isolated?: boolean; query?: string; viewport?: { width: number; height: number } } = {},
+  options: {
+    isolated?: boolean;
+    query?: string;
+    viewport?: { width: number; height: number };
+    /** Device pixels per CSS pixel (default 1; below 1 makes small screenshots). */
+    deviceScaleFactor?: number;
+  } = {},
 ): Promise<BrowserSession> {
   if (!existsSync(CHROMIUM))
     throw new Error(
@@ -53,6 +59,7 @@ export async function openApp(
     args: CHROMIUM_ARGS,
     acceptDownloads: true,
     viewport: options.viewport ?? { width: 1280, height: 900 },
+    deviceScaleFactor: options.deviceScaleFactor,
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const problems: string[] = [];
@@ -137,10 +144,33 @@ export async function downloadOf(page: Page, selector: string): Promise<{ name: 
   return { name: download.suggestedFilename(), bytes: new Uint8Array(readFileSync(path)) };
 }
 
-/** Saves a screenshot for the README when `PPO_TS_WEB_SCREENSHOTS` names a folder (docs/ in the repo). */
-export async function screenshotForDocs(page: Page, name: string, fullPage = false): Promise<void> {
+/**
+ * Saves a screenshot for the README when `PPO_TS_WEB_SCREENSHOTS` names a folder (docs/ in the repo):
+ * the top of the page; or the element `selector` names, `height` pixels of it from `around`'s top
+ * (less a margin) when given.
+ */
+export async function screenshotForDocs(
+  page: Page,
+  name: string,
+  part: { selector: string; around?: string; height?: number } | null = null,
+): Promise<void> {
   const dir = process.env.PPO_TS_WEB_SCREENSHOTS;
   if (dir === undefined || dir === "") return;
   mkdirSync(dir, { recursive: true });
-  await page.screenshot({ path: join(dir, name), fullPage });
+  const path = join(dir, name);
+  if (part === null) {
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path });
+    return;
+  }
+  if (part.around === undefined) {
+    await page.locator(part.selector).screenshot({ path });
+    return;
+  }
+  await page.locator(part.around).scrollIntoViewIfNeeded();
+  const box = await page.locator(part.selector).boundingBox();
+  const from = await page.locator(part.around).boundingBox();
+  if (box === null || from === null) throw new Error(`nothing to screenshot at ${part.selector}`);
+  const y = Math.max(box.y, from.y - 60);
+  await page.screenshot({ path, clip: { x: box.x, y, width: box.width, height: part.height ?? 480 } });
 }
