@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import "../src/envs/index.js";
 import { make } from "../src/envs/core/registry.js";
 import { evaluatePolicy } from "../src/ppo/evaluate.js";
@@ -13,19 +13,16 @@ import { ActorCritic } from "../src/ppo/policy.js";
 import { resolveConfig } from "../src/ppo/presets.js";
 import { policySpecFor } from "../src/ppo/spaces.js";
 import { npRandom } from "../src/util/seeding.js";
-import { type BrowserSession, openApp, pageStatus, waitForStep } from "./helpers/browser.js";
+import { pageStatus, waitForStep } from "./helpers/browser.js";
 import { sharedPath } from "./helpers/shared.js";
 import { missingShared, skipping } from "./helpers/skip.js";
+import { webFixture } from "./helpers/web_fixture.js";
 
+const web = webFixture("ppo-ts-web-atari-");
 const ROM = "roms/breakout.bin";
 const ENV = "BreakoutNoFrameskip-v4";
 const FRAMES = 40;
 const missing = missingShared(ROM);
-let session: BrowserSession | null = null;
-
-afterAll(async () => {
-  await session?.close();
-});
 
 /** The first `FRAMES` frames Node renders for the page's untrained policy (seed 1), episode seed 0, as SHA-256 of their RGB bytes. */
 async function nodeFrameHashes(rom: Uint8Array): Promise<string[]> {
@@ -50,7 +47,7 @@ async function nodeFrameHashes(rom: Uint8Array): Promise<string[]> {
 describe.skipIf(skipping("the Atari web test", missing))("Breakout in the page", () => {
   it("draws the frames Node renders, and trains without freezing the page", async () => {
     const rom = new Uint8Array(readFileSync(sharedPath(ROM)));
-    session = await openApp({ query: `?env=${ENV}&numSteps=32` });
+    const session = await web.open({ query: `?env=${ENV}&numSteps=32` });
     const { page } = session;
     await page.waitForSelector("#rom-field:not([hidden])");
     await page.setInputFiles("#rom-file", sharedPath(ROM));

@@ -2,21 +2,17 @@
  * The form refuses what `ppo-ts train` refuses, next to the field and with why, and does not start;
  * an Atari game without its ROM, or with another file, says which file and md5 it needs.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { BREAKOUT } from "../src/envs/atari/games/breakout.js";
 import { md5Hex } from "../src/envs/atari/md5.js";
-import { type BrowserSession, openApp, pageStatus, screenshotForDocs } from "./helpers/browser.js";
+import { pageStatus, screenshotForDocs } from "./helpers/browser.js";
+import { webFixture } from "./helpers/web_fixture.js";
 
-let session: BrowserSession | null = null;
-
-afterEach(async () => {
-  await session?.close();
-  session = null;
-});
+const web = webFixture("ppo-ts-web-form-");
 
 describe("the form", () => {
   it("shows a bad value's error next to its field and does not start", async () => {
-    session = await openApp({ query: "?env=CartPole-v1" });
+    const session = await web.open({ query: "?env=CartPole-v1" });
     const { page } = session;
     await page.click("summary:text('PPO')");
     await page.fill("#field-learningRate", "-0.001");
@@ -49,7 +45,7 @@ describe("the form", () => {
   });
 
   it("refuses a bad value given in the address instead of starting", async () => {
-    session = await openApp({ query: "?env=CartPole-v1&gamma=2&autostart=1" });
+    const session = await web.open({ query: "?env=CartPole-v1&gamma=2&autostart=1" });
     const { page } = session;
     await page.waitForSelector("#field-gamma-error:not([hidden])");
     expect(await page.textContent("#field-gamma-error")).toBe("gamma must be a number in [0, 1], got 2");
@@ -57,7 +53,7 @@ describe("the form", () => {
   });
 
   it("says which ROM file and md5 an Atari game needs, missing or wrong", async () => {
-    session = await openApp({ query: "?env=BreakoutNoFrameskip-v4" });
+    const session = await web.open({ query: "?env=BreakoutNoFrameskip-v4" });
     const { page } = session;
     await page.waitForSelector("#rom-field:not([hidden])");
     expect(await page.textContent("#rom-help")).toContain(`breakout.bin (md5 ${BREAKOUT.md5})`);

@@ -4,15 +4,11 @@
  * every control has a label, the keyboard reaches the controls, and the layout fits a laptop and a
  * phone's width.
  */
-import { afterEach, describe, expect, it } from "vitest";
-import { type BrowserSession, openApp, pageStatus, screenshotForDocs } from "./helpers/browser.js";
+import { describe, expect, it } from "vitest";
+import { type BrowserSession, pageStatus, screenshotForDocs } from "./helpers/browser.js";
+import { webFixture } from "./helpers/web_fixture.js";
 
-let session: BrowserSession | null = null;
-
-afterEach(async () => {
-  await session?.close();
-  session = null;
-});
+const web = webFixture("ppo-ts-web-load-");
 
 /** Controls without a label (by `for`, wrapping, aria-label or aria-labelledby). */
 async function unlabelled(session: BrowserSession): Promise<string[]> {
@@ -34,7 +30,7 @@ async function unlabelled(session: BrowserSession): Promise<string[]> {
 
 describe("the web app loads", () => {
   it("cross-origin isolated: no console error or failed request, kernels on several threads", async () => {
-    session = await openApp({ isolated: true });
+    const session = await web.open({ isolated: true });
     const { page } = session;
     await page.waitForSelector("#field-envId");
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
@@ -50,7 +46,7 @@ describe("the web app loads", () => {
   });
 
   it("not isolated: the same page on one thread, and it says so", async () => {
-    session = await openApp({ isolated: false });
+    const session = await web.open({ isolated: false });
     const { page } = session;
     await page.waitForSelector("#field-envId");
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
@@ -60,7 +56,7 @@ describe("the web app loads", () => {
   });
 
   it("works from the keyboard and fits a phone's width", async () => {
-    session = await openApp({ viewport: { width: 390, height: 844 } });
+    const session = await web.open({ viewport: { width: 390, height: 844 } });
     const { page } = session;
     await page.waitForSelector("#field-envId");
     // Nothing wider than the screen.

@@ -3,20 +3,20 @@
  * drop), plays there, and continues training with its step counter, to the metrics `ppo-ts train
  * --resume` gives for the same continuation.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import "../src/envs/index.js";
 import { packRun, unpackRun } from "../src/run/archive.js";
 import { RunDirectory } from "../src/run/directory.js";
 import { METRICS_FILE } from "../src/run/layout.js";
 import { runTraining } from "../src/run/train.js";
-import { type BrowserSession, downloadOf, openApp, pageStatus, waitForState } from "./helpers/browser.js";
+import { downloadOf, pageStatus, waitForState } from "./helpers/browser.js";
 import { rowsWithoutTime } from "./helpers/metrics.js";
+import { webFixture } from "./helpers/web_fixture.js";
 
-const dir = mkdtempSync(join(tmpdir(), "ppo-ts-web-runs-"));
-const runDir = join(dir, "cartpole");
+const web = webFixture("ppo-ts-web-runs-");
+const runDir = join(web.dir, "cartpole");
 /** A short CartPole run: 12 updates of 4 x 64 steps. */
 const RUN = {
   envId: "CartPole-v1",
@@ -26,22 +26,16 @@ const RUN = {
   numSteps: 64,
   evalEpisodes: 0,
 };
-let session: BrowserSession | null = null;
 
 beforeAll(async () => {
   await runTraining({ overrides: [RUN], runDir, quiet: true });
 });
 
-afterAll(async () => {
-  await session?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
 describe("a CLI run in the page", () => {
   it("opens from its zip, plays, and continues training from its step counter as train --resume does", async () => {
-    const zip = join(dir, "cartpole.zip");
+    const zip = join(web.dir, "cartpole.zip");
     writeFileSync(zip, packRun(new RunDirectory(runDir).readFiles()));
-    session = await openApp();
+    const session = await web.open();
     const { page } = session;
     await page.setInputFiles("#open-files", zip);
     await page.waitForSelector("#continuing:not([hidden])");
@@ -70,7 +64,7 @@ describe("a CLI run in the page", () => {
     const download = await downloadOf(page, "#download");
     const pageMetrics = new TextDecoder().decode(unpackRun(download.bytes).get(METRICS_FILE));
 
-    const resumedDir = join(dir, "resumed");
+    const resumedDir = join(web.dir, "resumed");
     cpSync(runDir, resumedDir, { recursive: true });
     await runTraining({
       overrides: [{ totalTimesteps: 6144 }],
@@ -85,8 +79,7 @@ describe("a CLI run in the page", () => {
   });
 
   it("opens from its files dropped on the page", async () => {
-    await session?.close();
-    session = await openApp();
+    const session = await web.open();
     const { page } = session;
     const files = [...new RunDirectory(runDir).readFiles()].map(([path, bytes]) => ({
       name: path.split("/").pop() as string,

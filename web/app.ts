@@ -308,6 +308,7 @@ export class App {
       case "checkpoint":
         element<HTMLButtonElement>("download").disabled = false;
         element("download").title = `The run as of its checkpoint at step ${event.globalStep}`;
+        element("download").dataset.checkpointStep = String(event.globalStep);
         return;
       case "frame":
         if (event.frame !== null) drawFrame(element("env-canvas"), event.frame);
