@@ -125,7 +125,7 @@ describe("a run archive", () => {
       "b.zip: not a ppo-ts run: missing config.json",
     );
     expect(() => unpackRun(new TextEncoder().encode("not a zip"), "c.zip")).toThrow(
-      "c.zip: not a zip archive",
+      "c.zip: not a readable zip archive",
     );
     const two = zipSync({ "a/config.json": new Uint8Array(), "b/config.json": new Uint8Array() });
     expect(() => unpackRun(two, "d.zip")).toThrow("d.zip: holds several runs (a config.json in a/, b/)");

@@ -72,8 +72,7 @@ export function packRun(files: RunFiles): Uint8Array {
 /**
  * The run in the zip archive `zip` (`source` names it in errors): its files at the top of the
  * archive or in one folder (as `zip -r run.zip runs/cartpole` packs a run directory), other files
- * left out. Refuses
- * what is not a zip, or not a run, naming the files it misses.
+ * left out. Refuses what is not a zip, or not a run, naming the files it misses.
  */
 export function unpackRun(zip: Uint8Array, source = UNNAMED_SOURCE): RunFiles {
   let entries: Record<string, Uint8Array>;
@@ -81,7 +80,7 @@ export function unpackRun(zip: Uint8Array, source = UNNAMED_SOURCE): RunFiles {
     // Only the files a run could hold are inflated.
     entries = unzipSync(zip, { filter: (file) => runFilePath(file.name) !== null });
   } catch (error) {
-    throw new Error(`${source}: not a zip archive (${(error as Error).message})`);
+    throw new Error(`${source}: not a readable zip archive (${(error as Error).message})`);
   }
   return findRunFiles(new Map(Object.entries(entries)), source);
 }
