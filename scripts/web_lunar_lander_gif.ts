@@ -50,9 +50,12 @@ async function main(): Promise<void> {
   try {
     const { page } = session;
     const gif = new GifWriter(1000 / everyMs);
+    // One clip for every frame (a GIF's frames share their size), taken once the charts have a row.
+    await page.waitForFunction(() => Number(document.getElementById("ppo-status")?.dataset.globalStep) > 0);
+    const clip = await panelClip(page);
     for (let i = 0; i < frames; i++) {
       await page.waitForTimeout(everyMs);
-      gif.addFrame(rgbOf(await page.screenshot({ clip: await panelClip(page), fullPage: true })));
+      gif.addFrame(rgbOf(await page.screenshot({ clip, fullPage: true })));
       const status = await page.textContent("#ppo-status");
       console.log(`frame ${i + 1}/${frames}: ${status}`);
     }

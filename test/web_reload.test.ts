@@ -40,7 +40,11 @@ describe("a reload in the middle of training", () => {
     expect(savedStep % 256).toBe(0);
     // The address asked to start, but the saved run comes first.
     expect((await pageStatus(page)).state).toBe("idle");
-    await screenshotForDocs(page, "web_reload.png");
+    await screenshotForDocs(page, "web_reload.png", {
+      selector: "#setup",
+      around: "#resume-offer",
+      height: 260,
+    });
 
     await page.click("#resume-continue");
     await page.waitForSelector("#continuing[hidden]", { state: "attached" });

@@ -19,7 +19,7 @@ const MUTED = "#94a3b8";
 
 const CHARTS: readonly ChartSpec[] = [
   {
-    title: "Episodic return",
+    title: "Episodic return (blue: last-100 mean)",
     series: [
       { column: "charts/episodic_return", label: "episodes of the update", color: MUTED },
       { column: "rolling", label: "mean of the last 100", color: ACCENT, width: 2 },
@@ -72,7 +72,7 @@ export class MetricsCharts {
     return {
       width: this.widthOf(box),
       height: HEIGHT,
-      legend: { show: spec.series.length > 1, live: false },
+      legend: { show: false },
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: false } },
       axes: [
