@@ -89,6 +89,11 @@ describe("the run directory's lock", () => {
     expect(() => run.lock()).toThrow(
       `${dir} is locked by ppo-ts pid ${process.pid} on elsewhere, since 2020-01-01T00:00:00.000Z; wait for it to end, or, if that process is gone (this host cannot tell), remove ${run.lockPath}`,
     );
+    // A sweep worker given the trial by the queue takes over the lock of another host's runner.
+    expect(run.lock(true)).toEqual({ ...left, host: "elsewhere" });
+    expect(JSON.parse(readFileSync(run.lockPath, "utf8")).pid).toBe(process.pid);
+    run.unlock();
+
     writeFileSync(run.lockPath, "{}");
     expect(() => run.lock()).toThrow(`${run.lockPath} does not name its holder`);
   });

@@ -6,8 +6,10 @@ import { registerEnvsCommand } from "./envs.js";
 import { registerEvalCommand } from "./eval.js";
 import { registerPlayCommand } from "./play.js";
 import { registerPlotCommand } from "./plot.js";
+import { registerSweepCommand } from "./sweep.js";
 import { registerTrainCommand } from "./train.js";
 import { registerWebCommand } from "./web.js";
+import { registerWorkerCommand } from "./worker.js";
 
 export function createProgram(): Command {
   const program = new Command();
@@ -31,6 +33,8 @@ export function createProgram(): Command {
   registerEvalCommand(program);
   registerPlayCommand(program);
   registerPlotCommand(program);
+  registerSweepCommand(program);
+  registerWorkerCommand(program);
   registerWebCommand(program);
   return program;
 }

@@ -239,6 +239,29 @@ function drawMarker(x: number, y: number, yLow: number, yHigh: number, color: st
   return `${bar}<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="4" fill="${color}"/>`;
 }
 
+/** One entry per group, left to right, wrapping onto a new row at `right` (text width estimated). */
+function drawLegend(
+  groups: [string, RunMetrics[]][],
+  left: number,
+  right: number,
+): { parts: string[]; rows: number } {
+  let x = left;
+  let row = 0;
+  const parts = groups.map(([name, members], i) => {
+    const label = members.length > 1 ? `${name} (mean ± std of ${members.length} runs)` : name;
+    const entryWidth = 20 + label.length * 7.2 + 24;
+    if (x > left && x + entryWidth > right) {
+      x = left;
+      row++;
+    }
+    const y = 28 + 22 * row;
+    const entry = `<rect x="${x}" y="${y - 6}" width="14" height="4" fill="${PALETTE[i % PALETTE.length]}"/><text x="${x + 20}" y="${y}" font-size="13">${escapeXml(label)}</text>`;
+    x += entryWidth;
+    return entry;
+  });
+  return { parts, rows: row + 1 };
+}
+
 /** The whole sheet: return on top across the width, then the four loss panels in a 2 x 2 grid. */
 export function plotRunsSvg(runs: RunMetrics[], panels: readonly PlotPanel[] = DEFAULT_PANELS): string {
   const groups = new Map<string, RunMetrics[]>();
@@ -248,7 +271,8 @@ export function plotRunsSvg(runs: RunMetrics[], panels: readonly PlotPanel[] = D
   }
   const grouped = [...groups.entries()];
   const width = 1000;
-  const margin = { left: 70, right: 30, top: 70, gap: 80 };
+  const legend = drawLegend(grouped, 70, width - 30);
+  const margin = { left: 70, right: 30, top: 48 + 22 * legend.rows, gap: 80 };
   const topHeight = 260;
   const smallHeight = 190;
   const smallWidth = (width - margin.left - margin.right - margin.gap) / 2;
@@ -277,15 +301,10 @@ export function plotRunsSvg(runs: RunMetrics[], panels: readonly PlotPanel[] = D
       }),
     );
   });
-  const legend = grouped.map(([name, members], i) => {
-    const label = members.length > 1 ? `${name} (mean ± std of ${members.length} runs)` : name;
-    const x = margin.left + i * 260;
-    return `<rect x="${x}" y="22" width="14" height="4" fill="${PALETTE[i % PALETTE.length]}"/><text x="${x + 20}" y="28" font-size="13">${escapeXml(label)}</text>`;
-  });
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">`,
     `<rect width="${width}" height="${height}" fill="#fafafa"/>`,
-    ...legend,
+    ...legend.parts,
     ...body,
     "</svg>",
   ].join("\n");

@@ -106,9 +106,11 @@ export class RunDirectory {
    * Takes the directory's lock, so that one process at a time writes here: `lock.json`, created
    * whole or not at all, names this process. A lock left by a process that no longer runs on this
    * host (killed) is taken over: returns its holder, else null. Throws naming the holder when it
-   * still runs, or runs on another host (where this process cannot tell).
+   * still runs, or runs on another host (where this process cannot tell), unless `takeOver`: the
+   * caller holds a lock of its own on this run that rules out any other holder (a sweep worker's
+   * job lock on a shared store: the queue gave the trial to this worker alone).
    */
-  lock(): LockHolder | null {
+  lock(takeOver = false): LockHolder | null {
     const mine: LockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
     const text = `${JSON.stringify(mine)}\n`;
     let staleHolder: LockHolder | null = null;
@@ -124,7 +126,7 @@ export class RunDirectory {
       if (found === null) continue;
       const holder = parseLockHolder(found);
       const refusal = this.lockRefusal(holder);
-      if (refusal !== null) throw new Error(refusal);
+      if (refusal !== null && !takeOver) throw new Error(refusal);
       removeIfUnchanged(this.lockPath, found);
       staleHolder = holder;
     }

@@ -8,17 +8,26 @@ import { METRICS_FILE } from "./layout.js";
 /** The extensions `writeRunsPlot` writes. */
 export const PLOT_EXTENSIONS = [".png", ".svg"] as const;
 
+/** The metrics of the run in `dir`, named `name` on the sheet (default: the directory's name). */
+export function readRunMetrics(dir: string, name = basename(resolve(dir))): RunMetrics {
+  const csvPath = new RunDirectory(dir).metricsPath;
+  if (!existsSync(csvPath)) throw new Error(`no ${METRICS_FILE} in ${resolve(dir)}: is it a run directory?`);
+  return { name, columns: parseMetricsCsv(readFileSync(csvPath, "utf8")) };
+}
+
 /** Plots the runs in `dirs` on one sheet (seeds of one config averaged), written to `out` (.png or .svg). */
 export async function writeRunsPlot(dirs: readonly string[], out: string): Promise<void> {
+  await writeMetricsPlot(
+    dirs.map((dir) => readRunMetrics(dir)),
+    out,
+  );
+}
+
+/** Plots `runs` on one sheet (runs whose names differ by a seed suffix averaged), written to `out`. */
+export async function writeMetricsPlot(runs: readonly RunMetrics[], out: string): Promise<void> {
   if (!PLOT_EXTENSIONS.some((extension) => out.endsWith(extension)))
     throw new Error(`${out}: a plot is written as ${PLOT_EXTENSIONS.join(" or ")}`);
-  const runs: RunMetrics[] = dirs.map((dir) => {
-    const csvPath = new RunDirectory(dir).metricsPath;
-    if (!existsSync(csvPath))
-      throw new Error(`no ${METRICS_FILE} in ${resolve(dir)}: is it a run directory?`);
-    return { name: basename(resolve(dir)), columns: parseMetricsCsv(readFileSync(csvPath, "utf8")) };
-  });
-  const svg = plotRunsSvg(runs);
+  const svg = plotRunsSvg([...runs]);
   if (out.endsWith(".svg")) writeFileSync(out, svg);
   else {
     // resvg (a native module) loads only for PNG output.

@@ -40,6 +40,11 @@ export interface TrainOptions {
   /** Stop (with a checkpoint) once the env's reward threshold is reached over 100 episodes. */
   stopAtThreshold?: boolean;
   /**
+   * Take over any lock left in the run directory, even one of another host: for a caller whose own
+   * lock on the run rules out any other holder (a sweep worker given the trial by the queue).
+   */
+  takeOverLock?: boolean;
+  /**
    * Threads for the network's large kernels (default: one per core; 1: the calling thread only).
    * The numbers do not depend on it: each output of a kernel is computed by one thread, whole.
    */
@@ -144,7 +149,7 @@ async function trainInRun(
  * what the caller should know (a stale lock taken over, a start over).
  */
 export function openTrainingRun(
-  options: Pick<TrainOptions, "overrides" | "runDir" | "resume" | "stopAtThreshold">,
+  options: Pick<TrainOptions, "overrides" | "runDir" | "resume" | "stopAtThreshold" | "takeOverLock">,
 ): {
   run: RunDirectory;
   config: PPOConfig;
@@ -161,9 +166,13 @@ export function openTrainingRun(
   if (options.stopAtThreshold) checkRewardThreshold(base.envId);
   run.create();
   const notes: string[] = [];
-  const staleHolder = run.lock();
+  const staleHolder = run.lock(options.takeOverLock === true);
   if (staleHolder !== null) {
-    notes.push(`Took over the lock of pid ${staleHolder.pid}, which no longer runs (killed?).`);
+    notes.push(
+      options.takeOverLock
+        ? `Took over the lock of pid ${staleHolder.pid} on ${staleHolder.host} (this run was given to this process).`
+        : `Took over the lock of pid ${staleHolder.pid}, which no longer runs (killed?).`,
+    );
   }
   try {
     if (fresh !== null) refuseHeldRun(run);
