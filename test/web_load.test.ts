@@ -70,7 +70,9 @@ describe("the web app loads", () => {
     }
     expect(focused).toBe("start");
     await page.keyboard.press("Enter");
-    await page.waitForFunction(() => Number(document.getElementById("ppo-status")?.dataset.globalStep) > 20_000);
+    await page.waitForFunction(
+      () => Number(document.getElementById("ppo-status")?.dataset.globalStep) > 20_000,
+    );
     await screenshotForDocs(page, "web_phone.png", { selector: "body", around: "#training", height: 780 });
     expect(session.problems).toEqual([]);
   });
