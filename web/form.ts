@@ -35,7 +35,7 @@ interface FieldView {
 }
 
 /** A field's id in the page: `field-learningRate`, `field-policy-hiddenSizes`. */
-export function fieldId(name: string): string {
+function fieldId(name: string): string {
   return `field-${name.replace(/\./g, "-")}`;
 }
 
