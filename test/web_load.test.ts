@@ -5,7 +5,7 @@
  * phone's width.
  */
 import { describe, expect, it } from "vitest";
-import { type BrowserSession, pageStatus, screenshotForDocs } from "./helpers/browser.js";
+import { type BrowserSession, pageStatus, screenshotForDocs, waitForState } from "./helpers/browser.js";
 import { webFixture } from "./helpers/web_fixture.js";
 
 const web = webFixture("ppo-ts-web-load-");
@@ -45,13 +45,19 @@ describe("the web app loads", () => {
     expect(session.problems).toEqual([]);
   });
 
-  it("not isolated: the same page on one thread, and it says so", async () => {
+  it("not isolated: the same page trains on one thread, and it says so", async () => {
     const session = await web.open({ isolated: false });
     const { page } = session;
     await page.waitForSelector("#field-envId");
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
     expect(await page.textContent("#threads-note")).toMatch(/Not cross-origin isolated.*one thread/);
     expect(await page.isDisabled("#threads")).toBe(true);
+    await page.fill("#field-totalTimesteps", "2048");
+    await page.click("#start");
+    expect((await waitForState(page, ["done"])).globalStep).toBe(2048);
+    expect(await page.textContent("#threads-note")).toBe(
+      "Training on 1 thread (not cross-origin isolated).",
+    );
     expect(session.problems).toEqual([]);
   });
 

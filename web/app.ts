@@ -292,7 +292,7 @@ export class App {
         this.setState(this.status.state === "paused" ? "paused" : "training");
         this.threads = event.threads;
         element("threads-note").textContent =
-          `Training on ${event.threads} thread${event.threads > 1 ? "s" : ""}${event.sharedMemory ? "" : " (not cross-origin isolated: one thread)"}.`;
+          `Training on ${event.threads} thread${event.threads > 1 ? "s" : ""}${event.sharedMemory ? "" : " (not cross-origin isolated)"}.`;
         if (event.note !== null) this.note(event.note);
         this.requestFrame();
         return;
