@@ -252,6 +252,9 @@ export class App {
       continuing === null
         ? null
         : { files: continuing.files, source: continuing.source, rolling: continuing.rolling };
+    // A new run replaces the one saved in this browser (a continued one goes on from it).
+    if (continuing === null) void forgetRun().catch(() => {});
+    element<HTMLButtonElement>("download").disabled = true;
     this.opened = null;
     this.trainingConfig = config;
     this.charts.clear();
