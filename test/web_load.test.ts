@@ -55,9 +55,7 @@ describe("the web app loads", () => {
     await page.fill("#field-totalTimesteps", "2048");
     await page.click("#start");
     expect((await waitForState(page, ["done"])).globalStep).toBe(2048);
-    expect(await page.textContent("#threads-note")).toBe(
-      "Training on 1 thread (not cross-origin isolated).",
-    );
+    expect(await page.textContent("#threads-note")).toBe("Training on 1 thread (not cross-origin isolated).");
     expect(session.problems).toEqual([]);
   });
 
