@@ -4,6 +4,8 @@
  * map (cached per pair of shapes), so the backward of a broadcast input is the same loop with `+=`,
  * which sums the gradient over the stretched dimensions.
  */
+
+import { exp as scalarExp, log as scalarLog } from "../../util/math.js";
 import type { Activation } from "../kernels/index.js";
 import { type Shape, Tensor, type TensorLike } from "../tensor.js";
 
@@ -285,7 +287,7 @@ export function exp(a: Tensor): Tensor {
   return unary(
     a,
     (o, x) => {
-      for (let i = 0; i < o.length; i++) o[i] = Math.exp(x[i]);
+      for (let i = 0; i < o.length; i++) o[i] = scalarExp(x[i]);
     },
     (g, grad, _x, o) => {
       for (let i = 0; i < g.length; i++) grad[i] += g[i] * o[i];
@@ -298,7 +300,7 @@ export function log(a: Tensor): Tensor {
   return unary(
     a,
     (o, x) => {
-      for (let i = 0; i < o.length; i++) o[i] = Math.log(x[i]);
+      for (let i = 0; i < o.length; i++) o[i] = scalarLog(x[i]);
     },
     (g, grad, x) => {
       for (let i = 0; i < g.length; i++) grad[i] += g[i] / x[i];
