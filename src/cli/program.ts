@@ -8,6 +8,7 @@ import { registerPlayCommand } from "./play.js";
 import { registerPlotCommand } from "./plot.js";
 import { registerSweepCommand } from "./sweep.js";
 import { registerTrainCommand } from "./train.js";
+import { registerWebCommand } from "./web.js";
 import { registerWorkerCommand } from "./worker.js";
 
 export function createProgram(): Command {
@@ -34,6 +35,7 @@ export function createProgram(): Command {
   registerPlotCommand(program);
   registerSweepCommand(program);
   registerWorkerCommand(program);
+  registerWebCommand(program);
   return program;
 }
 

@@ -3,7 +3,7 @@
  * frame gets its own 256-color palette, so colors that appear late in an episode survive.
  */
 import * as gifencModule from "gifenc";
-import type { RgbFrame } from "../util/rgb_frame.js";
+import { type RgbFrame, rgbToRgba } from "../util/rgb_frame.js";
 
 // Bundlers load gifenc's ES module build (named exports); Node loads its CommonJS build, whose
 // exports object is the default export.
@@ -40,12 +40,7 @@ export class GifWriter {
       );
     }
     const rgba = this.rgba;
-    for (let p = 0, q = 0; p < data.length; p += 3, q += 4) {
-      rgba[q] = data[p];
-      rgba[q + 1] = data[p + 1];
-      rgba[q + 2] = data[p + 2];
-      rgba[q + 3] = 255;
-    }
+    rgbToRgba(data, rgba);
     const palette = gifenc.quantize(rgba, MAX_COLORS);
     const index = gifenc.applyPalette(rgba, palette);
     this.stream.writeFrame(index, width, height, { palette, delay: 1000 / this.fps, repeat: 0 });

@@ -7,6 +7,7 @@
  * `normalLogDensity`), for the classes and for code that acts without tensors (a policy's
  * rollouts) alike.
  */
+import { exp as scalarExp, log as scalarLog } from "../util/math.js";
 import type { Rng } from "../util/seeding.js";
 import type { DeviceArray, DeviceBackend } from "./kernels/backend.js";
 import { add, exp, gather, logSoftmax, mul, neg, square, sub, sum } from "./ops/index.js";
@@ -26,7 +27,7 @@ export interface ActionChoice {
   logProb: Tensor;
 }
 
-const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
+const HALF_LOG_2PI = 0.5 * scalarLog(2 * Math.PI);
 
 /**
  * A class drawn from one row of logits, `classes` values from `start`, with the uniform `u` in [0, 1):
@@ -44,7 +45,7 @@ export function sampleClass(
   let cumulative = 0;
   let chosen = -1;
   for (let k = 0; k < classes; k++) {
-    const p = Math.exp(logits[start + k] - logZ);
+    const p = scalarExp(logits[start + k] - logZ);
     if (p > 0) chosen = k;
     cumulative += p;
     if (u < cumulative && p > 0) break;
@@ -54,7 +55,7 @@ export function sampleClass(
 
 /** A draw of N(mean, exp(logStd)^2) from the standard normal draw `z`. */
 export function normalSample(mean: number, logStd: number, z: number): number {
-  return mean + Math.exp(logStd) * z;
+  return mean + scalarExp(logStd) * z;
 }
 
 /**
@@ -62,7 +63,7 @@ export function normalSample(mean: number, logStd: number, z: number): number {
  * in double precision (`Normal.logProb` is the same formula on tensors, differentiable).
  */
 export function normalLogDensity(value: number, mean: number, logStd: number): number {
-  const z = (value - mean) / Math.exp(logStd);
+  const z = (value - mean) / scalarExp(logStd);
   return -0.5 * z * z - logStd - HALF_LOG_2PI;
 }
 

@@ -3,6 +3,8 @@
  * envs/core/seeding); when none is given, the default generator is used, seeded by `manualSeed` as
  * PyTorch's `torch.manual_seed`.
  */
+
+import { cos, log } from "../util/math.js";
 import { NpRandom, type Rng, randomSeed } from "../util/seeding.js";
 
 let defaultGenerator: Rng | undefined;
@@ -21,6 +23,6 @@ export function defaultRng(): Rng {
 /** A standard normal draw by the Box-Muller transform (two uniforms per draw). */
 export function standardNormal(rng: Rng): number {
   // 1 - random() lies in (0, 1], so the logarithm is finite.
-  const radius = Math.sqrt(-2 * Math.log(1 - rng.random()));
-  return radius * Math.cos(2 * Math.PI * rng.random());
+  const radius = Math.sqrt(-2 * log(1 - rng.random()));
+  return radius * cos(2 * Math.PI * rng.random());
 }

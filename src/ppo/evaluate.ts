@@ -18,6 +18,7 @@ import { RunningMeanStd, type RunningMeanStdState } from "../envs/wrappers/runni
 import type { Rng } from "../util/seeding.js";
 import type { ActorCritic } from "./policy.js";
 import { CountingRng } from "./serialize.js";
+import type { PPOTrainer } from "./trainer.js";
 
 export interface EvaluateOptions {
   envId: string;
@@ -126,6 +127,36 @@ export async function evaluatePolicy(policy: ActorCritic, options: EvaluateOptio
   }
   const { mean, std } = meanStd(returns);
   return { returns, lengths, meanReturn: mean, stdReturn: std };
+}
+
+/** The evaluation that ends a training run: what `ppo-ts train` prints and the web app shows. */
+export interface TrainedEvaluation {
+  meanReturn: number;
+  stdReturn: number;
+  episodes: number;
+  /** Episode k was reset with `seed + k`: seeds apart from training's (`config.seed + 1,000,000`). */
+  seed: number;
+}
+
+/** The trained policy's deterministic return over the config's `evalEpisodes` episodes. */
+export async function evaluateTrainer(trainer: PPOTrainer): Promise<TrainedEvaluation> {
+  const { config } = trainer;
+  const seed = config.seed + 1_000_000;
+  const result = await evaluatePolicy(trainer.policy, {
+    envId: config.envId,
+    envKwargs: config.envKwargs,
+    episodes: config.evalEpisodes,
+    deterministic: true,
+    seed,
+    obsStatistics: trainer.observationStatistics,
+    clipObservation: config.clipObservation,
+  });
+  return {
+    meanReturn: result.meanReturn,
+    stdReturn: result.stdReturn,
+    episodes: result.returns.length,
+    seed,
+  };
 }
 
 function wrapsRecordEpisodeStatistics(env: Env): boolean {

@@ -21,9 +21,13 @@ const EVENTS_EVERY_MS = 25;
  */
 const SHORT_ITERATION_MS = 250;
 
-/** Seconds of training (those before a resume included) and steps per second of this process. */
+/**
+ * Seconds of training (those before a resume included, those paused left out) and steps per second
+ * of this process.
+ */
 export class TrainingClock {
   private readonly start = performance.now();
+  private pausedMs = 0;
 
   constructor(
     private readonly previousSeconds: number,
@@ -31,7 +35,14 @@ export class TrainingClock {
   ) {}
 
   private elapsedSeconds(): number {
-    return (performance.now() - this.start) / 1000;
+    return (performance.now() - this.start - this.pausedMs) / 1000;
+  }
+
+  /** Waits for `resumed`, leaving the time it takes out of the training time. */
+  async pausedUntil(resumed: Promise<void>): Promise<void> {
+    const start = performance.now();
+    await resumed;
+    this.pausedMs += performance.now() - start;
   }
 
   wallTimeS(): number {
@@ -63,6 +74,11 @@ export interface TrainingLoopParts {
   save(checkpoint: CheckpointFiles): void;
   /** Read whenever events have run: a stop asked for by a signal or a button. */
   stop: { readonly requested: boolean };
+  /**
+   * Read whenever events have run (a pause button): while `requested`, training waits there, at a
+   * step's end, for `resumed()` (which a stop must settle too); the clock leaves that time out.
+   */
+  pause?: { readonly requested: boolean; resumed(): Promise<void> };
   /** Stop once the env's reward threshold is reached over the last 100 episodes. */
   stopAtThreshold: boolean;
 }
@@ -87,7 +103,7 @@ export async function trainLoop(parts: TrainingLoopParts): Promise<LoopOutcome> 
   const schedule = new CheckpointSchedule(parts.checkpointSeconds, () =>
     parts.save(kept ?? trainerCheckpoint(trainer, clock.wallTimeS())),
   );
-  const events = new EventPauses();
+  const events = new EventPauses(clock, parts.pause);
   while (!trainer.done && !stop.requested) {
     const start = performance.now();
     const metrics = await runSteps(trainer.iterationSteps(), events, kept === null ? null : stop);
@@ -133,9 +149,17 @@ async function runSteps<T>(
   }
 }
 
-/** Lets pending events run when `EVENTS_EVERY_MS` have passed since they last did. */
+/**
+ * Lets pending events run when `EVENTS_EVERY_MS` have passed since they last did, and holds there
+ * while a pause is requested.
+ */
 class EventPauses {
   private last = performance.now();
+
+  constructor(
+    private readonly clock: TrainingClock,
+    private readonly hold: TrainingLoopParts["pause"],
+  ) {}
 
   due(): boolean {
     return performance.now() - this.last >= EVENTS_EVERY_MS;
@@ -143,6 +167,7 @@ class EventPauses {
 
   async pause(): Promise<void> {
     await yieldToEvents();
+    if (this.hold?.requested) await this.clock.pausedUntil(this.hold.resumed());
     this.last = performance.now();
   }
 }

@@ -14,7 +14,7 @@ import { envSpec } from "../envs/core/registry.js";
 import { wasmBackend } from "../nn/kernels/index.js";
 import { startKernelThreads, stopKernelThreads } from "../nn/kernels/threads.js";
 import { CONFIG_FIELD_LIST, type PPOConfig, type PPOConfigOverrides } from "../ppo/config.js";
-import { evaluatePolicy } from "../ppo/evaluate.js";
+import { evaluateTrainer } from "../ppo/evaluate.js";
 import { NonFiniteError } from "../ppo/nonfinite.js";
 import { resolveConfig } from "../ppo/presets.js";
 import { PPOTrainer } from "../ppo/trainer.js";
@@ -136,7 +136,7 @@ async function trainInRun(
     thresholdReachedStep: trainer.thresholdReachedStep,
     thresholdReachedTimeS: outcome.thresholdReachedTimeS,
     interrupted: interrupt.signal,
-    eval: interrupt.requested || config.evalEpisodes === 0 ? null : await evaluateTrained(trainer, config),
+    eval: interrupt.requested || config.evalEpisodes === 0 ? null : await evaluateTrainer(trainer),
   };
   if (!options.quiet) console.log(describeSummary(summary, config, trainer.rewardThreshold));
   return summary;
@@ -316,20 +316,6 @@ function catchInterrupts(): {
     },
     release,
   };
-}
-
-/** The trained policy's deterministic return over `evalEpisodes` episodes seeded apart from training. */
-async function evaluateTrained(trainer: PPOTrainer, config: PPOConfig): Promise<TrainSummary["eval"]> {
-  const result = await evaluatePolicy(trainer.policy, {
-    envId: config.envId,
-    envKwargs: config.envKwargs,
-    episodes: config.evalEpisodes,
-    deterministic: true,
-    seed: config.seed + 1_000_000,
-    obsStatistics: trainer.observationStatistics,
-    clipObservation: config.clipObservation,
-  });
-  return { meanReturn: result.meanReturn, stdReturn: result.stdReturn, episodes: result.returns.length };
 }
 
 /** The summary `ppo-ts train` prints at the end. */

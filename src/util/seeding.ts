@@ -8,6 +8,7 @@
  * permutation of the new state. Seeding does its 128-bit arithmetic with BigInt; the draws use
  * 16-bit limbs (see `PCG64`).
  */
+import { log } from "./math.js";
 
 const MASK32 = 0xffffffffn;
 const MASK128 = (1n << 128n) - 1n;
@@ -332,7 +333,7 @@ export class NpRandom implements Rng {
       v = 2 * this.random() - 1;
       s = u * u + v * v;
     } while (s >= 1 || s === 0);
-    const factor = Math.sqrt((-2 * Math.log(s)) / s);
+    const factor = Math.sqrt((-2 * log(s)) / s);
     this.spareNormal = v * factor;
     return mean + std * u * factor;
   }

@@ -33,6 +33,7 @@
  * `renderMode` ("rgb_array": 500x500 frames).
  */
 
+import { cos, sin } from "../../util/math.js";
 import { checkOptions, resetBounds } from "../../util/options.js";
 import type { RgbFrame } from "../../util/rgb_frame.js";
 import type { EnvOptions, ResetOptions, ResetResult, StepResult } from "../core/env.js";
@@ -116,7 +117,7 @@ export class AcrobotEnv extends ClassicControlEnv<number> {
     s[1] = wrap(s[1], -Math.PI, Math.PI);
     s[2] = bound(s[2], -MAX_VEL_1, MAX_VEL_1);
     s[3] = bound(s[3], -MAX_VEL_2, MAX_VEL_2);
-    const terminated = -Math.cos(s[0]) - Math.cos(s[1] + s[0]) > 1.0;
+    const terminated = -cos(s[0]) - Math.cos(s[1] + s[0]) > 1.0;
     const reward = terminated ? 0.0 : -1.0;
     return [this.observation(), reward, terminated, false, {}];
   }
@@ -124,10 +125,10 @@ export class AcrobotEnv extends ClassicControlEnv<number> {
   private observation(): Float32Array {
     const s = this.s!;
     const obs = new Float32Array(6);
-    obs[0] = Math.cos(s[0]);
-    obs[1] = Math.sin(s[0]);
-    obs[2] = Math.cos(s[1]);
-    obs[3] = Math.sin(s[1]);
+    obs[0] = cos(s[0]);
+    obs[1] = sin(s[0]);
+    obs[2] = cos(s[1]);
+    obs[3] = sin(s[1]);
     obs[4] = s[2];
     obs[5] = s[3];
     return obs;
@@ -161,15 +162,15 @@ export class AcrobotEnv extends ClassicControlEnv<number> {
     const theta2 = s[1];
     const dtheta1 = s[2];
     const dtheta2 = s[3];
-    const cosTheta2 = Math.cos(theta2);
-    const sinTheta2 = Math.sin(theta2);
+    const cosTheta2 = cos(theta2);
+    const sinTheta2 = sin(theta2);
     const d1 = m1 * lc1 ** 2 + m2 * (l1 ** 2 + lc2 ** 2 + 2 * l1 * lc2 * cosTheta2) + I1 + I2;
     const d2 = m2 * (lc2 ** 2 + l1 * lc2 * cosTheta2) + I2;
-    const phi2 = m2 * lc2 * g * Math.cos(theta1 + theta2 - Math.PI / 2.0);
+    const phi2 = m2 * lc2 * g * cos(theta1 + theta2 - Math.PI / 2.0);
     const phi1 =
       -m2 * l1 * lc2 * dtheta2 ** 2 * sinTheta2 -
       2 * m2 * l1 * lc2 * dtheta2 * dtheta1 * sinTheta2 +
-      (m1 * lc1 + m2 * l1) * g * Math.cos(theta1 - Math.PI / 2) +
+      (m1 * lc1 + m2 * l1) * g * cos(theta1 - Math.PI / 2) +
       phi2;
     const ddtheta2 =
       this.bookOrNips === "nips"

@@ -42,6 +42,7 @@
  * `suttonBartoReward` (default false), `renderMode` ("rgb_array": 600x400 frames).
  */
 
+import { cos, sin } from "../../util/math.js";
 import { checkOptions, resetBounds, warnOnce } from "../../util/options.js";
 import type { RgbFrame } from "../../util/rgb_frame.js";
 import type { EnvOptions, ResetOptions, ResetResult, StepResult } from "../core/env.js";
@@ -150,8 +151,8 @@ export class CartPoleEnv extends ClassicControlEnv<number> {
   step(action: number): StepResult<Float32Array> {
     const force = action === 1 ? FORCE_MAG : -FORCE_MAG;
     const { x, xDot, theta, thetaDot } = this;
-    const cosTheta = Math.cos(theta);
-    const sinTheta = Math.sin(theta);
+    const cosTheta = cos(theta);
+    const sinTheta = sin(theta);
 
     const temp = (force + POLE_MASS_LENGTH * (thetaDot * thetaDot) * sinTheta) / TOTAL_MASS;
     const thetaAcc =

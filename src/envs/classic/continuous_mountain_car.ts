@@ -34,6 +34,7 @@
  * `goalVelocity` (default 0), `renderMode` ("rgb_array": 600x400 frames).
  */
 
+import { cos } from "../../util/math.js";
 import type { ResetOptions, ResetResult, StepResult } from "../core/env.js";
 import { Box } from "../core/spaces.js";
 import type { EnvState } from "../core/state.js";
@@ -98,7 +99,7 @@ export class ContinuousMountainCarEnv extends MountainCarBase<ArrayLike<number>>
     // NumPy 2 rounding (NEP 50): a float32 operand keeps an operation in float32, while the clipped
     // force and the constants are Python floats (float64). The state is float64 after reset only.
     const wide = !this.stateIsFloat32;
-    const gravityTerm = GRAVITY * Math.cos(wide ? 3 * this.position : f32(3 * this.position));
+    const gravityTerm = GRAVITY * cos(wide ? 3 * this.position : f32(3 * this.position));
     const acceleration = clipped
       ? force * POWER - gravityTerm
       : f32(f32(force * POWER_F32) - f32(gravityTerm));

@@ -33,6 +33,7 @@
  * `goalVelocity` (default 0), `renderMode` ("rgb_array": 600x400 frames).
  */
 
+import { cos } from "../../util/math.js";
 import type { StepResult } from "../core/env.js";
 import { Discrete } from "../core/spaces.js";
 import { GRAVITY, MountainCarBase, type MountainCarOptions } from "./mountain_car_base.js";
@@ -50,7 +51,7 @@ export class MountainCarEnv extends MountainCarBase<number> {
   }
 
   step(action: number): StepResult<Float32Array> {
-    this.move(this.velocity + ((action - 1) * FORCE + Math.cos(3 * this.position) * -GRAVITY), false);
+    this.move(this.velocity + ((action - 1) * FORCE + cos(3 * this.position) * -GRAVITY), false);
     return [this.observation(), -1.0, this.reachedGoal(), false, {}];
   }
 }

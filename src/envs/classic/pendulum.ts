@@ -35,6 +35,7 @@
  * `g` (default 10.0), `renderMode` ("rgb_array": 500x500 frames).
  */
 
+import { cos, sin } from "../../util/math.js";
 import { checkOptions, numberOption } from "../../util/options.js";
 import type { RgbFrame } from "../../util/rgb_frame.js";
 import type { EnvOptions, ResetOptions, ResetResult, StepResult } from "../core/env.js";
@@ -151,7 +152,7 @@ export class PendulumEnv extends ClassicControlEnv<ArrayLike<number>> {
 
     const g = this.g;
     let newThetaDot =
-      thdot + (((3 * g) / (2 * LENGTH)) * Math.sin(th) + Math.fround((3.0 / (MASS * LENGTH ** 2)) * u)) * DT;
+      thdot + (((3 * g) / (2 * LENGTH)) * sin(th) + Math.fround((3.0 / (MASS * LENGTH ** 2)) * u)) * DT;
     newThetaDot = Math.min(Math.max(newThetaDot, -MAX_SPEED), MAX_SPEED);
     this.theta = th + newThetaDot * DT;
     this.thetaDot = newThetaDot;
@@ -160,8 +161,8 @@ export class PendulumEnv extends ClassicControlEnv<ArrayLike<number>> {
 
   private observation(): Float32Array {
     const obs = new Float32Array(3);
-    obs[0] = Math.cos(this.theta);
-    obs[1] = Math.sin(this.theta);
+    obs[0] = cos(this.theta);
+    obs[1] = sin(this.theta);
     obs[2] = this.thetaDot;
     return obs;
   }

@@ -2,6 +2,8 @@
  * Gymnasium's spaces: the set of valid observations or actions, with seeded sampling.
  * Box observations are `Float32Array` (or `Uint8Array` for pixel spaces); discrete values are numbers.
  */
+
+import { log } from "../../util/math.js";
 import { type NpRandom, npRandom } from "../../util/seeding.js";
 
 export type BoxDtype = "float32" | "uint8";
@@ -127,9 +129,9 @@ export class Box<T extends BoxArray = Float32Array> extends Space<T> {
       if (loFinite && hiFinite) {
         v = this.dtype === "uint8" ? this.rng.integers(lo, hi + 1) : this.rng.uniform(lo, hi);
       } else if (loFinite) {
-        v = lo - Math.log(1 - this.rng.random());
+        v = lo - log(1 - this.rng.random());
       } else if (hiFinite) {
-        v = hi + Math.log(1 - this.rng.random());
+        v = hi + log(1 - this.rng.random());
       } else {
         v = this.rng.normal();
       }

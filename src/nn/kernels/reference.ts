@@ -4,6 +4,8 @@
  * memory contiguously, blocked by four so that each value loaded serves four products; the
  * convolution is im2col followed by the GEMM.
  */
+
+import { powInt } from "../../util/math.js";
 import { type Conv2dShape, convOutputSize, convSizes, type KernelBackend } from "./backend.js";
 
 /** Freed storage kept by length, so that a training loop reuses the same arrays every step. */
@@ -237,8 +239,8 @@ const conv2dBackward: KernelBackend["conv2dBackward"] = (
 
 const adam: KernelBackend["adam"] = (param, grad, m, v, hyper) => {
   const { lr, beta1, beta2, eps, weightDecay, step } = hyper;
-  const biasCorrection1 = 1 - beta1 ** step;
-  const sqrtBiasCorrection2 = Math.sqrt(1 - beta2 ** step);
+  const biasCorrection1 = 1 - powInt(beta1, step);
+  const sqrtBiasCorrection2 = Math.sqrt(1 - powInt(beta2, step));
   const stepSize = lr / biasCorrection1;
   for (let i = 0; i < param.length; i++) {
     const g = weightDecay === 0 ? grad[i] : grad[i] + weightDecay * param[i];

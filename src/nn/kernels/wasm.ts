@@ -18,6 +18,7 @@
  */
 
 import { base64ToBytes } from "../../util/base64.js";
+import { powInt } from "../../util/math.js";
 import { nodeBuiltin } from "../../util/node.js";
 import { type Conv2dShape, convOutputSize, convSizes, type KernelBackend } from "./backend.js";
 import {
@@ -466,8 +467,8 @@ export class WasmBackend implements KernelBackend {
       this.setF32(d, task.oneMinusBeta2, 1 - beta2);
       this.setF32(d, task.eps, eps);
       this.setF32(d, task.weightDecay, weightDecay);
-      this.setF32(d, task.stepSize, lr / (1 - beta1 ** step));
-      this.setF32(d, task.sqrtBiasCorrection2, Math.sqrt(1 - beta2 ** step));
+      this.setF32(d, task.stepSize, lr / (1 - powInt(beta1, step)));
+      this.setF32(d, task.sqrtBiasCorrection2, Math.sqrt(1 - powInt(beta2, step)));
     }
     this.runTasks(parts.length - 1);
     this.finishOutput(param, pParam, n);

@@ -4,6 +4,7 @@
  * map (cached per pair of shapes), so the backward of a broadcast input is the same loop with `+=`,
  * which sums the gradient over the stretched dimensions.
  */
+import { exp as scalarExp, log as scalarLog } from "../../util/math.js";
 import type { Activation, BinaryOp, UnaryOp } from "../kernels/backend.js";
 import { type Shape, Tensor, type TensorLike } from "../tensor.js";
 import { binaryOnDevice, deviceOf, kernelsOf, unaryOnDevice } from "./device.js";
@@ -312,7 +313,7 @@ export function exp(a: Tensor): Tensor {
     "exp",
     a,
     (o, x) => {
-      for (let i = 0; i < o.length; i++) o[i] = Math.exp(x[i]);
+      for (let i = 0; i < o.length; i++) o[i] = scalarExp(x[i]);
     },
     (g, grad, _x, o) => {
       for (let i = 0; i < g.length; i++) grad[i] += g[i] * o[i];
@@ -326,7 +327,7 @@ export function log(a: Tensor): Tensor {
     "log",
     a,
     (o, x) => {
-      for (let i = 0; i < o.length; i++) o[i] = Math.log(x[i]);
+      for (let i = 0; i < o.length; i++) o[i] = scalarLog(x[i]);
     },
     (g, grad, x) => {
       for (let i = 0; i < g.length; i++) grad[i] += g[i] / x[i];

@@ -2,6 +2,7 @@
  * Reductions and the ops over one axis (softmax, gather). An axis splits a shape into
  * (outer, dim, inner): element (o, d, i) sits at (o * dim + d) * inner + i.
  */
+import { exp, log } from "../../util/math.js";
 import type { DeviceArray } from "../kernels/backend.js";
 import { type Shape, Tensor } from "../tensor.js";
 import { gatherOnDevice, indicesOn, maxOnDevice, softmaxOnDevice, sumOnDevice } from "./device.js";
@@ -204,7 +205,7 @@ export function argmaxAlong(x: ArrayLike<number>, start: number, end: number, st
 /** sum(exp(x - shift)) over a line of x. */
 function sumExpAlong(x: ArrayLike<number>, start: number, end: number, step: number, shift: number): number {
   let total = 0;
-  for (let j = start; j < end; j += step) total += Math.exp(x[j] - shift);
+  for (let j = start; j < end; j += step) total += exp(x[j] - shift);
   return total;
 }
 
@@ -214,7 +215,7 @@ function sumExpAlong(x: ArrayLike<number>, start: number, end: number, step: num
  */
 export function logSumExpAlong(x: ArrayLike<number>, start: number, end: number, step = 1): number {
   const best = maxAlong(x, start, end, step);
-  return best + Math.log(sumExpAlong(x, start, end, step, best));
+  return best + log(sumExpAlong(x, start, end, step, best));
 }
 
 /**
@@ -266,7 +267,7 @@ export function logSoftmax(a: Tensor, axis = -1): Tensor {
     (g, gx, o, start, end, step) => {
       let gradSum = 0;
       for (let j = start; j < end; j += step) gradSum += g[j];
-      for (let j = start; j < end; j += step) gx[j] += g[j] - Math.exp(o[j]) * gradSum;
+      for (let j = start; j < end; j += step) gx[j] += g[j] - exp(o[j]) * gradSum;
     },
   );
 }
@@ -280,7 +281,7 @@ export function softmax(a: Tensor, axis = -1): Tensor {
     (x, o, start, end, step) => {
       const best = maxAlong(x, start, end, step);
       const total = sumExpAlong(x, start, end, step, best);
-      for (let j = start; j < end; j += step) o[j] = Math.exp(x[j] - best) / total;
+      for (let j = start; j < end; j += step) o[j] = exp(x[j] - best) / total;
     },
     // d/dx_j = y_j (g_j - sum(g * y)).
     (g, gx, o, start, end, step) => {
