@@ -5,38 +5,15 @@
  * that the tests run on any machine, CI included. Tests send a function to run in the page and
  * compare what it returns with the CPU backends in Node.
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
+import { launchChromium } from "./browser.js";
 
-/** Debian's Chromium, or CHROMIUM_PATH. */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-
-/** Software WebGPU (SwiftShader's Vulkan) in a headless Chromium that talks to nothing outside. */
-const CHROMIUM_FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--enable-unsafe-webgpu",
-  "--use-webgpu-adapter=swiftshader",
-  "--enable-unsafe-swiftshader",
-  "--enable-features=Vulkan",
-  "--use-vulkan=swiftshader",
-  "--disable-vulkan-surface",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-quic",
-];
-
-/** Why the GPU tests cannot run here, or undefined when they can. */
-export function missingChromium(): string | undefined {
-  if (existsSync(CHROMIUM)) return undefined;
-  return `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH); .ci/run installs it`;
-}
+export { missingChromium } from "./browser.js";
 
 export interface WebGpuPage {
   page: Page;
@@ -78,11 +55,7 @@ export async function openWebGpuPage(): Promise<WebGpuPage> {
   const server = await serve(script);
   let context: BrowserContext | null = null;
   try {
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_FLAGS,
-    });
+    context = await launchChromium(userDataDir, { webgpu: true });
     const page = context.pages()[0] ?? (await context.newPage());
     const errors: string[] = [];
     page.on("pageerror", (error) => errors.push(error.message));
