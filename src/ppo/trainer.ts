@@ -441,7 +441,9 @@ export class PPOTrainer {
     const { step, learner } = this;
     const numEnvs = this.config.numEnvs;
     while (!this.buffer.isFull()) {
-      // One step of every env: act (on a GPU: wait for its answer), step the envs, store it.
+      // One step of every env: act (on a GPU: wait for its answer), step the envs, store it. The
+      // step counts from the moment of acting (a non-finite value found there names it).
+      this.globalStep += numEnvs;
       if (learner === null)
         this.policy.act(this.obs, numEnvs, this.sampleRng, step.actions, step.logProbs, step.values);
       else
@@ -470,8 +472,6 @@ export class PPOTrainer {
   /** Steps every env with the actions just chosen; records rewards and episodes, takes the observations. */
   private stepEnvs(): { infos: VectorInfo; terminations: Uint8Array; truncations: Uint8Array } {
     const { step, envs } = this;
-    const numEnvs = this.config.numEnvs;
-    this.globalStep += numEnvs;
     // The env gets the action clipped to its bounds; the buffer keeps the sampled one.
     const envActions =
       this.actionBox === null ? step.actions : this.actionBox.clip(step.actions, this.envActions);
@@ -479,7 +479,7 @@ export class PPOTrainer {
     this.refuseNonFinite(rewards, 1, "reward");
 
     const episodes = this.rolloutEpisodes;
-    for (let i = 0; i < numEnvs; i++) {
+    for (let i = 0; i < this.config.numEnvs; i++) {
       const reward = rewards[i];
       this.episodeReturns[i] += reward;
       this.episodeLengths[i] += 1;
