@@ -374,7 +374,17 @@ export class PPOTrainer {
 
   /** One iteration: anneal the learning rate, collect a rollout with its advantages, update (on the CPU). */
   iterate(): IterationMetrics {
+    this.refuseOnDevice("iterate");
     return runToEnd(this.iterationSteps());
+  }
+
+  /** Throws, before anything changes, when the network is on a GPU: its answers come asynchronously. */
+  private refuseOnDevice(method: string): void {
+    if (this.device === null) return;
+    throw new Error(
+      `${method}() runs on the CPU, and this trainer's network is on a GPU (${this.device.name}), whose ` +
+        "results come back asynchronously: use `await trainer.iterateAsync()`",
+    );
   }
 
   /** `iterate()` on any device: on a GPU it waits for the values the rollout and the update read back. */
@@ -430,6 +440,7 @@ export class PPOTrainer {
    * that ended meanwhile.
    */
   collectRollout(): { count: number; returnSum: number; lengthSum: number } {
+    this.refuseOnDevice("collectRollout");
     return runToEnd(this.rolloutSteps());
   }
 
@@ -526,6 +537,7 @@ export class PPOTrainer {
 
   /** SB3's `train`: the PPO update on the collected rollout (`ppoUpdate`). */
   update(): UpdateStats {
+    this.refuseOnDevice("update");
     return runToEnd(this.updateSteps());
   }
 
