@@ -374,7 +374,17 @@ export class PPOTrainer {
 
   /** One iteration: anneal the learning rate, collect a rollout with its advantages, update (on the CPU). */
   iterate(): IterationMetrics {
+    this.refuseOnDevice("iterate");
     return runToEnd(this.iterationSteps());
+  }
+
+  /** Throws, before anything changes, when the network is on a GPU: its answers come asynchronously. */
+  private refuseOnDevice(method: string): void {
+    if (this.device === null) return;
+    throw new Error(
+      `${method}() runs on the CPU, and this trainer's network is on a GPU (${this.device.name}), whose ` +
+        "results come back asynchronously: use `await trainer.iterateAsync()`",
+    );
   }
 
   /** `iterate()` on any device: on a GPU it waits for the values the rollout and the update read back. */
@@ -430,6 +440,7 @@ export class PPOTrainer {
    * that ended meanwhile.
    */
   collectRollout(): { count: number; returnSum: number; lengthSum: number } {
+    this.refuseOnDevice("collectRollout");
     return runToEnd(this.rolloutSteps());
   }
 
@@ -441,7 +452,9 @@ export class PPOTrainer {
     const { step, learner } = this;
     const numEnvs = this.config.numEnvs;
     while (!this.buffer.isFull()) {
-      // One step of every env: act (on a GPU: wait for its answer), step the envs, store it.
+      // One step of every env: act (on a GPU: wait for its answer), step the envs, store it. The
+      // step counts from the moment of acting (a non-finite value found there names it).
+      this.globalStep += numEnvs;
       if (learner === null)
         this.policy.act(this.obs, numEnvs, this.sampleRng, step.actions, step.logProbs, step.values);
       else
@@ -470,8 +483,6 @@ export class PPOTrainer {
   /** Steps every env with the actions just chosen; records rewards and episodes, takes the observations. */
   private stepEnvs(): { infos: VectorInfo; terminations: Uint8Array; truncations: Uint8Array } {
     const { step, envs } = this;
-    const numEnvs = this.config.numEnvs;
-    this.globalStep += numEnvs;
     // The env gets the action clipped to its bounds; the buffer keeps the sampled one.
     const envActions =
       this.actionBox === null ? step.actions : this.actionBox.clip(step.actions, this.envActions);
@@ -479,7 +490,7 @@ export class PPOTrainer {
     this.refuseNonFinite(rewards, 1, "reward");
 
     const episodes = this.rolloutEpisodes;
-    for (let i = 0; i < numEnvs; i++) {
+    for (let i = 0; i < this.config.numEnvs; i++) {
       const reward = rewards[i];
       this.episodeReturns[i] += reward;
       this.episodeLengths[i] += 1;
@@ -526,6 +537,7 @@ export class PPOTrainer {
 
   /** SB3's `train`: the PPO update on the collected rollout (`ppoUpdate`). */
   update(): UpdateStats {
+    this.refuseOnDevice("update");
     return runToEnd(this.updateSteps());
   }
 
