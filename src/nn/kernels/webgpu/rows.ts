@@ -4,6 +4,7 @@
  * network's input on the way), Adam over a flat span, and the samplers a rollout acts with. One
  * thread per line or element, each summing in a fixed order.
  */
+import { log, powInt } from "../../../util/math.js";
 import type { AdamHyper, AxisLines } from "../backend.js";
 import { type GpuArray, type GpuRuntime, GROUP_INDEX, grid } from "./runtime.js";
 
@@ -404,7 +405,14 @@ export function adam(
     [skip ?? grad, "read"],
   ];
   const at = words({}, [param.offset, grad.offset, m.offset, v.offset, offset(skip)], skip === null ? 0 : 1);
-  const floats = [lr / (1 - beta1 ** step), beta1, beta2, eps, weightDecay, Math.sqrt(1 - beta2 ** step)];
+  const floats = [
+    lr / (1 - powInt(beta1, step)),
+    beta1,
+    beta2,
+    eps,
+    weightDecay,
+    Math.sqrt(1 - powInt(beta2, step)),
+  ];
   run(runtime, ADAM, bindings, param.length, at, floats);
 }
 
@@ -448,7 +456,5 @@ export function sampleNormal(
   ];
   const at = [mean.offset, logStd.offset, offset(normals), actions.offset, logProbs.offset];
   const flag = normals === null ? 0 : 1;
-  run(runtime, SAMPLE_NORMAL, bindings, rows, words({ width: dims }, at, flag), [
-    0.5 * Math.log(2 * Math.PI),
-  ]);
+  run(runtime, SAMPLE_NORMAL, bindings, rows, words({ width: dims }, at, flag), [0.5 * log(2 * Math.PI)]);
 }
