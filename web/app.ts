@@ -294,8 +294,10 @@ export class App {
         });
         this.setState(this.status.state === "paused" ? "paused" : "training");
         this.threads = event.threads;
+        // The CPU is said only where "auto" fell back to it (the note then says why).
+        const onDevice = event.deviceNote === "device: cpu" ? "" : ` The network's ${event.deviceNote}.`;
         element("threads-note").textContent =
-          `Training on ${event.threads} thread${event.threads > 1 ? "s" : ""}${event.sharedMemory ? "" : " (not cross-origin isolated)"}.`;
+          `Training on ${event.threads} thread${event.threads > 1 ? "s" : ""}${event.sharedMemory ? "" : " (not cross-origin isolated)"}.${onDevice}`;
         if (event.note !== null) this.note(event.note);
         this.requestFrame();
         return;

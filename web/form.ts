@@ -17,7 +17,7 @@ const SECTIONS: readonly { title: string; fields: readonly string[] | null; open
   { title: "Environment", fields: ["envId", "envKwargs", "seed", "totalTimesteps"], open: true },
   { title: "PPO", fields: null, open: false },
   { title: "Policy network", fields: ["policy"], open: false },
-  { title: "Running", fields: ["vecMode", "checkpointSeconds", "evalEpisodes"], open: false },
+  { title: "Running", fields: ["device", "vecMode", "checkpointSeconds", "evalEpisodes"], open: false },
 ];
 
 /** The section a field goes in. */

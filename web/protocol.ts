@@ -49,6 +49,8 @@ export interface TrainStarted {
   type: "started";
   threads: number;
   sharedMemory: boolean;
+  /** Where the network runs, in words ("device: webgpu (its adapter)"; "device: cpu" and why, under "auto"). */
+  deviceNote: string;
   globalStep: number;
   totalSteps: number;
   rewardThreshold: number | null;

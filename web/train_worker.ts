@@ -154,7 +154,7 @@ async function start(command: Extract<TrainCommand, { type: "start" }>): Promise
     // The page steps its envs in this worker: "async" (worker threads) is for Node. vecMode is how a
     // run runs, not what it computes.
     const config: PPOConfig = { ...command.config, vecMode: "sync" };
-    trainer = new PPOTrainer(withEnvExtras(config, command.rom, true));
+    trainer = await PPOTrainer.create(withEnvExtras(config, command.rom, true));
     let previousWallTimeS = 0;
     let note: string | null = null;
     let metrics = METRICS_HEADER_LINE;
@@ -177,6 +177,7 @@ async function start(command: Extract<TrainCommand, { type: "start" }>): Promise
       type: "started",
       threads,
       sharedMemory: wasmBackend?.shared ?? false,
+      deviceNote: trainer.deviceNote,
       globalStep: trainer.globalStep,
       totalSteps: trainer.numIterations * trainer.batchSize,
       rewardThreshold: trainer.rewardThreshold ?? null,

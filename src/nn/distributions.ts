@@ -9,9 +9,23 @@
  */
 import { exp as scalarExp, log as scalarLog } from "../util/math.js";
 import type { Rng } from "../util/seeding.js";
+import type { DeviceArray, DeviceBackend } from "./kernels/backend.js";
 import { add, exp, gather, logSoftmax, mul, neg, square, sub, sum } from "./ops/index.js";
 import { defaultRng, standardNormal } from "./random.js";
 import { Tensor } from "./tensor.js";
+
+/** Draws made on the CPU (so that a seed gives the same ones on every device), on `device`. */
+function drawsOn(device: DeviceBackend, count: number, draw: () => number): Tensor {
+  const values = new Float32Array(count);
+  for (let i = 0; i < count; i++) values[i] = draw();
+  return Tensor.empty([count], device).set(values);
+}
+
+/** A sampled (or most likely) action per row with its log-probability: what a rollout step needs. */
+export interface ActionChoice {
+  action: Tensor;
+  logProb: Tensor;
+}
 
 const HALF_LOG_2PI = 0.5 * scalarLog(2 * Math.PI);
 
@@ -83,6 +97,7 @@ export class Categorical {
 
   /** One class per row, drawn with one uniform each by inverting the cumulative probabilities. */
   sample(rng: Rng = defaultRng()): Tensor {
+    if (this.logits.device !== null) return this.choose(rng).action;
     const classes = this.classes;
     const out = Tensor.zeros(this.batchShape);
     const actions = out.data;
@@ -105,6 +120,29 @@ export class Categorical {
   /** The most likely class per row. */
   mode(): Tensor {
     return this.logits.argmax(-1);
+  }
+
+  /** A class per row, drawn with `rng` (the most likely where null), and its log-probability. */
+  choose(rng: Rng | null): ActionChoice {
+    const device = this.logits.device;
+    if (device === null) {
+      const action = rng === null ? this.mode() : this.sample(rng);
+      return { action, logProb: this.logProb(action) };
+    }
+    const rows = this.logits.size / this.classes;
+    const uniforms = rng === null ? null : drawsOn(device, rows, () => rng.random());
+    const action = Tensor.empty(this.batchShape, device);
+    const logProb = Tensor.empty(this.batchShape, device);
+    const storage = (t: Tensor | null) => (t === null ? null : (t.storage as DeviceArray));
+    device.sampleCategorical(
+      this.logits.storage as DeviceArray,
+      storage(uniforms),
+      rows,
+      this.classes,
+      action.storage as DeviceArray,
+      logProb.storage as DeviceArray,
+    );
+    return { action, logProb };
   }
 }
 
@@ -129,6 +167,7 @@ export class Normal {
 
   /** mean + std * z with z standard normal; not differentiable. */
   sample(rng: Rng = defaultRng()): Tensor {
+    if (this.mean.device !== null) return this.choose(rng).action;
     const out = this.mean.clone();
     const draws = out.data;
     const logStd = this.logStd.data;
@@ -147,12 +186,43 @@ export class Normal {
 
   /** 1/2 + log sqrt(2 pi) + log sigma, summed over the last axis. */
   entropy(): Tensor {
-    const perDim = add(add(Tensor.zeros(this.mean.shape), this.logStd), 0.5 + HALF_LOG_2PI);
+    const zeros = Tensor.zeros(this.mean.shape, false, this.mean.device);
+    const perDim = add(add(zeros, this.logStd), 0.5 + HALF_LOG_2PI);
     return sum(perDim, -1);
   }
 
   /** The mean; the most likely action. */
   mode(): Tensor {
     return this.mean.detach();
+  }
+
+  /**
+   * An action per row, drawn with `rng` (the mean where null), and its log-density summed over
+   * the row: on a GPU one kernel, with the standard normal draws made on the CPU in the same order.
+   */
+  choose(rng: Rng | null): ActionChoice {
+    const device = this.mean.device;
+    if (device === null) {
+      const action = rng === null ? this.mode() : this.sample(rng);
+      return { action, logProb: this.logProb(action) };
+    }
+    const dims = this.mean.shape[this.mean.ndim - 1];
+    if (this.logStd.size !== dims) {
+      throw new RangeError(`Normal on ${device.name}: logStd needs one value per action dimension (${dims})`);
+    }
+    const rows = this.mean.size / dims;
+    const normals = rng === null ? null : drawsOn(device, this.mean.size, () => standardNormal(rng));
+    const action = Tensor.empty(this.mean.shape, device);
+    const logProb = Tensor.empty(this.mean.shape.slice(0, -1), device);
+    device.sampleNormal(
+      this.mean.storage as DeviceArray,
+      this.logStd.storage as DeviceArray,
+      normals === null ? null : (normals.storage as DeviceArray),
+      rows,
+      dims,
+      action.storage as DeviceArray,
+      logProb.storage as DeviceArray,
+    );
+    return { action, logProb };
   }
 }

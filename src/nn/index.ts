@@ -49,10 +49,24 @@
  * - `saveSafetensors(stateDict)` -> bytes, `loadSafetensors(bytes)` -> { tensors, metadata }.
  * - Kernels: `getBackend()`/`setBackend()`; `referenceBackend` is the plain TypeScript one.
  */
-export { Categorical, Normal, normalLogDensity, normalSample, sampleClass } from "./distributions.js";
+export { ByteRows } from "./bytes.js";
+export {
+  type ActionChoice,
+  Categorical,
+  Normal,
+  normalLogDensity,
+  normalSample,
+  sampleClass,
+} from "./distributions.js";
 export { constant_, fanIn, kaimingUniform_, normal_, orthogonal_, uniform_ } from "./init.js";
-export type { AdamHyper, Conv2dShape, KernelBackend } from "./kernels/index.js";
+export type { AdamHyper, Conv2dShape, DeviceBackend, KernelBackend } from "./kernels/index.js";
 export { convOutputSize, getBackend, referenceBackend, setBackend } from "./kernels/index.js";
+export {
+  createWebGpuBackend,
+  WEBGPU_PACKAGE,
+  type WebGpuBackend,
+  WebGpuUnavailableError,
+} from "./kernels/webgpu/index.js";
 export {
   Conv2d,
   type Conv2dOptions,
@@ -69,13 +83,14 @@ export {
 } from "./module.js";
 export * from "./ops/index.js";
 export { argmaxAlong, logSumExpAlong } from "./ops/reduce.js";
-export { Adam, type AdamOptions, type AdamState, clipGradNorm } from "./optim.js";
+export { Adam, type AdamOptions, type AdamState, clipGradNorm, clipGradNormTensor } from "./optim.js";
 export { defaultRng, manualSeed, standardNormal } from "./random.js";
 export { loadSafetensors, saveSafetensors } from "./safetensors.js";
 export {
   full,
   isGradEnabled,
   noGrad,
+  readTensors,
   type Shape,
   shapeSize,
   Tensor,

@@ -5,6 +5,7 @@
  */
 import type { Rng } from "../util/seeding.js";
 import { kaimingUniform_, uniform_ } from "./init.js";
+import type { DeviceBackend } from "./kernels/backend.js";
 import { conv2d, flatten, linear, relu, tanh } from "./ops/index.js";
 import { defaultRng } from "./random.js";
 import { Tensor } from "./tensor.js";
@@ -53,8 +54,23 @@ export class Module {
   }
 
   /**
-   * Copies values into the parameters. Every parameter must be present with its exact shape; with
-   * `strict` (the default) no other names may be present either.
+   * Moves the parameters onto `device` in place (they stay the same tensors, as in PyTorch's
+   * `module.to(device)`); make optimizers after. Returns this module.
+   */
+  to(device: DeviceBackend): this {
+    for (const param of this.parameters()) if (param.device !== device) param.moveTo(device);
+    return this;
+  }
+
+  /** Where the parameters live: a GPU, or null for the CPU. */
+  get device(): DeviceBackend | null {
+    return this.parameters()[0]?.device ?? null;
+  }
+
+  /**
+   * Copies values (tensors on the CPU) into the parameters, wherever they live. Every parameter
+   * must be present with its exact shape; with `strict` (the default) no other names may be
+   * present either.
    */
   loadStateDict(state: StateDict, strict = true): void {
     const problems: string[] = [];
@@ -75,12 +91,12 @@ export class Module {
       }
     }
     if (problems.length > 0) throw new Error(`loadStateDict: ${problems.join("; ")}`);
-    for (const [name, param] of params) param.data.set(state[name].data);
+    for (const [name, param] of params) param.set(state[name].data);
   }
 
   /** Zeroes every parameter's gradient. */
   zeroGrad(): void {
-    for (const param of this.parameters()) if (param.grad !== null) param.backend.zero(param.grad.data);
+    for (const param of this.parameters()) param.grad?.zero_();
   }
 }
 

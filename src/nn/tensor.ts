@@ -11,14 +11,34 @@
  * returns, so that a training step reuses the same storage every time. Tensors made outside any
  * `tidy` give their storage back when garbage collected, so `data` of a tensor is valid as long as
  * the tensor is reachable: copy it (`toArray()`) to keep it longer.
+ *
+ * Devices: a tensor lives on the CPU (its storage a Float32Array from the kernel backend, `data`)
+ * or on a GPU (`device`, its storage the device's). Ops run where their inputs live and queue
+ * their work there; a GPU tensor's values reach the CPU only through `await tensor.read()`.
+ * `t.to(device)` copies a tensor onto a GPU, `module.to(device)` moves a model's parameters.
  */
-import { getBackend, type KernelBackend } from "./kernels/index.js";
+import { type DeviceArray, type DeviceBackend, getBackend, type KernelBackend } from "./kernels/index.js";
 import * as ops from "./ops/index.js";
 
 export type Shape = readonly number[];
 
 /** The values an op's input may be given as: a tensor or a constant. */
 export type TensorLike = Tensor | number;
+
+/** A tensor's storage: CPU memory, or a span of a GPU's. */
+export type Storage = Float32Array | DeviceArray;
+
+/**
+ * A gradient buffer as an op's backward sees it: the storage of its tensor's device, typed as both
+ * kinds so that an op's CPU loops and its device calls read alike (each runs only on its device).
+ */
+export type GradientStorage = Float32Array & DeviceArray;
+
+/** What gives storage back: the CPU backend or a device. */
+interface Allocator {
+  alloc(length: number, zeroed?: boolean): Storage;
+  free(storage: Storage): void;
+}
 
 const FREED = new Float32Array(0);
 
@@ -44,13 +64,13 @@ export function isGradEnabled(): boolean {
 const scopes: Tensor[][] = [];
 
 /** Frees storage of tensors made outside any scope once they are garbage collected. */
-const finalizers = new Map<KernelBackend, FinalizationRegistry<Float32Array>>();
+const finalizers = new Map<Allocator, FinalizationRegistry<Storage>>();
 
-function finalizerFor(backend: KernelBackend): FinalizationRegistry<Float32Array> {
-  let registry = finalizers.get(backend);
+function finalizerFor(allocator: Allocator): FinalizationRegistry<Storage> {
+  let registry = finalizers.get(allocator);
   if (registry === undefined) {
-    registry = new FinalizationRegistry((storage) => backend.free(storage));
-    finalizers.set(backend, registry);
+    registry = new FinalizationRegistry((storage) => allocator.free(storage));
+    finalizers.set(allocator, registry);
   }
   return registry;
 }
@@ -115,7 +135,7 @@ function keepWithDependencies(tensor: Tensor, into: Set<Tensor>): void {
 /** Puts a new (or surviving) tensor in the innermost scope, or under the garbage collector's care. */
 function track(tensor: Tensor): void {
   if (scopes.length > 0) scopes[scopes.length - 1].push(tensor);
-  else if (tensor.base === null) finalizerFor(tensor.backend).register(tensor, tensor.data, tensor);
+  else if (tensor.base === null) finalizerFor(tensor.allocator).register(tensor, tensor.storage, tensor);
 }
 
 function sizeOf(shape: Shape): number {
@@ -130,58 +150,93 @@ function sizeOf(shape: Shape): number {
 let visitStamp = 0;
 
 export class Tensor {
-  data: Float32Array;
+  /** @internal The values: CPU memory, or the device's storage. */
+  storage: Storage;
   readonly shape: Shape;
   readonly size: number;
   requiresGrad: boolean;
   /** The accumulated gradient of a leaf after `backward()` (null until the first). */
   grad: Tensor | null = null;
-  /** The backend whose storage this is. */
+  /** The CPU backend (the storage's, for a tensor on the CPU). */
   readonly backend: KernelBackend;
+  /** The GPU whose storage this is, or null on the CPU. */
+  device: DeviceBackend | null;
   /** The tensor that owns the storage when this one is a view of it (reshape, detach). */
   readonly base: Tensor | null;
   /** Kept out of `tidy`'s cleanup (parameters, gradients, optimizer state). */
   kept = false;
   disposed = false;
 
-  /** @internal The gradient buffer during backward (for leaves, `grad.data`). */
-  gradData: Float32Array | null = null;
+  /** @internal The gradient buffer during backward (for leaves, `grad`'s storage). */
+  gradData: GradientStorage | null = null;
   /** @internal The op's inputs, recorded when the output requires a gradient. */
   inputs: Tensor[] | null = null;
   /** @internal Adds the op's vector-Jacobian product for output gradient `g` into the inputs. */
-  backwardFn: ((g: Float32Array) => void) | null = null;
+  backwardFn: ((g: GradientStorage) => void) | null = null;
   /** @internal Marks the last graph walk that visited this tensor. */
   visited = 0;
 
   /**
-   * A tensor over `data` (storage from the backend's `alloc`, taken over, not copied) with `shape`.
-   * To build one from numbers use `tensor()`.
+   * A tensor over `storage` (from the backend's `alloc`, or `device`'s, taken over, not copied)
+   * with `shape`. To build one from numbers use `tensor()`.
    */
-  constructor(data: Float32Array, shape: Shape, requiresGrad = false, base: Tensor | null = null) {
+  constructor(
+    storage: Storage,
+    shape: Shape,
+    requiresGrad = false,
+    base: Tensor | null = null,
+    device: DeviceBackend | null = base?.device ?? null,
+  ) {
     const size = sizeOf(shape);
-    if (data.length !== size) {
-      throw new RangeError(`Tensor: ${data.length} values do not fill shape [${shape.join(", ")}] (${size})`);
+    if (storage.length !== size) {
+      throw new RangeError(
+        `Tensor: ${storage.length} values do not fill shape [${shape.join(", ")}] (${size})`,
+      );
     }
-    this.data = data;
+    this.storage = storage;
     this.shape = shape;
     this.size = size;
     this.requiresGrad = requiresGrad;
     this.backend = base === null ? getBackend() : base.backend;
+    this.device = device;
     this.base = base;
     track(this);
   }
 
-  /** A new zeroed tensor of `shape` on the current backend. */
-  static zeros(shape: Shape, requiresGrad = false): Tensor {
-    return new Tensor(getBackend().alloc(sizeOf(shape)), shape, requiresGrad);
+  /** The values of a tensor on the CPU (the storage itself); a GPU tensor's come from `read()`. */
+  get data(): Float32Array {
+    const storage = this.storage;
+    if (storage instanceof Float32Array) return storage;
+    throw new Error(
+      `this tensor lives on ${this.device?.name}: its values reach the CPU through \`await tensor.read()\``,
+    );
+  }
+
+  /** @internal Where this tensor's storage comes from and goes back to. */
+  get allocator(): Allocator {
+    return (this.device ?? this.backend) as Allocator;
+  }
+
+  /** A new zeroed tensor of `shape` on the current backend, or on `device`. */
+  static zeros(shape: Shape, requiresGrad = false, device: DeviceBackend | null = null): Tensor {
+    const size = sizeOf(shape);
+    const storage = device === null ? getBackend().alloc(size) : device.alloc(size);
+    return new Tensor(storage, shape, requiresGrad, null, device);
+  }
+
+  /** @internal A tensor of `shape` whose storage is not zeroed: a kernel's output, overwritten whole. */
+  static empty(shape: Shape, device: DeviceBackend | null): Tensor {
+    const size = sizeOf(shape);
+    const storage = device === null ? getBackend().alloc(size, false) : device.alloc(size, false);
+    return new Tensor(storage, shape, false, null, device);
   }
 
   /**
-   * @internal The output of an op on `inputs`: fresh storage, not zeroed (the op writes every
-   * element); records the graph if any input needs it.
+   * @internal The output of an op on `inputs`, on their device: fresh storage, not zeroed (the op
+   * writes every element); records the graph if any input needs it.
    */
   static result(shape: Shape, inputs: Tensor[]): Tensor {
-    const out = new Tensor(getBackend().alloc(sizeOf(shape), false), shape);
+    const out = Tensor.empty(shape, sameDevice(inputs));
     if (gradEnabled) {
       for (const input of inputs) {
         if (input.requiresGrad) {
@@ -196,7 +251,7 @@ export class Tensor {
 
   /** @internal A view of `source`'s storage in another shape, recorded like an op's output. */
   static view(source: Tensor, shape: Shape): Tensor {
-    const out = new Tensor(source.data, shape, false, source.base ?? source);
+    const out = new Tensor(source.storage, shape, false, source.base ?? source);
     if (gradEnabled && source.requiresGrad) {
       out.requiresGrad = true;
       out.inputs = [source];
@@ -213,7 +268,7 @@ export class Tensor {
     return this.inputs === null;
   }
 
-  /** The single value of a one-element tensor. */
+  /** The single value of a one-element tensor on the CPU. */
   item(): number {
     this.assertLive();
     if (this.size !== 1)
@@ -221,10 +276,70 @@ export class Tensor {
     return this.data[0];
   }
 
-  /** A copy of the values, safe to keep after the tensor is freed. */
+  /** A copy of the values of a tensor on the CPU, safe to keep after the tensor is freed. */
   toArray(): Float32Array {
     this.assertLive();
     return this.data.slice();
+  }
+
+  /**
+   * A copy of the values, wherever the tensor lives: from a GPU once the work queued before is
+   * done (the one way values leave a GPU; `readTensors` reads several at once).
+   */
+  async read(): Promise<Float32Array> {
+    const [values] = await readTensors([this]);
+    return values;
+  }
+
+  /** Overwrites the values (in order with the work queued on the tensor's device). */
+  set(values: Float32Array): this {
+    this.assertLive();
+    if (values.length !== this.size)
+      throw new RangeError(`set(): ${values.length} values for a tensor of ${this.size}`);
+    if (this.device === null) this.data.set(values);
+    else this.device.upload(this.storage, values);
+    return this;
+  }
+
+  /** Sets every value to 0, in place. */
+  zero_(): this {
+    this.assertLive();
+    if (this.device === null) this.backend.zero(this.data);
+    else
+      this.device.map("fill", [this.size], { array: this.storage, offset: 0, strides: [1] }, [], {
+        scalars: [0],
+      });
+    return this;
+  }
+
+  /** A copy on `device` (this tensor if it is there already), cut from the graph. */
+  to(device: DeviceBackend): Tensor {
+    this.assertLive();
+    if (this.device === device) return this;
+    if (this.device !== null)
+      throw new Error(`to(): from ${this.device.name} to another device, read() it first`);
+    const storage = device.alloc(this.size, false);
+    device.upload(storage, this.data);
+    return new Tensor(storage, this.shape, false, null, device);
+  }
+
+  /**
+   * @internal Moves this tensor's values onto `device` in place, keeping its identity (a
+   * parameter: optimizers and modules hold it); its gradient is dropped.
+   */
+  moveTo(device: DeviceBackend, storage: DeviceArray = device.alloc(this.size, false)): void {
+    this.assertLive();
+    if (this.base !== null) throw new Error("moveTo(): a view cannot move apart from the tensor it views");
+    if (this.device === null) device.upload(storage, this.data);
+    else this.device.copy(this.storage, 0, storage, 0, this.size);
+    const allocator = this.allocator;
+    finalizerFor(allocator).unregister(this);
+    allocator.free(this.storage);
+    this.storage = storage;
+    this.device = device;
+    if (this.kept || scopes.length === 0) finalizerFor(device as Allocator).register(this, storage, this);
+    this.grad?.dispose();
+    this.grad = null;
   }
 
   /** A nested-array copy, handy in tests and logs. */
@@ -242,7 +357,8 @@ export class Tensor {
   keep(): this {
     if (!this.kept) {
       this.kept = true;
-      if (scopes.length > 0 && this.base === null) finalizerFor(this.backend).register(this, this.data, this);
+      if (scopes.length > 0 && this.base === null)
+        finalizerFor(this.allocator).register(this, this.storage, this);
     }
     return this;
   }
@@ -252,10 +368,11 @@ export class Tensor {
     if (this.disposed) return;
     this.disposed = true;
     if (this.base === null) {
-      finalizerFor(this.backend).unregister(this);
-      this.backend.free(this.data);
+      const allocator = this.allocator;
+      finalizerFor(allocator).unregister(this);
+      allocator.free(this.storage);
     }
-    this.data = FREED;
+    this.storage = FREED;
     this.grad?.dispose();
     this.grad = null;
     this.inputs = null;
@@ -271,16 +388,17 @@ export class Tensor {
   }
 
   /** @internal The buffer an op's backward adds this tensor's gradient into, made on first use. */
-  gradBuffer(): Float32Array {
+  gradBuffer(): GradientStorage {
     let g = this.gradData;
     if (g === null) {
+      const allocator = this.allocator;
       if (this.inputs === null) {
         if (this.grad === null) {
-          this.grad = new Tensor(this.backend.alloc(this.size), this.shape).keep();
+          this.grad = new Tensor(allocator.alloc(this.size), this.shape, false, null, this.device).keep();
         }
-        g = this.grad.data;
+        g = this.grad.storage as GradientStorage;
       } else {
-        g = this.backend.alloc(this.size);
+        g = allocator.alloc(this.size) as GradientStorage;
       }
       this.gradData = g;
     }
@@ -301,8 +419,15 @@ export class Tensor {
       throw new RangeError(`backward(): gradient shape [${gradient.shape}] does not match [${this.shape}]`);
     }
     const order = topologicalOrder(this);
+    const device = this.device;
+    // On a GPU the intermediate gradients are allocated and zeroed together, not a dispatch each.
+    if (device !== null) allocateGradients(device, order);
     const seed = this.gradBuffer();
-    if (gradient === undefined) seed[0] += 1;
+    if (device !== null) {
+      const all = { array: seed, offset: 0, strides: [1] };
+      if (gradient === undefined) device.map("fill", [1], all, [], { scalars: [1], accumulate: true });
+      else device.map("copy", [this.size], all, [{ ...all, array: gradient.storage }], { accumulate: true });
+    } else if (gradient === undefined) seed[0] += 1;
     else for (let i = 0; i < this.size; i++) seed[i] += gradient.data[i];
     for (let i = order.length - 1; i >= 0; i--) {
       const node = order[i];
@@ -310,7 +435,7 @@ export class Tensor {
     }
     for (const node of order) {
       if (node.inputs !== null) {
-        if (node.gradData !== null) node.backend.free(node.gradData);
+        if (node.gradData !== null) node.allocator.free(node.gradData);
         node.inputs = null;
         node.backwardFn = null;
       }
@@ -321,14 +446,15 @@ export class Tensor {
   /** A tensor sharing this storage, cut from the graph. */
   detach(): Tensor {
     this.assertLive();
-    return new Tensor(this.data, this.shape, false, this.base ?? this);
+    return new Tensor(this.storage, this.shape, false, this.base ?? this);
   }
 
-  /** A copy with its own storage, cut from the graph. */
+  /** A copy with its own storage (on the same device), cut from the graph. */
   clone(): Tensor {
     this.assertLive();
-    const out = Tensor.zeros(this.shape);
-    out.data.set(this.data);
+    const out = Tensor.zeros(this.shape, false, this.device);
+    if (this.device === null) out.data.set(this.data);
+    else this.device.copy(this.storage, 0, out.storage, 0, this.size);
     return out;
   }
 
@@ -419,9 +545,56 @@ export class Tensor {
   flatten(startDim = 1): Tensor {
     return ops.flatten(this, startDim);
   }
-  selectRows(indices: ArrayLike<number>): Tensor {
+  selectRows(indices: ArrayLike<number> | Tensor): Tensor {
     return ops.selectRows(this, indices);
   }
+}
+
+/** The device of `tensors` (null: the CPU); they must all be on one. */
+function sameDevice(tensors: readonly Tensor[]): DeviceBackend | null {
+  const device = tensors.length === 0 ? null : tensors[0].device;
+  for (let i = 1; i < tensors.length; i++) {
+    if (tensors[i].device !== device) {
+      throw new Error(
+        `an op's tensors must be on one device, not on ${device?.name ?? "the CPU"} and ${tensors[i].device?.name ?? "the CPU"}`,
+      );
+    }
+  }
+  return device;
+}
+
+/**
+ * Copies of the values of `tensors`, read from their devices at once (one wait per device) after
+ * the work queued before; CPU tensors are copied as they are.
+ */
+export async function readTensors(tensors: readonly Tensor[]): Promise<Float32Array[]> {
+  const results = new Array<Float32Array>(tensors.length);
+  const byDevice = new Map<DeviceBackend, number[]>();
+  tensors.forEach((tensor, i) => {
+    tensor.assertLive();
+    if (tensor.device === null) results[i] = tensor.data.slice();
+    else {
+      const list = byDevice.get(tensor.device) ?? [];
+      list.push(i);
+      byDevice.set(tensor.device, list);
+    }
+  });
+  for (const [device, indices] of byDevice) {
+    const values = await device.read(indices.map((i) => tensors[i].storage as DeviceArray));
+    indices.forEach((i, k) => {
+      results[i] = values[k];
+    });
+  }
+  return results;
+}
+
+/** Gives every op output in `order` its gradient buffer, all zeroed together. */
+function allocateGradients(device: DeviceBackend, order: readonly Tensor[]): void {
+  const inner = order.filter((node) => node.inputs !== null && node.gradData === null);
+  const arrays = device.allocMany(inner.map((node) => node.size));
+  inner.forEach((node, i) => {
+    node.gradData = arrays[i] as GradientStorage;
+  });
 }
 
 /** Tensors behind `root` that require a gradient, each after all its inputs. */

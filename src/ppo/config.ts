@@ -325,6 +325,11 @@ export const CONFIG_FIELDS = {
     resumable: true,
     doc: 'Vector env mode: "sync" steps the envs in this thread (deterministic), "async" in worker threads.',
   }),
+  device: choice(["cpu", "webgpu", "auto"], {
+    default: "cpu",
+    resumable: true,
+    doc: 'Where the network runs: "cpu" (WebAssembly), "webgpu" (a GPU through WebGPU: in a browser, or in Node with the optional `webgpu` package), or "auto" (a GPU when an adapter exists, else the CPU). Checkpoints do not depend on it.',
+  }),
   checkpointSeconds: number({
     default: 30,
     resumable: true,

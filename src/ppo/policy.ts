@@ -15,9 +15,11 @@
 
 import {
   argmaxAlong,
+  ByteRows,
   Categorical,
   Conv2d,
   constant_,
+  type DeviceBackend,
   Flatten,
   getBackend,
   Linear,
@@ -30,6 +32,7 @@ import {
   orthogonal_,
   parameter,
   ReLU,
+  readTensors,
   Sequential,
   type StateDict,
   sampleClass,
@@ -185,6 +188,14 @@ export interface ActionEvaluation {
   value: Tensor;
 }
 
+/** A rollout's observations and actions on the policy's GPU, for minibatches chosen there. */
+export interface DeviceBatch {
+  /** Pixel observations as bytes, or float observations (samples x obsSize). */
+  obs: ByteRows | Tensor;
+  /** Samples x actionWidth. */
+  actions: Tensor;
+}
+
 export class ActorCritic extends Module {
   /** The shared trunk, or null for separate actor and critic networks. */
   readonly network: Sequential | null;
@@ -197,6 +208,11 @@ export class ActorCritic extends Module {
   readonly actionWidth: number;
   /** Graph-free actor and critic for rollouts (separate MLPs only; null otherwise). */
   private readonly actorInference: GraphFreeMlp | null;
+  /**
+   * A parameter, where the device of them all is read cheaply (acting asks every step); a `#`
+   * field, which `Module` does not list among the parameters.
+   */
+  readonly #probe: Tensor;
   private readonly criticInference: GraphFreeMlp | null;
 
   /**
@@ -235,9 +251,14 @@ export class ActorCritic extends Module {
     this.actor_logstd = spec.continuous
       ? constant_(parameter([1, spec.actionSize]), config.logStdInit)
       : null;
+    this.#probe = this.critic.parameters()[0];
     const graphFree = this.network === null;
     this.actorInference = graphFree ? new GraphFreeMlp(this.actor, this.obsSize) : null;
     this.criticInference = graphFree ? new GraphFreeMlp(this.critic, this.obsSize) : null;
+  }
+
+  override get device(): DeviceBackend | null {
+    return this.#probe.device;
   }
 
   /** Parameters the actor learning rate applies to (the shared trunk counts as the actor's). */
@@ -267,9 +288,14 @@ export class ActorCritic extends Module {
     }
   }
 
+  /** What the heads read: the shared trunk's output, or the input itself. */
+  private features(x: Tensor): Tensor {
+    return this.network === null ? x : this.network.forward(x);
+  }
+
   /** Logits (or Gaussian mean) and values for a batch of inputs. */
   private heads(x: Tensor): { actorOut: Tensor; value: Tensor } {
-    const features = this.network === null ? x : this.network.forward(x);
+    const features = this.features(x);
     return { actorOut: this.actor.forward(features), value: this.critic.forward(features) };
   }
 
@@ -289,6 +315,7 @@ export class ActorCritic extends Module {
     logProbs: Float32Array,
     values: Float32Array,
   ): void {
+    this.refuseDevice("act");
     if (this.actorInference !== null) {
       const actorOut = this.actorInference.run(obs, count);
       this.predictValues(obs, count, values);
@@ -308,6 +335,52 @@ export class ActorCritic extends Module {
       this.checkOutputs(obs, count, values, "value");
     }
     this.checkOutputs(obs, count, logProbs, "log-probability");
+  }
+
+  /**
+   * `act` wherever the policy lives: on a GPU the forward pass and the sampling run there (the
+   * draws made on the CPU from `rng`, in the same order) and only the actions, their
+   * log-probabilities and the values come back.
+   */
+  async actAsync(...args: Parameters<ActorCritic["act"]>): Promise<void> {
+    const [obs, count, rng, actions, logProbs, values] = args;
+    if (this.device === null) {
+      this.act(...args);
+      return;
+    }
+    const outputs = tidy(() =>
+      noGrad(() => {
+        const { actorOut, value } = this.heads(this.deviceInput(obs, count));
+        const { action, logProb } = this.distribution(actorOut).choose(rng);
+        return [action, logProb, value];
+      }),
+    );
+    const [actionValues, logProbValues, valueValues] = await readTensors(outputs);
+    for (const t of outputs) t.dispose();
+    actions.set(actionValues);
+    logProbs.set(logProbValues);
+    values.set(valueValues);
+    this.checkOutputs(obs, count, values, "value");
+    this.checkOutputs(obs, count, logProbs, "log-probability");
+  }
+
+  /** `predictValues` wherever the policy lives. */
+  async predictValuesAsync(obs: ObsArray, count: number, values: Float32Array): Promise<void> {
+    if (this.device === null) {
+      this.predictValues(obs, count, values);
+      return;
+    }
+    const value = tidy(() => noGrad(() => this.critic.forward(this.features(this.deviceInput(obs, count)))));
+    values.set(await value.read());
+    value.dispose();
+    this.checkOutputs(obs, count, values, "value");
+  }
+
+  /** The synchronous paths run on the CPU only: a GPU's results come back asynchronously. */
+  private refuseDevice(method: string): void {
+    const device = this.device;
+    if (device !== null)
+      throw new Error(`ActorCritic.${method}(): the policy lives on ${device.name}: use ${method}Async()`);
   }
 
   /**
@@ -377,14 +450,14 @@ export class ActorCritic extends Module {
 
   /** V(s) for `count` observations, written to `values` (no graph). */
   predictValues(obs: ObsArray, count: number, values: Float32Array): void {
+    this.refuseDevice("predictValues");
     if (this.criticInference !== null) {
       const v = this.criticInference.run(obs, count);
       for (let r = 0; r < count; r++) values[r] = v[r];
     } else {
       tidy(() =>
         noGrad(() => {
-          const x = this.input(obs, count);
-          const features = this.network === null ? x : this.network.forward(x);
+          const features = this.features(this.input(obs, count));
           values.set(this.critic.forward(features).data.subarray(0, count));
         }),
       );
@@ -399,23 +472,44 @@ export class ActorCritic extends Module {
   evaluateActions(batch: { obs: ObsArray; actions: Float32Array }, indices: Int32Array): ActionEvaluation {
     const count = indices.length;
     const x = this.input(batch.obs, count, indices);
+    const dim = this.actionWidth;
+    const actions = Tensor.zeros(this.spec.continuous ? [count, dim] : [count]);
+    for (let i = 0; i < count; i++) {
+      const row = indices[i] * dim;
+      for (let k = 0; k < dim; k++) actions.data[i * dim + k] = batch.actions[row + k];
+    }
+    return this.evaluate(x, actions);
+  }
+
+  /** `evaluateActions` for a rollout on the policy's GPU, the minibatch's `indices` a tensor there. */
+  evaluateMinibatch(batch: DeviceBatch, indices: Tensor): ActionEvaluation {
+    const x =
+      batch.obs instanceof ByteRows
+        ? batch.obs.select(indices, this.spec.obsShape)
+        : batch.obs.selectRows(indices);
+    const actions = batch.actions.selectRows(indices);
+    return this.evaluate(
+      x.reshape([indices.size, ...this.spec.obsShape]),
+      this.spec.continuous ? actions : actions.reshape([indices.size]),
+    );
+  }
+
+  /** Log-probabilities of `actions`, entropies and values for the inputs `x`. */
+  private evaluate(x: Tensor, actions: Tensor): ActionEvaluation {
     const { actorOut, value } = this.heads(x);
     const dist = this.distribution(actorOut);
-    let logProb: Tensor;
-    if (dist instanceof Categorical) {
-      const actions = Tensor.zeros([count]);
-      for (let i = 0; i < count; i++) actions.data[i] = batch.actions[indices[i]];
-      logProb = dist.logProb(actions);
-    } else {
-      const dim = this.actionWidth;
-      const actions = Tensor.zeros([count, dim]);
-      for (let i = 0; i < count; i++) {
-        const row = indices[i] * dim;
-        for (let k = 0; k < dim; k++) actions.data[i * dim + k] = batch.actions[row + k];
-      }
-      logProb = dist.logProb(actions);
-    }
-    return { logProb, entropy: dist.entropy(), value: value.reshape([count]) };
+    return { logProb: dist.logProb(actions), entropy: dist.entropy(), value: value.reshape([x.shape[0]]) };
+  }
+
+  /** The first `count` rows of `obs` as an input on the policy's GPU, pixels / 255. */
+  private deviceInput(obs: ObsArray, count: number): Tensor {
+    const device = this.device as NonNullable<typeof this.device>;
+    const rows = obs.subarray(0, count * this.obsSize);
+    if (!(rows instanceof Uint8Array)) return Tensor.empty([count, ...this.spec.obsShape], device).set(rows);
+    const bytes = new ByteRows(device, rows, this.obsSize);
+    const x = bytes.select(null, this.spec.obsShape);
+    bytes.dispose();
+    return x;
   }
 
   /** The input tensor: rows of `obs` (all `count` of them, or those at `indices`), pixels / 255. */

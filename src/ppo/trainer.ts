@@ -12,6 +12,11 @@
  *   so that they can be checkpointed and used for evaluation;
  * - episode returns are tracked here from the raw rewards, unless the env stack reports its own
  *   (`info.episode`, e.g. Atari's full-game returns under the life-loss wrapper).
+ *
+ * On a GPU (`device`, `PPOTrainer.create`), a copy of the policy and its optimizers there acts
+ * and learns; only actions, log-probabilities and values come back each step, and the weights and
+ * moments once per update, into `policy` and `optimizers`: those stay on the CPU, so checkpoints,
+ * evaluation and resuming do not depend on the device.
  */
 
 import { envSpec } from "../envs/core/registry.js";
@@ -20,10 +25,19 @@ import type { VectorEnv, VectorEnvState, VectorInfo } from "../envs/vector/index
 import { AutoresetMode, makeVec } from "../envs/vector/index.js";
 import { RewardScaler } from "../envs/wrappers/reward_scaler.js";
 import { RunningMeanStd, type RunningMeanStdState } from "../envs/wrappers/running_mean_std.js";
-import { Adam, loadSafetensors, saveSafetensors } from "../nn/index.js";
+import {
+  Adam,
+  createWebGpuBackend,
+  type DeviceBackend,
+  loadSafetensors,
+  readTensors,
+  saveSafetensors,
+  type WebGpuBackend,
+  WebGpuUnavailableError,
+} from "../nn/index.js";
 import { arrayToBase64, base64IntoArray } from "../util/base64.js";
 import { npRandom } from "../util/seeding.js";
-import { runToEnd, type Steps } from "../util/steps.js";
+import { runToEnd, runToEndAsync, type Steps } from "../util/steps.js";
 import { type ObsArray, RolloutBuffer, type RolloutStep } from "./buffer.js";
 import { batchSizes, type PPOConfig, validateConfig } from "./config.js";
 import { firstNonFinite, NonFiniteError } from "./nonfinite.js";
@@ -96,6 +110,31 @@ export interface TrainerState {
 export interface TrainerOptions {
   /** Async mode: modules each worker imports first (e.g. registration of custom envs). */
   imports?: (string | URL)[];
+  /** The GPU the network runs on (null or absent: the CPU); `PPOTrainer.create` finds one from `config.device`. */
+  device?: DeviceBackend | null;
+}
+
+/** The policy and optimizers on a GPU that act and learn there (the trainer's own are their CPU copies). */
+interface DeviceLearner {
+  policy: ActorCritic;
+  optimizers: Adam[];
+}
+
+/**
+ * The GPU that `device` ("cpu", "webgpu" or "auto") asks for, or null for the CPU, and a note
+ * saying which was chosen and why. "webgpu" without one throws what is missing.
+ */
+export async function resolveDevice(
+  device: PPOConfig["device"],
+): Promise<{ backend: WebGpuBackend | null; note: string }> {
+  if (device === "cpu") return { backend: null, note: "device: cpu" };
+  try {
+    const backend = await createWebGpuBackend();
+    return { backend, note: `device: webgpu (${backend.description})` };
+  } catch (error) {
+    if (device === "webgpu" || !(error instanceof WebGpuUnavailableError)) throw error;
+    return { backend: null, note: `device: cpu (auto: no GPU: ${error.message})` };
+  }
 }
 
 export class PPOTrainer {
@@ -146,6 +185,32 @@ export class PPOTrainer {
   /** The env's Box, which actions are clipped to (null for discrete actions). */
   private readonly actionBox: Box | null;
   private envReportsEpisodes = false;
+  /** The GPU the network runs on, or null on the CPU. */
+  readonly device: DeviceBackend | null;
+  /** The GPU's copy of the policy and optimizers (null on the CPU). */
+  private readonly learner: DeviceLearner | null;
+  /** Gives back a GPU that `create` acquired for this trainer. */
+  private releaseDevice: (() => void) | null = null;
+  /** Which device runs the network, in words (for a run's notes). */
+  deviceNote: string;
+
+  /**
+   * A trainer on the device `config.device` names (`resolveDevice`): the CPU, a GPU through
+   * WebGPU, or either. `new PPOTrainer(config)` runs on the CPU (or `options.device`).
+   */
+  static async create(config: PPOConfig, options: TrainerOptions = {}): Promise<PPOTrainer> {
+    const { backend, note } = await resolveDevice(config.device);
+    let trainer: PPOTrainer;
+    try {
+      trainer = new PPOTrainer(config, { ...options, device: backend });
+    } catch (error) {
+      backend?.close();
+      throw error;
+    }
+    trainer.releaseDevice = backend === null ? null : () => backend.close();
+    trainer.deviceNote = note;
+    return trainer;
+  }
 
   constructor(
     readonly config: PPOConfig,
@@ -181,15 +246,11 @@ export class PPOTrainer {
     );
     this.sampleRng = new CountingRng(3 * config.seed + 1);
     this.shuffleRng = new CountingRng(3 * config.seed + 2);
-    const adam = (params: ReturnType<ActorCritic["parameters"]>, lr: number) =>
-      new Adam(params, { lr, eps: 1e-5 });
-    const separateRates = config.actorLearningRate !== null || config.criticLearningRate !== null;
-    this.optimizers = separateRates
-      ? [
-          adam(this.policy.actorParameters(), config.actorLearningRate ?? config.learningRate),
-          adam(this.policy.criticParameters(), config.criticLearningRate ?? config.learningRate),
-        ]
-      : [adam(this.policy.parameters(), config.learningRate)];
+    this.optimizers = optimizersFor(this.policy, config);
+    this.device = options.device ?? null;
+    this.deviceNote =
+      this.device === null ? "device: cpu" : `device: ${this.device.name} (${this.device.description})`;
+    this.learner = this.device === null ? null : this.learnerOn(this.device);
 
     const { numEnvs } = config;
     const { obsSize, actionWidth } = this.policy;
@@ -226,6 +287,33 @@ export class PPOTrainer {
     this.actionBox = actionSpace instanceof Box ? actionSpace : null;
 
     this.resetEnvs(config.seed);
+  }
+
+  /** The policy's and optimizers' copies on `device`, from this trainer's. */
+  private learnerOn(device: DeviceBackend): DeviceLearner {
+    const policy = new ActorCritic(this.policy.spec, this.config.policy, npRandom(0), false).to(device);
+    const learner = { policy, optimizers: optimizersFor(policy, this.config) };
+    this.pushToDevice(learner);
+    return learner;
+  }
+
+  /** Copies the weights and the optimizers' state onto the GPU's copies. */
+  private pushToDevice(learner: DeviceLearner): void {
+    learner.policy.loadStateDict(this.policy.stateDict());
+    learner.optimizers.forEach((optimizer, k) => {
+      optimizer.loadStateDict(this.optimizers[k].stateDict());
+    });
+  }
+
+  /** Reads the GPU's weights and optimizer state back into `policy` and `optimizers`. */
+  private async pullFromDevice(learner: DeviceLearner): Promise<void> {
+    const weights = await readTensors(learner.policy.parameters());
+    this.policy.parameters().forEach((param, i) => {
+      param.set(weights[i]);
+    });
+    for (let k = 0; k < learner.optimizers.length; k++) {
+      this.optimizers[k].loadStateDict(await learner.optimizers[k].readState());
+    }
   }
 
   /** Resets every env (env i with `seed + i`, as CleanRL) and takes the first observations. */
@@ -273,7 +361,10 @@ export class PPOTrainer {
       this.optimizers.length === 2
         ? [config.actorLearningRate ?? config.learningRate, config.criticLearningRate ?? config.learningRate]
         : [config.learningRate];
-    for (let k = 0; k < this.optimizers.length; k++) this.optimizers[k].lr = frac * rates[k];
+    for (let k = 0; k < this.optimizers.length; k++) {
+      this.optimizers[k].lr = frac * rates[k];
+      if (this.learner !== null) this.learner.optimizers[k].lr = frac * rates[k];
+    }
     return this.optimizers[0].lr;
   }
 
@@ -281,15 +372,31 @@ export class PPOTrainer {
     return this.iteration >= this.numIterations;
   }
 
-  /** One iteration: anneal the learning rate, collect a rollout with its advantages, update. */
+  /** One iteration: anneal the learning rate, collect a rollout with its advantages, update (on the CPU). */
   iterate(): IterationMetrics {
+    this.refuseOnDevice("iterate");
     return runToEnd(this.iterationSteps());
+  }
+
+  /** Throws, before anything changes, when the network is on a GPU: its answers come asynchronously. */
+  private refuseOnDevice(method: string): void {
+    if (this.device === null) return;
+    throw new Error(
+      `${method}() runs on the CPU, and this trainer's network is on a GPU (${this.device.name}), whose ` +
+        "results come back asynchronously: use `await trainer.iterateAsync()`",
+    );
+  }
+
+  /** `iterate()` on any device: on a GPU it waits for the values the rollout and the update read back. */
+  iterateAsync(): Promise<IterationMetrics> {
+    return runToEndAsync(this.iterationSteps());
   }
 
   /**
    * `iterate()` in steps (see `Steps`), for a caller that must stay responsive: one per step of the
-   * vector env, one per minibatch of the update. The trainer's state is that of a whole iteration
-   * only before the first step and after the last: a caller that stops midway saves an earlier one.
+   * vector env, one per minibatch of the update; on a GPU, also each wait for values read back. The
+   * trainer's state is that of a whole iteration only before the first step and after the last: a
+   * caller that stops midway saves an earlier one.
    */
   *iterationSteps(): Steps<IterationMetrics> {
     const learningRate = this.annealLearningRates();
@@ -333,6 +440,7 @@ export class PPOTrainer {
    * that ended meanwhile.
    */
   collectRollout(): { count: number; returnSum: number; lengthSum: number } {
+    this.refuseOnDevice("collectRollout");
     return runToEnd(this.rolloutSteps());
   }
 
@@ -341,22 +449,40 @@ export class PPOTrainer {
     const episodes = this.rolloutEpisodes;
     episodes.count = episodes.returnSum = episodes.lengthSum = 0;
     this.buffer.reset();
+    const { step, learner } = this;
+    const numEnvs = this.config.numEnvs;
     while (!this.buffer.isFull()) {
-      this.collectStep();
+      // One step of every env: act (on a GPU: wait for its answer), step the envs, store it. The
+      // step counts from the moment of acting (a non-finite value found there names it).
+      this.globalStep += numEnvs;
+      if (learner === null)
+        this.policy.act(this.obs, numEnvs, this.sampleRng, step.actions, step.logProbs, step.values);
+      else
+        yield learner.policy.actAsync(
+          this.obs,
+          numEnvs,
+          this.sampleRng,
+          step.actions,
+          step.logProbs,
+          step.values,
+        );
+      const { infos, terminations, truncations } = this.stepEnvs();
+      step.finalValues.fill(0);
+      if (this.config.bootstrapTruncated && infos.finalObs !== undefined)
+        yield* this.finalValues(infos.finalObs as ObsArray, terminations, truncations);
+      this.store(terminations, truncations);
       yield;
     }
-    this.policy.predictValues(this.obs, this.config.numEnvs, this.lastValues);
+    if (learner === null) this.policy.predictValues(this.obs, numEnvs, this.lastValues);
+    else yield learner.policy.predictValuesAsync(this.obs, numEnvs, this.lastValues);
     const { gamma, gaeLambda, bootstrapTruncated } = this.config;
     this.buffer.computeReturnsAndAdvantages(this.lastValues, gamma, gaeLambda, bootstrapTruncated);
     return { ...episodes };
   }
 
-  /** One step of every env: act, step the envs, record rewards and episodes, store it. */
-  private collectStep(): void {
-    const { policy, step, envs } = this;
-    const numEnvs = this.config.numEnvs;
-    this.globalStep += numEnvs;
-    policy.act(this.obs, numEnvs, this.sampleRng, step.actions, step.logProbs, step.values);
+  /** Steps every env with the actions just chosen; records rewards and episodes, takes the observations. */
+  private stepEnvs(): { infos: VectorInfo; terminations: Uint8Array; truncations: Uint8Array } {
+    const { step, envs } = this;
     // The env gets the action clipped to its bounds; the buffer keeps the sampled one.
     const envActions =
       this.actionBox === null ? step.actions : this.actionBox.clip(step.actions, this.envActions);
@@ -364,7 +490,7 @@ export class PPOTrainer {
     this.refuseNonFinite(rewards, 1, "reward");
 
     const episodes = this.rolloutEpisodes;
-    for (let i = 0; i < numEnvs; i++) {
+    for (let i = 0; i < this.config.numEnvs; i++) {
       const reward = rewards[i];
       this.episodeReturns[i] += reward;
       this.episodeLengths[i] += 1;
@@ -379,8 +505,12 @@ export class PPOTrainer {
       }
     }
     this.observe(nextObs as ObsArray, this.nextObs);
-    if (this.config.bootstrapTruncated) this.finalValues(infos, terminations, truncations);
+    return { infos, terminations, truncations };
+  }
 
+  /** Stores the step in the buffer; the next observations become the current ones. */
+  private store(terminations: Uint8Array, truncations: Uint8Array): void {
+    const step = this.step;
     step.obs = this.obs;
     step.terminations = terminations;
     step.truncations = truncations;
@@ -391,29 +521,40 @@ export class PPOTrainer {
   }
 
   /** V(final observation) of the envs whose episode was truncated, for bootstrapping (see computeGae). */
-  private finalValues(infos: VectorInfo, terminations: Uint8Array, truncations: Uint8Array): void {
-    this.step.finalValues.fill(0);
-    const finalObs = infos.finalObs as ObsArray | undefined;
-    if (finalObs === undefined) return;
+  private *finalValues(finalObs: ObsArray, terminations: Uint8Array, truncations: Uint8Array): Steps<void> {
     const size = this.policy.obsSize;
+    const learner = this.learner;
     for (let i = 0; i < this.config.numEnvs; i++) {
       if (truncations[i] !== 1 || terminations[i] !== 0) continue;
       const raw = finalObs.subarray(i * size, (i + 1) * size);
       if (this.obsRms === null) this.finalObs.set(raw);
       else this.obsRms.normalize(raw, this.finalObs as Float32Array, 1, this.config.clipObservation);
-      this.policy.predictValues(this.finalObs, 1, this.truncatedValue);
+      if (learner === null) this.policy.predictValues(this.finalObs, 1, this.truncatedValue);
+      else yield learner.policy.predictValuesAsync(this.finalObs, 1, this.truncatedValue);
       this.step.finalValues[i] = this.truncatedValue[0];
     }
   }
 
   /** SB3's `train`: the PPO update on the collected rollout (`ppoUpdate`). */
   update(): UpdateStats {
+    this.refuseOnDevice("update");
     return runToEnd(this.updateSteps());
   }
 
-  /** `update()` in steps: one per minibatch. */
-  private updateSteps(): Steps<UpdateStats> {
-    return ppoUpdateSteps(this.policy, this.optimizers, this.buffer, this.config, this.shuffleRng);
+  /** `update()` in steps: one per minibatch (on a GPU, then the weights read back). */
+  private *updateSteps(): Steps<UpdateStats> {
+    const learner = this.learner;
+    if (learner === null)
+      return yield* ppoUpdateSteps(this.policy, this.optimizers, this.buffer, this.config, this.shuffleRng);
+    const stats = yield* ppoUpdateSteps(
+      learner.policy,
+      learner.optimizers,
+      this.buffer,
+      this.config,
+      this.shuffleRng,
+    );
+    yield this.pullFromDevice(learner);
+    return stats;
   }
 
   /** Reward scaling (`RewardScaler`, as Gymnasium's NormalizeReward), then clipped to +-clipReward. */
@@ -545,6 +686,7 @@ export class PPOTrainer {
     this.episodes = state.episodes;
     this.thresholdReachedStep = state.thresholdReachedStep;
     this.envReportsEpisodes = state.envReportsEpisodes ?? false;
+    if (this.learner !== null) this.pushToDevice(this.learner);
     const why = this.whyEnvsRestart(state.envState);
     if (why !== null) {
       this.resetEnvs(this.config.seed + state.globalStep);
@@ -581,7 +723,22 @@ export class PPOTrainer {
 
   async close(): Promise<void> {
     await this.envs.close();
+    this.releaseDevice?.();
+    this.releaseDevice = null;
   }
+}
+
+/** One Adam over all parameters, or actor and critic apart when their learning rates differ (CleanRL's eps). */
+function optimizersFor(policy: ActorCritic, config: PPOConfig): Adam[] {
+  const adam = (params: ReturnType<ActorCritic["parameters"]>, lr: number) =>
+    new Adam(params, { lr, eps: 1e-5 });
+  const separateRates = config.actorLearningRate !== null || config.criticLearningRate !== null;
+  return separateRates
+    ? [
+        adam(policy.actorParameters(), config.actorLearningRate ?? config.learningRate),
+        adam(policy.criticParameters(), config.criticLearningRate ?? config.learningRate),
+      ]
+    : [adam(policy.parameters(), config.learningRate)];
 }
 
 /** Checks that a saved state belongs to a run of the same env and network as `trainer`. */

@@ -14,9 +14,21 @@
  * would spread it to the weights) or, once per update, in the parameters.
  */
 
-import { type Adam, clipGradNorm, Tensor, tidy } from "../nn/index.js";
+import {
+  type Adam,
+  ByteRows,
+  clipGradNorm,
+  clipGradNormTensor,
+  countNonFinite,
+  type DeviceBackend,
+  greater,
+  noGrad,
+  readTensors,
+  Tensor,
+  tidy,
+} from "../nn/index.js";
 import type { Rng } from "../util/seeding.js";
-import { runToEnd, type Steps } from "../util/steps.js";
+import { runToEnd, runToEndAsync, type Steps } from "../util/steps.js";
 import type { RolloutBuffer } from "./buffer.js";
 import type { PPOConfig } from "./config.js";
 import {
@@ -26,7 +38,7 @@ import {
   nonFiniteArray,
   tensorArrays,
 } from "./nonfinite.js";
-import type { ActorCritic } from "./policy.js";
+import type { ActionEvaluation, ActorCritic, DeviceBatch } from "./policy.js";
 
 /** The config fields the update reads (see `CONFIG_FIELDS` for each). */
 export type UpdateHyperparameters = Pick<
@@ -108,15 +120,53 @@ export function ppoUpdate(
   return runToEnd(ppoUpdateSteps(policy, optimizers, buffer, hp, rng));
 }
 
-/** `ppoUpdate` in steps (see `Steps`): one per minibatch. */
-export function* ppoUpdateSteps(
+/** `ppoUpdate` wherever the policy lives (a policy on a GPU reads its numbers back asynchronously). */
+export function ppoUpdateAsync(
+  policy: ActorCritic,
+  optimizers: Adam[],
+  buffer: RolloutBuffer,
+  hp: UpdateHyperparameters,
+  rng: Rng,
+): Promise<UpdateStats> {
+  return runToEndAsync(ppoUpdateSteps(policy, optimizers, buffer, hp, rng));
+}
+
+/**
+ * `ppoUpdate` in steps (see `Steps`): one per minibatch. On a GPU the whole update is queued there
+ * and its numbers come back once at the end (once per epoch too with `targetKl`): the steps wait on
+ * that, so they need an asynchronous driver.
+ */
+export function ppoUpdateSteps(
   policy: ActorCritic,
   optimizers: Adam[],
   buffer: RolloutBuffer,
   hp: UpdateHyperparameters,
   rng: Rng,
 ): Steps<UpdateStats> {
-  const minibatchSize = buffer.size / hp.numMinibatches;
+  const device = policy.device;
+  const run = { policy, optimizers, buffer, hp, rng, minibatchSize: buffer.size / hp.numMinibatches };
+  return device === null ? cpuUpdateSteps(run) : deviceUpdateSteps(device, run);
+}
+
+/** What an update works with: `ppoUpdate`'s arguments and the minibatch size. */
+interface UpdateRun {
+  policy: ActorCritic;
+  optimizers: Adam[];
+  buffer: RolloutBuffer;
+  hp: UpdateHyperparameters;
+  rng: Rng;
+  minibatchSize: number;
+}
+
+/** The update on the CPU: each minibatch's numbers read as it ends, a NaN stopping it at once. */
+function* cpuUpdateSteps({
+  policy,
+  optimizers,
+  buffer,
+  hp,
+  rng,
+  minibatchSize,
+}: UpdateRun): Steps<UpdateStats> {
   buffer.resetSampleOrder();
   const parameters = policy.parameters();
 
@@ -135,10 +185,16 @@ export function* ppoUpdateSteps(
     epochs++;
     for (const mbInds of buffer.minibatches(minibatchSize, rng)) {
       tidy(() => {
-        const { logProb: newLogProb, entropy, value: newValue } = policy.evaluateActions(buffer, mbInds);
-        const bLogProbs = gatherTensor(buffer.logProbs, mbInds);
-        const logRatio = newLogProb.sub(bLogProbs);
-        const ratio = logRatio.exp();
+        const evaluation = policy.evaluateActions(buffer, mbInds);
+        const mbAdvantages = Tensor.zeros([minibatchSize]);
+        minibatchAdvantages(buffer.advantages, mbInds, hp.normAdv, mbAdvantages.data);
+        const old = {
+          logProbs: gatherTensor(buffer.logProbs, mbInds),
+          values: gatherTensor(buffer.values, mbInds),
+          returns: gatherTensor(buffer.returns, mbInds),
+          advantages: mbAdvantages,
+        };
+        const { loss, pgLoss, vLoss, entropyLoss, logRatio, ratio } = ppoLoss(evaluation, old, hp);
 
         // Debug statistics, outside the graph: approx_kl is the (ratio - 1) - log ratio estimator
         // (http://joschu.net/blog/kl-approx.html), clipfrac the share of clipped ratios.
@@ -157,29 +213,6 @@ export function* ppoUpdateSteps(
         approxKlSum += approxKl;
         clipfracSum += clipped / minibatchSize;
 
-        const mbAdvantages = Tensor.zeros([minibatchSize]);
-        minibatchAdvantages(buffer.advantages, mbInds, hp.normAdv, mbAdvantages.data);
-
-        // Policy loss: the clipped surrogate objective, negated for gradient descent.
-        const pgLoss1 = mbAdvantages.neg().mul(ratio);
-        const pgLoss2 = mbAdvantages.neg().mul(ratio.clamp(1 - hp.clipCoef, 1 + hp.clipCoef));
-        const pgLoss = pgLoss1.maximum(pgLoss2).mean();
-
-        // Value loss, clipped around the rollout's values (as PPO2) unless clipVloss is off.
-        const bReturns = gatherTensor(buffer.returns, mbInds);
-        const vLossUnclipped = newValue.sub(bReturns).square();
-        let vLoss: Tensor;
-        if (hp.clipVloss) {
-          const bValues = gatherTensor(buffer.values, mbInds);
-          const vClipped = bValues.add(newValue.sub(bValues).clamp(-hp.clipCoef, hp.clipCoef));
-          const vLossClipped = vClipped.sub(bReturns).square();
-          vLoss = vLossUnclipped.maximum(vLossClipped).mean().mul(0.5);
-        } else {
-          vLoss = vLossUnclipped.mean().mul(0.5);
-        }
-
-        const entropyLoss = entropy.mean();
-        const loss = pgLoss.sub(entropyLoss.mul(hp.entCoef)).add(vLoss.mul(hp.vfCoef));
         losses = {
           loss: loss.item(),
           policyLoss: pgLoss.item(),
@@ -221,6 +254,240 @@ export function* ppoUpdateSteps(
     epochs,
     gradientSteps,
   };
+}
+
+/** The rollout on the policy's GPU for one update; freed at its end. */
+interface DeviceRollout extends DeviceBatch, RolloutValues {
+  dispose(): void;
+}
+
+function uploadRollout(device: DeviceBackend, buffer: RolloutBuffer): DeviceRollout {
+  const column = (values: Float32Array, width = 1) =>
+    Tensor.empty([buffer.size, width], device).set(values).keep();
+  const obs =
+    buffer.obs instanceof Uint8Array
+      ? new ByteRows(device, buffer.obs, buffer.obsSize)
+      : column(buffer.obs, buffer.obsSize);
+  const columns = {
+    actions: column(buffer.actions, buffer.actionWidth),
+    logProbs: column(buffer.logProbs),
+    values: column(buffer.values),
+    returns: column(buffer.returns),
+    advantages: column(buffer.advantages),
+  };
+  return {
+    obs,
+    ...columns,
+    dispose() {
+      obs.dispose();
+      for (const t of Object.values(columns)) t.dispose();
+    },
+  };
+}
+
+/** A minibatch's advantages normalized to mean 0 and (unbiased) std 1 with tensor ops, as `minibatchAdvantages`. */
+function normalizedAdvantages(advantages: Tensor, normalize: boolean): Tensor {
+  if (!normalize) return advantages;
+  const centered = advantages.sub(advantages.mean());
+  const std = centered
+    .square()
+    .sum()
+    .mul(1 / (advantages.size - 1))
+    .sqrt();
+  return centered.div(std.add(1e-8));
+}
+
+/** The debug statistics of a minibatch with tensor ops (see the CPU's loop): approx_kl's two estimators, clipfrac. */
+function ratioStatistics(logRatio: Tensor, ratio: Tensor, clipCoef: number): Tensor[] {
+  return noGrad(() => [
+    logRatio.neg().mean(),
+    ratio.sub(1).sub(logRatio).mean(),
+    greater(ratio.sub(1).abs(), clipCoef).mean(),
+  ]);
+}
+
+/** What a GPU keeps of each gradient step until the update reads it: the order of `StepNumbers`. */
+const STEP_NUMBERS = 8;
+
+/** One gradient step's numbers, read back: the losses, the statistics and the gradient norm. */
+interface StepNumbers extends MinibatchLosses {
+  oldApproxKl: number;
+  approxKl: number;
+  clipfrac: number;
+  gradNorm: number;
+}
+
+function stepNumbers(values: Float32Array[]): StepNumbers {
+  const [loss, policyLoss, valueLoss, entropy, oldApproxKl, approxKl, clipfrac, gradNorm] = values.map(
+    (v) => v[0],
+  );
+  return { loss, policyLoss, valueLoss, entropy, oldApproxKl, approxKl, clipfrac, gradNorm };
+}
+
+/**
+ * The update on a GPU: every minibatch's forward, loss, backward, clipping and Adam step queued
+ * there with nothing read back. A NaN or an infinity in a loss or a gradient norm raises a flag
+ * on the GPU that skips every Adam step from there on; the numbers come back at the end and the
+ * error is thrown then, naming the step where it showed, as the CPU's would.
+ */
+function* deviceUpdateSteps(device: DeviceBackend, run: UpdateRun): Steps<UpdateStats> {
+  const { policy, optimizers, buffer, hp, rng, minibatchSize } = run;
+  buffer.resetSampleOrder();
+  const parameters = policy.parameters();
+  const rollout = uploadRollout(device, buffer);
+  let stopped = Tensor.zeros([], false, device).keep();
+  const steps: { epoch: number; tensors: Tensor[] }[] = [];
+  let epochs = 0;
+  try {
+    for (let epoch = 0; epoch < hp.updateEpochs; epoch++) {
+      epochs++;
+      for (const mbInds of buffer.minibatches(minibatchSize, rng)) {
+        const step = tidy(() => {
+          const indices = Tensor.empty([minibatchSize], device).set(Float32Array.from(mbInds));
+          const evaluation = policy.evaluateMinibatch(rollout, indices);
+          const old = {
+            logProbs: rollout.logProbs.selectRows(indices),
+            values: rollout.values.selectRows(indices),
+            returns: rollout.returns.selectRows(indices),
+            advantages: normalizedAdvantages(rollout.advantages.selectRows(indices), hp.normAdv),
+          };
+          const reshaped = {
+            logProbs: old.logProbs.reshape([minibatchSize]),
+            values: old.values.reshape([minibatchSize]),
+            returns: old.returns.reshape([minibatchSize]),
+            advantages: old.advantages.reshape([minibatchSize]),
+          };
+          const { loss, pgLoss, vLoss, entropyLoss, logRatio, ratio } = ppoLoss(evaluation, reshaped, hp);
+          for (const optimizer of optimizers) optimizer.zeroGrad();
+          loss.backward();
+          const gradNorm = clipGradNormTensor(parameters, hp.maxGradNorm);
+          const next = noGrad(() => stopped.add(countNonFinite(loss)).add(countNonFinite(gradNorm)));
+          for (const optimizer of optimizers) optimizer.step(next);
+          const statistics = ratioStatistics(logRatio, ratio, hp.clipCoef);
+          return { next, tensors: [loss, pgLoss, vLoss, entropyLoss, ...statistics, gradNorm] };
+        });
+        stopped.dispose();
+        stopped = step.next.keep();
+        steps.push({ epoch: epochs, tensors: step.tensors.map((t) => t.keep()) });
+        yield;
+      }
+      if (hp.targetKl !== null) {
+        let approxKl = 0;
+        yield steps[steps.length - 1].tensors[5].read().then((values) => {
+          approxKl = values[0];
+        });
+        if (approxKl > hp.targetKl) break;
+      }
+    }
+    const checks = parameters.map((p) => countNonFinite(p).keep());
+    let values: Float32Array[] = [];
+    yield readTensors([...steps.flatMap((s) => s.tensors), ...checks]).then((read) => {
+      values = read;
+    });
+    for (const check of checks) check.dispose();
+    const numbers = steps.map((_, s) => stepNumbers(values.slice(s * STEP_NUMBERS, (s + 1) * STEP_NUMBERS)));
+    const badParameters = values.slice(steps.length * STEP_NUMBERS).some((count) => count[0] !== 0);
+    const failure = yield* deviceFailure(policy, numbers, steps, badParameters);
+    if (failure !== null) throw failure;
+    const mean = (key: keyof StepNumbers) => numbers.reduce((sum, n) => sum + n[key], 0) / numbers.length;
+    return {
+      policyLoss: mean("policyLoss"),
+      valueLoss: mean("valueLoss"),
+      entropy: mean("entropy"),
+      oldApproxKl: mean("oldApproxKl"),
+      approxKl: mean("approxKl"),
+      clipfrac: mean("clipfrac"),
+      explainedVariance: explainedVariance(buffer.values, buffer.returns),
+      epochs,
+      gradientSteps: numbers.length,
+    };
+  } finally {
+    rollout.dispose();
+    stopped.dispose();
+    for (const step of steps) for (const t of step.tensors) t.dispose();
+  }
+}
+
+/**
+ * The error a GPU update ends with, as the CPU's would have thrown it: at the first step whose loss
+ * or gradient norm is not finite, or after the last step when a parameter is not; null if none.
+ * Reads the parameters back (waiting) to name the one at fault.
+ */
+function* deviceFailure(
+  policy: ActorCritic,
+  numbers: StepNumbers[],
+  steps: { epoch: number }[],
+  badParameters: boolean,
+): Steps<NonFiniteError | null> {
+  let parameterError: NonFiniteError | null = null;
+  const last = numbers.length;
+  const bad = numbers.findIndex((n) => !Number.isFinite(n.loss) || !Number.isFinite(n.gradNorm));
+  const stage =
+    bad < 0
+      ? `after the update's last gradient step (epoch ${steps[last - 1]?.epoch ?? 0}, gradient step ${last})`
+      : `epoch ${steps[bad].epoch}, gradient step ${bad + 1}`;
+  const at = numbers[bad < 0 ? last - 1 : bad];
+  const losses: MinibatchLosses | null =
+    at === undefined
+      ? null
+      : { loss: at.loss, policyLoss: at.policyLoss, valueLoss: at.valueLoss, entropy: at.entropy };
+  const fields = { stage, losses };
+  if (badParameters) {
+    const named = policy.namedParameters();
+    let values: Float32Array[] = [];
+    yield readTensors(named.map(([, t]) => t)).then((read) => {
+      values = read;
+    });
+    parameterError = nonFiniteArray(
+      named.map(([name], i) => [`parameter ${name}`, values[i]] as const),
+      fields,
+    );
+  }
+  if (parameterError !== null) return parameterError;
+  if (bad < 0) return null;
+  const n = numbers[bad];
+  const [quantity, value] = Number.isFinite(n.loss) ? ["gradient norm", n.gradNorm] : ["loss", n.loss];
+  return new NonFiniteError({ quantity, value, ...fields });
+}
+
+/** A minibatch's values from the rollout, as tensors: what the policy gave when it acted, and the targets. */
+interface RolloutValues {
+  logProbs: Tensor;
+  values: Tensor;
+  returns: Tensor;
+  /** Normalized when the config says so. */
+  advantages: Tensor;
+}
+
+/**
+ * The PPO loss of one minibatch, from the policy's evaluation of the stored actions and the
+ * rollout's values: the clipped surrogate, the (clipped) value loss and the entropy bonus, as
+ * CleanRL writes them (tensor ops: the same on every device).
+ */
+function ppoLoss(evaluation: ActionEvaluation, old: RolloutValues, hp: UpdateHyperparameters) {
+  const { logProb: newLogProb, entropy, value: newValue } = evaluation;
+  const logRatio = newLogProb.sub(old.logProbs);
+  const ratio = logRatio.exp();
+
+  // Policy loss: the clipped surrogate objective, negated for gradient descent.
+  const pgLoss1 = old.advantages.neg().mul(ratio);
+  const pgLoss2 = old.advantages.neg().mul(ratio.clamp(1 - hp.clipCoef, 1 + hp.clipCoef));
+  const pgLoss = pgLoss1.maximum(pgLoss2).mean();
+
+  // Value loss, clipped around the rollout's values (as PPO2) unless clipVloss is off.
+  const vLossUnclipped = newValue.sub(old.returns).square();
+  let vLoss: Tensor;
+  if (hp.clipVloss) {
+    const vClipped = old.values.add(newValue.sub(old.values).clamp(-hp.clipCoef, hp.clipCoef));
+    const vLossClipped = vClipped.sub(old.returns).square();
+    vLoss = vLossUnclipped.maximum(vLossClipped).mean().mul(0.5);
+  } else {
+    vLoss = vLossUnclipped.mean().mul(0.5);
+  }
+
+  const entropyLoss = entropy.mean();
+  const loss = pgLoss.sub(entropyLoss.mul(hp.entCoef)).add(vLoss.mul(hp.vfCoef));
+  return { loss, pgLoss, vLoss, entropyLoss, logRatio, ratio };
 }
 
 /** The values of `source` at `indices`, as a tensor outside the graph (freed by the enclosing tidy). */

@@ -5,7 +5,7 @@
  * stop is seen within a fraction of a second even when an iteration takes seconds.
  */
 import type { IterationMetrics, PPOTrainer } from "../ppo/trainer.js";
-import type { Steps } from "../util/steps.js";
+import { resume, type Steps } from "../util/steps.js";
 import { type CheckpointFiles, trainerCheckpoint } from "./checkpoint.js";
 import type { TrainingLogger } from "./logger.js";
 import { CheckpointSchedule } from "./schedule.js";
@@ -134,12 +134,17 @@ async function runSteps<T>(
   events: EventPauses,
   stop: { readonly requested: boolean } | null,
 ): Promise<T | null> {
+  let waited: Promise<unknown> | undefined;
   for (;;) {
-    const step = steps.next();
+    const step = waited === undefined ? steps.next() : await resume(steps, waited);
     if (step.done) return step.value;
+    waited = step.value;
     if (events.due()) {
       await events.pause();
-      if (stop?.requested) return null;
+      if (stop?.requested) {
+        await waited?.catch(() => undefined);
+        return null;
+      }
     }
   }
 }

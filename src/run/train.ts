@@ -84,7 +84,8 @@ async function trainInRun(
   config: PPOConfig,
   options: TrainOptions,
 ): Promise<TrainSummary> {
-  const trainer = new PPOTrainer(config);
+  const trainer = await PPOTrainer.create(config);
+  if (!options.quiet && config.device !== "cpu") console.log(trainer.deviceNote);
   const stopThreads = await startThreads(options.threads ?? availableParallelism());
   let begun: { previousWallTimeS: number; metrics: AppendFile };
   try {

@@ -16,13 +16,49 @@ export const CHROMIUM = process.env.PPO_TS_CHROMIUM ?? "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
   "--headless",
   "--no-sandbox",
-  "--disable-gpu",
   "--disable-quic",
   "--no-first-run",
   "--disable-background-networking",
   "--disable-component-update",
   "--disable-sync",
 ];
+
+/** WebGPU on SwiftShader's software Vulkan, which every machine has (CI included): for the GPU tests. */
+const WEBGPU_ARGS = [
+  "--enable-unsafe-webgpu",
+  "--use-webgpu-adapter=swiftshader",
+  "--enable-unsafe-swiftshader",
+  "--enable-features=Vulkan",
+  "--use-vulkan=swiftshader",
+  "--disable-vulkan-surface",
+];
+
+/** Why the browser tests cannot run here, or undefined when they can. */
+export function missingChromium(): string | undefined {
+  if (existsSync(CHROMIUM)) return undefined;
+  return `no browser at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium) or set PPO_TS_CHROMIUM; .ci/run installs it`;
+}
+
+/** Headless Chromium on a fresh profile, with a WebGPU adapter (software) or with no GPU at all. */
+export function launchChromium(
+  profile: string,
+  options: {
+    webgpu?: boolean;
+    viewport?: { width: number; height: number };
+    deviceScaleFactor?: number;
+  } = {},
+): Promise<BrowserContext> {
+  const missing = missingChromium();
+  if (missing !== undefined) throw new Error(missing);
+  return chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [...CHROMIUM_ARGS, ...(options.webgpu ? WEBGPU_ARGS : ["--disable-gpu"])],
+    acceptDownloads: true,
+    viewport: options.viewport ?? { width: 1280, height: 900 },
+    deviceScaleFactor: options.deviceScaleFactor,
+  });
+}
 
 export interface BrowserSession {
   server: WebServer;
@@ -43,24 +79,17 @@ export async function openApp(
     viewport?: { width: number; height: number };
     /** Device pixels per CSS pixel (default 1; below 1 makes small screenshots). */
     deviceScaleFactor?: number;
+    /** A WebGPU adapter in the page (SwiftShader's); without it the browser has no GPU. */
+    webgpu?: boolean;
   } = {},
 ): Promise<BrowserSession> {
-  if (!existsSync(CHROMIUM))
-    throw new Error(
-      `no browser at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium) or set PPO_TS_CHROMIUM`,
-    );
+  const missing = missingChromium();
+  if (missing !== undefined) throw new Error(missing);
   const server = await serveWeb({ port: 0, host: "127.0.0.1", isolated: options.isolated ?? true });
   const dir = mkdtempSync(join(tmpdir(), "ppo-ts-web-"));
   const profile = join(dir, "profile");
   mkdirSync(profile);
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    acceptDownloads: true,
-    viewport: options.viewport ?? { width: 1280, height: 900 },
-    deviceScaleFactor: options.deviceScaleFactor,
-  });
+  const context = await launchChromium(profile, options);
   const page = context.pages()[0] ?? (await context.newPage());
   const problems: string[] = [];
   page.on("console", (message) => {

@@ -6,7 +6,18 @@ import type { KernelBackend } from "./backend.js";
 import { referenceBackend } from "./reference.js";
 import { createWasmBackend, type WasmBackend } from "./wasm.js";
 
-export type { Activation, AdamHyper, Conv2dShape, KernelBackend } from "./backend.js";
+export type {
+  Activation,
+  AdamHyper,
+  AxisLines,
+  Conv2dShape,
+  DeviceArray,
+  DeviceBackend,
+  GraphKernels,
+  KernelBackend,
+  MapOp,
+  StridedView,
+} from "./backend.js";
 export { convOutputSize } from "./backend.js";
 export { referenceBackend, tanhFloat32 } from "./reference.js";
 export type { KernelThreadPool, WasmBackendOptions } from "./wasm.js";

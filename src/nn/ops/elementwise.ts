@@ -4,10 +4,10 @@
  * map (cached per pair of shapes), so the backward of a broadcast input is the same loop with `+=`,
  * which sums the gradient over the stretched dimensions.
  */
-
 import { exp as scalarExp, log as scalarLog } from "../../util/math.js";
-import type { Activation } from "../kernels/index.js";
+import type { Activation, BinaryOp, UnaryOp } from "../kernels/backend.js";
 import { type Shape, Tensor, type TensorLike } from "../tensor.js";
+import { binaryOnDevice, deviceOf, kernelsOf, unaryOnDevice } from "./device.js";
 
 export { tanhFloat32 } from "../kernels/index.js";
 
@@ -67,6 +67,21 @@ function indexMap(outShape: Shape, inShape: Shape, size: number): Int32Array {
   return map;
 }
 
+/** The shape two shapes broadcast to (aligned at the right, a dimension of 1 stretching). */
+function broadcastShape(a: Shape, b: Shape): Shape {
+  const ndim = Math.max(a.length, b.length);
+  const shape: number[] = [];
+  for (let d = 0; d < ndim; d++) {
+    const da = a[a.length - ndim + d] ?? 1;
+    const db = b[b.length - ndim + d] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new RangeError(`Shapes [${a.join(", ")}] and [${b.join(", ")}] do not broadcast`);
+    }
+    shape.push(da === 1 ? db : da);
+  }
+  return shape;
+}
+
 function broadcast(a: Tensor, b: Tensor): Broadcast {
   if (sameShape(a.shape, b.shape)) {
     const map = identityMap(a.size);
@@ -75,16 +90,7 @@ function broadcast(a: Tensor, b: Tensor): Broadcast {
   const key = `${a.shape.join(",")}|${b.shape.join(",")}`;
   let cached = broadcastCache.get(key);
   if (cached === undefined) {
-    const ndim = Math.max(a.shape.length, b.shape.length);
-    const shape: number[] = [];
-    for (let d = 0; d < ndim; d++) {
-      const da = a.shape[a.shape.length - ndim + d] ?? 1;
-      const db = b.shape[b.shape.length - ndim + d] ?? 1;
-      if (da !== db && da !== 1 && db !== 1) {
-        throw new RangeError(`Shapes [${a.shape.join(", ")}] and [${b.shape.join(", ")}] do not broadcast`);
-      }
-      shape.push(da === 1 ? db : da);
-    }
+    const shape = broadcastShape(a.shape, b.shape);
     const size = shape.reduce((p, d) => p * d, 1);
     cached = { shape, a: indexMap(shape, a.shape, size), b: indexMap(shape, b.shape, size) };
     if (broadcastCache.size >= MAX_CACHED_MAPS) broadcastCache.clear();
@@ -118,14 +124,23 @@ interface Operands {
 /** Adds into `grad` (an input's gradient) what the output gradient `g` gives it. */
 type BinaryBackward = (g: Float32Array, grad: Float32Array, operands: Operands) => void;
 
-/** A broadcasting op of two inputs: `forward` fills the output, `backwardA` and `backwardB` its VJPs. */
+/**
+ * A broadcasting op of two inputs: `forward` fills the output, `backwardA` and `backwardB` its
+ * VJPs; on a GPU, the device's kernels of the same name.
+ */
 function binary(
+  kind: BinaryOp,
   a: TensorLike,
   b: TensorLike,
   forward: (operands: Operands) => void,
   backwardA: BinaryBackward,
   backwardB: BinaryBackward,
 ): Tensor {
+  const device = deviceOf(a, b);
+  if (device !== null) {
+    const shapeOf = (v: TensorLike) => (typeof v === "number" ? [] : asTensor(v).shape);
+    return binaryOnDevice(device, kind, a, b, broadcastShape(shapeOf(a), shapeOf(b)));
+  }
   const x = asTensor(a);
   const y = asTensor(b);
   const { shape, a: ia, b: ib } = broadcast(x, y);
@@ -152,6 +167,7 @@ const passToB: BinaryBackward = (g, grad, { ib }) => {
 /** a + b, broadcasting. */
 export function add(a: TensorLike, b: TensorLike): Tensor {
   return binary(
+    "add",
     a,
     b,
     ({ x, y, ia, ib, o }) => {
@@ -165,6 +181,7 @@ export function add(a: TensorLike, b: TensorLike): Tensor {
 /** a - b, broadcasting. */
 export function sub(a: TensorLike, b: TensorLike): Tensor {
   return binary(
+    "sub",
     a,
     b,
     ({ x, y, ia, ib, o }) => {
@@ -180,6 +197,7 @@ export function sub(a: TensorLike, b: TensorLike): Tensor {
 /** a * b, broadcasting. */
 export function mul(a: TensorLike, b: TensorLike): Tensor {
   return binary(
+    "mul",
     a,
     b,
     ({ x, y, ia, ib, o }) => {
@@ -197,6 +215,7 @@ export function mul(a: TensorLike, b: TensorLike): Tensor {
 /** a / b, broadcasting. */
 export function div(a: TensorLike, b: TensorLike): Tensor {
   return binary(
+    "div",
     a,
     b,
     ({ x, y, ia, ib, o }) => {
@@ -233,6 +252,7 @@ function extremum(a: TensorLike, b: TensorLike, sign: 1 | -1): Tensor {
     return d > 0 ? 1 : d === 0 ? 0.5 : 0;
   };
   return binary(
+    sign === 1 ? "maximum" : "minimum",
     a,
     b,
     ({ x, y, ia, ib, o }) => {
@@ -253,14 +273,18 @@ function extremum(a: TensorLike, b: TensorLike, sign: 1 | -1): Tensor {
 
 /**
  * An op of one input, elementwise: `forward` fills the output `o` from the input `x`, `backward` adds
- * into the input's gradient `grad` what the output gradient `g` gives it.
+ * into the input's gradient `grad` what the output gradient `g` gives it; on a GPU, the device's
+ * kernels of the same name (`scalars`: clamp's bounds).
  */
 function unary(
+  kind: UnaryOp,
   a: Tensor,
   forward: (o: Float32Array, x: Float32Array) => void,
   backward: (g: Float32Array, grad: Float32Array, x: Float32Array, o: Float32Array) => void,
+  scalars?: number[],
 ): Tensor {
   a.assertLive();
+  if (a.device !== null) return unaryOnDevice(a.device, kind, a, scalars);
   const out = Tensor.result(a.shape, [a]);
   const x = a.data;
   const o = out.data;
@@ -272,6 +296,7 @@ function unary(
 /** -a. */
 export function neg(a: Tensor): Tensor {
   return unary(
+    "neg",
     a,
     (o, x) => {
       for (let i = 0; i < o.length; i++) o[i] = -x[i];
@@ -285,6 +310,7 @@ export function neg(a: Tensor): Tensor {
 /** e^a. */
 export function exp(a: Tensor): Tensor {
   return unary(
+    "exp",
     a,
     (o, x) => {
       for (let i = 0; i < o.length; i++) o[i] = scalarExp(x[i]);
@@ -298,6 +324,7 @@ export function exp(a: Tensor): Tensor {
 /** The natural logarithm. */
 export function log(a: Tensor): Tensor {
   return unary(
+    "log",
     a,
     (o, x) => {
       for (let i = 0; i < o.length; i++) o[i] = scalarLog(x[i]);
@@ -322,17 +349,43 @@ export function relu(a: Tensor): Tensor {
 function activation(a: Tensor, kind: Activation): Tensor {
   a.assertLive();
   const out = Tensor.result(a.shape, [a]);
-  const backend = out.backend;
-  backend.activation(kind, a.data, out.data);
+  const kernels = kernelsOf(out);
+  kernels.activation(kind, a.storage, out.storage);
   if (out.requiresGrad) {
-    out.backwardFn = (g) => backend.activationBackward(kind, out.data, g, a.gradBuffer());
+    out.backwardFn = (g) => kernels.activationBackward(kind, out.storage, g, a.gradBuffer());
   }
+  return out;
+}
+
+/** 1 where a > b, else 0 (broadcasting); not differentiable. */
+export function greater(a: TensorLike, b: TensorLike): Tensor {
+  const none = () => {};
+  return noGradient(
+    binary(
+      "greater",
+      a,
+      b,
+      ({ x, y, ia, ib, o }) => {
+        for (let i = 0; i < o.length; i++) o[i] = x[ia[i]] > y[ib[i]] ? 1 : 0;
+      },
+      none,
+      none,
+    ),
+  );
+}
+
+/** Cuts an output from the graph: a comparison carries no gradient. */
+function noGradient(out: Tensor): Tensor {
+  out.requiresGrad = false;
+  out.inputs = null;
+  out.backwardFn = null;
   return out;
 }
 
 /** a^2. */
 export function square(a: Tensor): Tensor {
   return unary(
+    "square",
     a,
     (o, x) => {
       for (let i = 0; i < o.length; i++) o[i] = x[i] * x[i];
@@ -346,6 +399,7 @@ export function square(a: Tensor): Tensor {
 /** The square root. */
 export function sqrt(a: Tensor): Tensor {
   return unary(
+    "sqrt",
     a,
     (o, x) => {
       for (let i = 0; i < o.length; i++) o[i] = Math.sqrt(x[i]);
@@ -359,6 +413,7 @@ export function sqrt(a: Tensor): Tensor {
 /** |a|; the gradient at 0 is 0, as in PyTorch. */
 export function abs(a: Tensor): Tensor {
   return unary(
+    "abs",
     a,
     (o, x) => {
       for (let i = 0; i < o.length; i++) o[i] = Math.abs(x[i]);
@@ -373,6 +428,7 @@ export function abs(a: Tensor): Tensor {
 export function clamp(a: Tensor, min: number, max: number): Tensor {
   if (!(min <= max)) throw new RangeError(`clamp: need min <= max, got ${min} > ${max}`);
   return unary(
+    "clamp",
     a,
     (o, x) => {
       for (let i = 0; i < o.length; i++) o[i] = Math.min(Math.max(x[i], min), max);
@@ -380,5 +436,6 @@ export function clamp(a: Tensor, min: number, max: number): Tensor {
     (g, grad, x) => {
       for (let i = 0; i < g.length; i++) if (x[i] >= min && x[i] <= max) grad[i] += g[i];
     },
+    [min, max],
   );
 }

@@ -5,6 +5,7 @@ export {
   clamp,
   div,
   exp,
+  greater,
   log,
   maximum,
   minimum,
@@ -17,5 +18,5 @@ export {
   tanh,
 } from "./elementwise.js";
 export { conv2d, linear, matmul } from "./linear.js";
-export { argmax, gather, logSoftmax, max, mean, softmax, sum } from "./reduce.js";
+export { argmax, countNonFinite, gather, logSoftmax, max, mean, softmax, sum } from "./reduce.js";
 export { concat, flatten, reshape, selectRows } from "./shape.js";

@@ -1,6 +1,7 @@
-/** The ops that run on the backend's GEMM and convolution kernels. */
+/** The ops that run on the backend's GEMM and convolution kernels, on the CPU or a GPU alike. */
 import { convOutputSize } from "../kernels/index.js";
 import { Tensor } from "../tensor.js";
+import { kernelsOf } from "./device.js";
 
 /** The matrix product of a (m, k) and b (k, n). */
 export function matmul(a: Tensor, b: Tensor): Tensor {
@@ -14,13 +15,13 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const [m, k] = a.shape;
   const n = b.shape[1];
   const out = Tensor.result([m, n], [a, b]);
-  const backend = out.backend;
-  backend.gemm(false, false, m, n, k, a.data, b.data, out.data, false);
+  const backend = kernelsOf(out);
+  backend.gemm(false, false, m, n, k, a.storage, b.storage, out.storage, false);
   if (out.requiresGrad) {
     out.backwardFn = (g) => {
       // dA = dC B^T, dB = A^T dC, added into the gradients.
-      if (a.requiresGrad) backend.gemm(false, true, m, k, n, g, b.data, a.gradBuffer(), true);
-      if (b.requiresGrad) backend.gemm(true, false, k, n, m, a.data, g, b.gradBuffer(), true);
+      if (a.requiresGrad) backend.gemm(false, true, m, k, n, g, b.storage, a.gradBuffer(), true);
+      if (b.requiresGrad) backend.gemm(true, false, k, n, m, a.storage, g, b.gradBuffer(), true);
     };
   }
   return out;
@@ -46,15 +47,26 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   const rows = x.size / inFeatures;
   const inputs = bias === null ? [x, weight] : [x, weight, bias];
   const out = Tensor.result([...x.shape.slice(0, -1), outFeatures], inputs);
-  const backend = out.backend;
-  backend.gemm(false, true, rows, outFeatures, inFeatures, x.data, weight.data, out.data, false, bias?.data);
+  const backend = kernelsOf(out);
+  backend.gemm(
+    false,
+    true,
+    rows,
+    outFeatures,
+    inFeatures,
+    x.storage,
+    weight.storage,
+    out.storage,
+    false,
+    bias?.storage,
+  );
   if (out.requiresGrad) {
     out.backwardFn = (g) => {
       // dx = dy W, dW = dy^T x, db = column sums of dy.
       if (x.requiresGrad)
-        backend.gemm(false, false, rows, inFeatures, outFeatures, g, weight.data, x.gradBuffer(), true);
+        backend.gemm(false, false, rows, inFeatures, outFeatures, g, weight.storage, x.gradBuffer(), true);
       if (weight.requiresGrad) {
-        backend.gemm(true, false, outFeatures, inFeatures, rows, g, x.data, weight.gradBuffer(), true);
+        backend.gemm(true, false, outFeatures, inFeatures, rows, g, x.storage, weight.gradBuffer(), true);
       }
       if (bias?.requiresGrad) backend.addColumnSums(g, rows, outFeatures, bias.gradBuffer());
     };
@@ -88,15 +100,15 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, st
   const { outH, outW } = convOutputSize(shape);
   const inputs = bias === null ? [x, weight] : [x, weight, bias];
   const out = Tensor.result([batch, outChannels, outH, outW], inputs);
-  const backend = out.backend;
-  backend.conv2dForward(x.data, weight.data, bias?.data ?? null, out.data, shape);
+  const backend = kernelsOf(out);
+  backend.conv2dForward(x.storage, weight.storage, bias?.storage ?? null, out.storage, shape);
   if (out.requiresGrad) {
     out.backwardFn = (g) => {
       // The kernel always produces the weight gradient; borrow a buffer when the weight is frozen.
       const gradWeight = weight.requiresGrad ? weight.gradBuffer() : backend.alloc(weight.size);
       backend.conv2dBackward(
-        x.data,
-        weight.data,
+        x.storage,
+        weight.storage,
         g,
         x.requiresGrad ? x.gradBuffer() : null,
         gradWeight,

@@ -2,9 +2,10 @@
  * Reductions and the ops over one axis (softmax, gather). An axis splits a shape into
  * (outer, dim, inner): element (o, d, i) sits at (o * dim + d) * inner + i.
  */
-
 import { exp, log } from "../../util/math.js";
+import type { DeviceArray } from "../kernels/backend.js";
 import { type Shape, Tensor } from "../tensor.js";
+import { gatherOnDevice, indicesOn, maxOnDevice, softmaxOnDevice, sumOnDevice } from "./device.js";
 
 interface AxisSplit {
   axis: number;
@@ -46,6 +47,11 @@ export function mean(a: Tensor, axis?: number, keepDim = false): Tensor {
 
 function scaledSum(a: Tensor, axis: number | undefined, keepDim: boolean, average: boolean): Tensor {
   a.assertLive();
+  if (a.device !== null) {
+    if (axis === undefined) return sumOnDevice(a.device, a, null, scalarShape(a.shape, keepDim), average);
+    const split = splitAxis(a.shape, axis, keepDim);
+    return sumOnDevice(a.device, a, split, split.reducedShape, average);
+  }
   const x = a.data;
   if (axis === undefined) {
     const scale = average ? 1 / a.size : 1;
@@ -94,6 +100,16 @@ function scaledSum(a: Tensor, axis: number | undefined, keepDim: boolean, averag
 export function max(a: Tensor, axis?: number, keepDim = false): Tensor {
   a.assertLive();
   if (a.size === 0) throw new RangeError("max of an empty tensor");
+  if (a.device !== null) {
+    if (axis === undefined) {
+      if (a.requiresGrad)
+        throw new Error(`max() over all elements has no gradient on ${a.device.name}: use max(axis)`);
+      const all = { outer: 1, dim: a.size, inner: 1 };
+      return maxOnDevice(a.device, a, all, scalarShape(a.shape, keepDim), false);
+    }
+    const split = splitAxis(a.shape, axis, keepDim);
+    return maxOnDevice(a.device, a, split, split.reducedShape, false);
+  }
   const x = a.data;
   if (axis === undefined) {
     const out = Tensor.result(scalarShape(a.shape, keepDim), [a]);
@@ -128,10 +144,31 @@ export function max(a: Tensor, axis?: number, keepDim = false): Tensor {
   return out;
 }
 
+/**
+ * How many elements are NaN or infinite, as a one-element tensor; not differentiable. On a GPU the
+ * count stays there (tested on the values' bits), for a check that reads nothing back.
+ */
+export function countNonFinite(a: Tensor): Tensor {
+  a.assertLive();
+  const out = Tensor.empty([], a.device);
+  if (a.device !== null) {
+    const target = { array: out.storage as DeviceArray, offset: 0, strides: [0] };
+    a.device.map("nonFinite", [a.size], target, [
+      { array: a.storage as DeviceArray, offset: 0, strides: [1] },
+    ]);
+    return out;
+  }
+  let count = 0;
+  for (const value of a.data) if (!Number.isFinite(value)) count++;
+  out.data[0] = count;
+  return out;
+}
+
 /** The index of the first maximum along an axis, as float values; not differentiable. */
 export function argmax(a: Tensor, axis = -1): Tensor {
   a.assertLive();
   const split = splitAxis(a.shape, axis, false);
+  if (a.device !== null) return maxOnDevice(a.device, a, split, split.reducedShape, true);
   const out = Tensor.zeros(split.reducedShape);
   const o = out.data;
   let line = 0;
@@ -187,6 +224,7 @@ export function logSumExpAlong(x: ArrayLike<number>, start: number, end: number,
  * gradient `gx` what the output gradient `g` gives the line.
  */
 function lineWise(
+  kind: "logSoftmax" | "softmax",
   a: Tensor,
   axis: number,
   forward: (x: Float32Array, o: Float32Array, start: number, end: number, step: number) => void,
@@ -201,6 +239,7 @@ function lineWise(
 ): Tensor {
   a.assertLive();
   const split = splitAxis(a.shape, axis, false);
+  if (a.device !== null) return softmaxOnDevice(a.device, kind, a, split);
   const x = a.data;
   const out = Tensor.result(a.shape, [a]);
   const o = out.data;
@@ -217,6 +256,7 @@ function lineWise(
 /** log(softmax(a)) along an axis: a - logsumexp(a). */
 export function logSoftmax(a: Tensor, axis = -1): Tensor {
   return lineWise(
+    "logSoftmax",
     a,
     axis,
     (x, o, start, end, step) => {
@@ -235,6 +275,7 @@ export function logSoftmax(a: Tensor, axis = -1): Tensor {
 /** exp(a) normalized to sum to 1 along an axis. */
 export function softmax(a: Tensor, axis = -1): Tensor {
   return lineWise(
+    "softmax",
     a,
     axis,
     (x, o, start, end, step) => {
@@ -254,19 +295,21 @@ export function softmax(a: Tensor, axis = -1): Tensor {
 /**
  * One element per row along the last axis: out[r] = a[r, indices[r]], the last axis removed (as
  * PyTorch's `a.gather(-1, indices.unsqueeze(-1)).squeeze(-1)`). Indices may be a tensor of whole
- * numbers (actions stored as float32).
+ * numbers (actions stored as float32). On a GPU, indices already there are not checked (the
+ * kernel clamps them into range); others are checked, then uploaded.
  */
 export function gather(a: Tensor, indices: Tensor | ArrayLike<number>): Tensor {
   a.assertLive();
   if (a.ndim === 0) throw new RangeError("gather needs a tensor with at least one axis");
   const width = a.shape[a.ndim - 1];
   const rows = width === 0 ? 0 : a.size / width;
-  const values = indices instanceof Tensor ? indices.data : indices;
-  if (values.length !== rows) {
-    throw new RangeError(
-      `gather: ${values.length} indices for ${rows} rows of shape [${a.shape.join(", ")}]`,
-    );
+  const count = indices instanceof Tensor ? indices.size : indices.length;
+  if (count !== rows) {
+    throw new RangeError(`gather: ${count} indices for ${rows} rows of shape [${a.shape.join(", ")}]`);
   }
+  const onDevice = indices instanceof Tensor && indices.device !== null;
+  if (a.device !== null && onDevice) return gatherOnDevice(a.device, a, indices, rows, width);
+  const values = indices instanceof Tensor ? indices.data : indices;
   const picked = new Int32Array(rows);
   for (let r = 0; r < rows; r++) {
     const index = values[r];
@@ -275,6 +318,7 @@ export function gather(a: Tensor, indices: Tensor | ArrayLike<number>): Tensor {
     }
     picked[r] = r * width + index;
   }
+  if (a.device !== null) return gatherOnDevice(a.device, a, indicesOn(a.device, values), rows, width);
   const out = Tensor.result(a.shape.slice(0, -1), [a]);
   const x = a.data;
   const o = out.data;

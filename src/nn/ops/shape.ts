@@ -1,5 +1,6 @@
 /** Ops that rearrange elements: reshape (a view), concat, and row selection for minibatches. */
 import { type Shape, shapeSize, Tensor } from "../tensor.js";
+import { addOnDevice, copyBlock, indicesOn, selectRowsOnDevice } from "./device.js";
 
 /** The same elements in a new shape (one dimension may be -1, inferred); shares storage. */
 export function reshape(a: Tensor, shape: Shape): Tensor {
@@ -18,9 +19,11 @@ export function reshape(a: Tensor, shape: Shape): Tensor {
   }
   const out = Tensor.view(a, target);
   if (out.requiresGrad) {
+    const device = a.device;
     out.backwardFn = (g) => {
       const gx = a.gradBuffer();
-      for (let i = 0; i < g.length; i++) gx[i] += g[i];
+      if (device !== null) addOnDevice(device, g, gx, a.size);
+      else for (let i = 0; i < g.length; i++) gx[i] += g[i];
     };
   }
   return out;
@@ -57,8 +60,9 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   for (let d = a + 1; d < ndim; d++) inner *= first.shape[d];
   const shape = first.shape.map((d, i) => (i === a ? total : d));
   const out = Tensor.result(shape, [...tensors]);
-  const o = out.data;
   const rowLength = total * inner;
+  if (out.device !== null) return concatOnDevice(out, tensors, a, outer, inner, rowLength);
+  const o = out.data;
   let offset = 0;
   for (const t of tensors) {
     const chunk = t.shape[a] * inner;
@@ -85,10 +89,45 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   return out;
 }
 
-/** The rows (first-axis entries) at `indices`, in that order, as `a[indices]` in PyTorch. */
-export function selectRows(a: Tensor, indices: ArrayLike<number>): Tensor {
+/** concat's output on a GPU: each input copied into its block of `out`, and back for the gradient. */
+function concatOnDevice(
+  out: Tensor,
+  tensors: readonly Tensor[],
+  axis: number,
+  outer: number,
+  inner: number,
+  rowLength: number,
+): Tensor {
+  const device = out.device as NonNullable<Tensor["device"]>;
+  const blocks: { outer: number; chunk: number; rowLength: number; offset: number }[] = [];
+  let offset = 0;
+  for (const t of tensors) {
+    const chunk = t.shape[axis] * inner;
+    blocks.push({ outer, chunk, rowLength, offset });
+    copyBlock(device, t.storage, out.storage, blocks[blocks.length - 1], "into", false);
+    offset += chunk;
+  }
+  if (out.requiresGrad) {
+    out.backwardFn = (g) => {
+      tensors.forEach((t, k) => {
+        if (t.requiresGrad) copyBlock(device, t.gradBuffer(), g, blocks[k], "from", true);
+      });
+    };
+  }
+  return out;
+}
+
+/**
+ * The rows (first-axis entries) at `indices`, in that order, as `a[indices]` in PyTorch. On a
+ * GPU, indices may be a tensor already there (not checked: the kernel clamps them into range).
+ */
+export function selectRows(a: Tensor, indices: ArrayLike<number> | Tensor): Tensor {
   a.assertLive();
   if (a.ndim === 0) throw new RangeError("selectRows needs a tensor with at least one axis");
+  if (a.device !== null && indices instanceof Tensor && indices.device !== null) {
+    return selectRowsOnDevice(a.device, a, indices);
+  }
+  if (indices instanceof Tensor) indices = indices.data;
   const rows = a.shape[0];
   const rowSize = rows === 0 ? 0 : a.size / rows;
   const count = indices.length;
@@ -98,6 +137,7 @@ export function selectRows(a: Tensor, indices: ArrayLike<number>): Tensor {
       throw new RangeError(`selectRows: index ${index} out of range [0, ${rows})`);
     }
   }
+  if (a.device !== null) return selectRowsOnDevice(a.device, a, indicesOn(a.device, indices));
   const out = Tensor.result([count, ...a.shape.slice(1)], [a]);
   const x = a.data;
   const o = out.data;
