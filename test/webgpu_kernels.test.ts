@@ -28,15 +28,16 @@ function cpuArray(values: readonly number[]): Float32Array {
 
 declare const webgpuPage: WebGpuPageGlobals;
 
-describe.skipIf(skip)("WebGPU kernels (headless Chromium, SwiftShader)", () => {
-  beforeAll(async () => {
-    gpu = await openWebGpuPage();
-    console.log(`WebGPU adapter: ${gpu.adapter}`);
-  });
-  afterAll(async () => {
-    await gpu?.close();
-  });
+beforeAll(async () => {
+  if (skip) return;
+  gpu = await openWebGpuPage();
+  console.log(`WebGPU adapter: ${gpu.adapter}`);
+});
+afterAll(async () => {
+  await gpu?.close();
+});
 
+describe.skipIf(skip)("WebGPU kernels (headless Chromium, SwiftShader): GEMM and convolution", () => {
   it("GEMM in every transposition, with bias and accumulation, split k included", async () => {
     const shapes: [number, number, number][] = [
       [1, 1, 1],
@@ -163,7 +164,9 @@ describe.skipIf(skip)("WebGPU kernels (headless Chromium, SwiftShader)", () => {
       expectClose(results[4 * i + 3], gradBias, `${name} bias gradient`);
     });
   });
+});
 
+describe.skipIf(skip)("WebGPU kernels (headless Chromium, SwiftShader): activations and reductions", () => {
   it("activations and their gradients, column sums", async () => {
     const x = randomValues(7, 1000, 8);
     const g = randomValues(8, 1000);
@@ -286,7 +289,9 @@ describe.skipIf(skip)("WebGPU kernels (headless Chromium, SwiftShader)", () => {
     expectClose(gradA, expectedGrad, "gradient summed over the broadcast axis");
     expect(flags).toEqual([0, 1, 0, 1, 1, 0, 0]);
   });
+});
 
+describe.skipIf(skip)("WebGPU kernels (headless Chromium, SwiftShader): softmax, gather, bytes", () => {
   it("log-softmax and softmax with their gradients, max along an axis, gather, row selection, bytes to [0, 1]", async () => {
     const [outer, dim, inner] = [3, 6, 2];
     const x = randomValues(14, outer * dim * inner, 6);
@@ -377,7 +382,9 @@ describe.skipIf(skip)("WebGPU kernels (headless Chromium, SwiftShader)", () => {
     const unit = rowIndices.flatMap((r) => bytes.slice(r * 7, r * 7 + 7).map((v) => v / 255));
     expectClose(results[k++], unit, "bytes / 255");
   });
+});
 
+describe.skipIf(skip)("WebGPU kernels (headless Chromium, SwiftShader): Adam and sampling", () => {
   it("Adam over a flat span, and skipped while a flag is set", async () => {
     const n = 1000;
     const param = randomValues(17, n);
