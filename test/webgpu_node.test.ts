@@ -4,7 +4,7 @@
  * backend fails with a message naming what is missing, not a stack trace from inside Dawn; so does
  * `ppo-ts train --device webgpu`, and `--device auto` trains on the CPU saying why.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
@@ -84,7 +84,7 @@ describe("WebGPU in Node", () => {
         join(dir, name),
       );
 
-    it("webgpu without an adapter: one line saying what is missing, no stack trace", async () => {
+    it("webgpu without an adapter: one line saying what is missing, no stack trace, no run folder left", async () => {
       const missing = await missingWebGpu();
       const { code, stdout, stderr } = await train("webgpu", "webgpu");
       if (missing === null) {
@@ -96,6 +96,7 @@ describe("WebGPU in Node", () => {
       expect(stderr.trim()).toBe(`ppo-ts: ${missing}`);
       expect(stderr.trim().split("\n")).toHaveLength(1);
       expect(stderr).not.toMatch(/^\s+at /m);
+      expect(existsSync(join(dir, "webgpu"))).toBe(false);
     });
 
     it("auto without an adapter: trains on the CPU and says why", async () => {

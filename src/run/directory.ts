@@ -98,8 +98,14 @@ export class RunDirectory {
   }
 
   /** Creates the directory (and its parents) if it is missing. */
-  create(): void {
-    mkdirSync(this.path, { recursive: true });
+  /** Makes the directory (and its parents) where missing; returns whether it was missing. */
+  create(): boolean {
+    return mkdirSync(this.path, { recursive: true }) !== undefined;
+  }
+
+  /** Removes the directory if nothing is in it (a run that could not start leaves nothing behind). */
+  removeIfEmpty(): void {
+    if (existsSync(this.path) && readdirSync(this.path).length === 0) rmSync(this.path, { recursive: true });
   }
 
   /**

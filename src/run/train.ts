@@ -69,12 +69,14 @@ export interface TrainSummary {
  * locked meanwhile: a second process is refused.
  */
 export async function runTraining(options: TrainOptions): Promise<TrainSummary> {
-  const { run, config, notes } = openTrainingRun(options);
+  const { run, config, notes, created } = openTrainingRun(options);
   try {
     if (!options.quiet) for (const note of notes) console.log(note);
     return await trainInRun(run, config, options);
   } finally {
     run.unlock();
+    // A run that failed before writing anything (no GPU, an env that cannot be made) leaves no folder.
+    if (created) run.removeIfEmpty();
   }
 }
 
@@ -147,7 +149,8 @@ async function trainInRun(
  * directory that already holds one. A resume takes the run's config.json, where `overrides` may
  * change only the resumable fields (`totalTimesteps`, ...): a run stays the run it began as. A
  * resume of a run stopped before its first checkpoint starts it over from step 0. `notes` say
- * what the caller should know (a stale lock taken over, a start over).
+ * what the caller should know (a stale lock taken over, a start over); `created` whether the
+ * directory was made here.
  */
 export function openTrainingRun(
   options: Pick<TrainOptions, "overrides" | "runDir" | "resume" | "stopAtThreshold" | "takeOverLock">,
@@ -155,6 +158,7 @@ export function openTrainingRun(
   run: RunDirectory;
   config: PPOConfig;
   notes: string[];
+  created: boolean;
 } {
   const fresh = options.resume ? null : resolveConfig(...options.overrides);
   const runDir =
@@ -165,7 +169,7 @@ export function openTrainingRun(
   // A resume reads config.json first: a directory that is not a run is named as such, and not created.
   const base = fresh ?? run.readConfig();
   if (options.stopAtThreshold) checkRewardThreshold(base.envId);
-  run.create();
+  const created = run.create();
   const notes: string[] = [];
   const staleHolder = run.lock(options.takeOverLock === true);
   if (staleHolder !== null) {
@@ -182,7 +186,7 @@ export function openTrainingRun(
         `${run.path} has no checkpoint (the run stopped before its first): starting it over from step 0 with its ${CONFIG_FILE}; its metrics and TensorBoard events are cleared.`,
       );
     }
-    return { run, config: fresh ?? resumedConfig(run, base, options.overrides), notes };
+    return { run, config: fresh ?? resumedConfig(run, base, options.overrides), notes, created };
   } catch (error) {
     run.unlock();
     throw error;
