@@ -4,11 +4,8 @@
  * return the page's Evaluate showed; in a browser without a GPU, "webgpu" says what is missing and
  * does not start, and "auto" trains on the CPU and says why.
  */
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { downloadOf, waitForState } from "./helpers/browser.js";
-import { cli } from "./helpers/cli.js";
+import { downloadOf, evaluatedInPageAndCli, waitForState } from "./helpers/browser.js";
 import { webFixture } from "./helpers/web_fixture.js";
 
 const web = webFixture("ppo-ts-web-device-");
@@ -22,15 +19,8 @@ describe("the web app's device", () => {
     expect(status.globalStep).toBe(4096);
     expect(await page.textContent("#threads-note")).toMatch(/The network's device: webgpu \(.+\)\.$/);
 
-    await page.click("#evaluate");
-    await page.waitForSelector("#eval-result[data-mean-return]");
-    const shown = Number(await page.getAttribute("#eval-result", "data-mean-return"));
-    const download = await downloadOf(page, "#download");
-    const archive = join(web.dir, download.name);
-    writeFileSync(archive, download.bytes);
-    const evaluated = await cli("eval", "--run", archive, "--json");
-    expect(evaluated.code, evaluated.stderr).toBe(0);
-    expect(JSON.parse(evaluated.stdout).mean_return).toBe(shown);
+    const means = await evaluatedInPageAndCli(page, await downloadOf(page, "#download"), web.dir);
+    expect(means.cli).toBe(means.page);
     expect(session.problems).toEqual([]);
   });
 

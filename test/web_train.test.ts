@@ -4,14 +4,20 @@
  * page downloads holds the metrics.csv that `ppo-ts train` writes with the same seed (time columns
  * aside), and `ppo-ts eval --run` gives for the archive the return the page's Evaluate showed.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { unpackRun } from "../src/run/archive.js";
 import { METRICS_FILE } from "../src/run/layout.js";
 import { runTraining } from "../src/run/train.js";
-import { downloadOf, pageStatus, screenshotForDocs, waitForState, waitForStep } from "./helpers/browser.js";
-import { cli } from "./helpers/cli.js";
+import {
+  downloadOf,
+  evaluatedInPageAndCli,
+  pageStatus,
+  screenshotForDocs,
+  waitForState,
+  waitForStep,
+} from "./helpers/browser.js";
 import { rowsWithoutTime } from "./helpers/metrics.js";
 import { webFixture } from "./helpers/web_fixture.js";
 
@@ -57,15 +63,9 @@ describe("CartPole-v1 in the page", () => {
     expect(rowsWithoutTime(pageMetrics).length).toBe(Math.floor(150_000 / 256) + 1);
     expect(rowsWithoutTime(pageMetrics)).toEqual(rowsWithoutTime(cliMetrics));
 
-    // The page's Evaluate (10 episodes, seed 0, deterministic) and `ppo-ts eval --run` on the archive.
-    await page.click("#evaluate");
-    await page.waitForSelector("#eval-result[data-mean-return]");
-    const shown = Number(await page.getAttribute("#eval-result", "data-mean-return"));
-    const archive = join(web.dir, download.name);
-    writeFileSync(archive, download.bytes);
-    const evaluated = await cli("eval", "--run", archive, "--json");
-    expect(evaluated.code, evaluated.stderr).toBe(0);
-    expect(JSON.parse(evaluated.stdout).mean_return).toBe(shown);
+    // The page's Evaluate and `ppo-ts eval --run` on the archive.
+    const means = await evaluatedInPageAndCli(page, download, web.dir);
+    expect(means.cli).toBe(means.page);
     expect(session.problems).toEqual([]);
   });
 });

@@ -4,11 +4,12 @@
  * (`npm run build` makes it). Every console error, page error, failed request and HTTP error of the
  * page is collected, for the tests to assert there are none.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { serveWeb, type WebServer } from "../../src/cli/web.js";
+import { cli } from "./cli.js";
 
 export const CHROMIUM = process.env.PPO_TS_CHROMIUM ?? "/usr/bin/chromium";
 
@@ -171,6 +172,25 @@ export async function downloadOf(page: Page, selector: string): Promise<{ name: 
   const [download] = await Promise.all([page.waitForEvent("download"), page.click(selector)]);
   const path = await download.path();
   return { name: download.suggestedFilename(), bytes: new Uint8Array(readFileSync(path)) };
+}
+
+/**
+ * The mean return the page's Evaluate shows (10 episodes, seed 0, deterministic) and the one
+ * `ppo-ts eval --run` gives for the run archive `download`, saved into `dir`.
+ */
+export async function evaluatedInPageAndCli(
+  page: Page,
+  download: { name: string; bytes: Uint8Array },
+  dir: string,
+): Promise<{ page: number; cli: number }> {
+  await page.click("#evaluate");
+  await page.waitForSelector("#eval-result[data-mean-return]");
+  const shown = Number(await page.getAttribute("#eval-result", "data-mean-return"));
+  const archive = join(dir, download.name);
+  writeFileSync(archive, download.bytes);
+  const evaluated = await cli("eval", "--run", archive, "--json");
+  if (evaluated.code !== 0) throw new Error(`ppo-ts eval --run ${archive} failed: ${evaluated.stderr}`);
+  return { page: shown, cli: JSON.parse(evaluated.stdout).mean_return };
 }
 
 /**
