@@ -52,6 +52,17 @@ describe("the form", () => {
     expect((await pageStatus(page)).state).toBe("idle");
   });
 
+  it("reads a yes/no field from the address as the CLI reads its flag", async () => {
+    const refused = await web.open({ query: "?env=CartPole-v1&normAdv=1&autostart=1" });
+    await refused.page.waitForSelector("#field-normAdv-error:not([hidden])");
+    expect(await refused.page.textContent("#field-normAdv-error")).toMatch(/must be true or false, got "1"$/);
+    expect((await pageStatus(refused.page)).state).toBe("idle");
+
+    const accepted = await web.open({ query: "?env=CartPole-v1&norm-adv=false" });
+    expect(await accepted.page.isChecked("#field-normAdv")).toBe(false);
+    expect(await accepted.page.isHidden("#field-normAdv-error")).toBe(true);
+  });
+
   it("says which ROM file and md5 an Atari game needs, missing or wrong", async () => {
     const session = await web.open({ query: "?env=BreakoutNoFrameskip-v4" });
     const { page } = session;

@@ -32,6 +32,8 @@ interface FieldView {
   entry: ConfigFieldEntry;
   input: Input;
   error: HTMLElement;
+  /** Why the text a checkbox was given (a query parameter) was refused, until the box is changed. */
+  refusedText: string | null;
 }
 
 /** A field's id in the page: `field-learningRate`, `field-policy-hiddenSizes`. */
@@ -109,8 +111,6 @@ export class ConfigForm {
   private readonly views = new Map<string, FieldView>();
   /** Called when the env changes (the page fills in its preset). */
   onEnvChange: (envId: string) => void = () => {};
-  /** Called after any field changes. */
-  onChange: () => void = () => {};
 
   constructor(container: HTMLElement) {
     for (const section of SECTIONS) {
@@ -148,14 +148,15 @@ export class ConfigForm {
     error.className = "field-error";
     error.hidden = true;
     input.setAttribute("aria-describedby", `${help.id} ${error.id}`);
+    const view: FieldView = { entry, input, error, refusedText: null };
     input.addEventListener("change", () => {
+      view.refusedText = null;
       this.check(entry.name);
       if (entry.name === "envId") this.onEnvChange(input.value);
-      this.onChange();
     });
     if (entry.field.kind === "boolean") wrapper.append(input, label, flag, help, error);
     else wrapper.append(label, flag, input, help, error);
-    this.views.set(entry.name, { entry, input, error });
+    this.views.set(entry.name, view);
     return wrapper;
   }
 
@@ -179,7 +180,9 @@ export class ConfigForm {
 
   /** Shows every field of `config`. */
   fill(config: PPOConfig): void {
-    for (const { entry, input } of this.views.values()) {
+    for (const view of this.views.values()) {
+      const { entry, input } = view;
+      view.refusedText = null;
       const value = valueAt(config, entry.path);
       if (input instanceof HTMLInputElement && input.type === "checkbox") input.checked = value === true;
       else input.value = valueText(value);
@@ -189,9 +192,16 @@ export class ConfigForm {
 
   /** Sets one field from text (a query parameter), checked as the form checks it. */
   setText(name: string, text: string): void {
-    const { input } = this.view(name);
-    if (input instanceof HTMLInputElement && input.type === "checkbox") input.checked = text !== "false";
-    else input.value = text;
+    const view = this.view(name);
+    const { input } = view;
+    if (input instanceof HTMLInputElement && input.type === "checkbox") {
+      view.refusedText = null;
+      try {
+        input.checked = view.entry.field.parse(text) === true;
+      } catch (error) {
+        view.refusedText = (error as Error).message;
+      }
+    } else input.value = text;
     this.check(name);
   }
 
@@ -206,6 +216,7 @@ export class ConfigForm {
 
   /** Why the field's text is refused (its parser's or check's reason), or null. */
   private problem(view: FieldView): string | null {
+    if (view.refusedText !== null) return view.refusedText;
     try {
       return view.entry.field.check(this.parse(view));
     } catch (error) {

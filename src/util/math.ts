@@ -2,9 +2,8 @@
  * exp, log, sin, cos and integer powers that give the same bits on every JavaScript engine.
  *
  * ECMAScript leaves Math.exp, Math.log, Math.sin, Math.cos and `**` "implementation-approximated",
- * and engines differ in the last bit: V8 in Node 20 and in a 2025 Chrome disagree on about one
- * argument in ten of Math.exp, and on `0.9 ** 4`. A run in the browser would then drift from the
- * same run in Node. These are the textbook algorithms (an argument reduction, then a truncated
+ * and engines (and versions of one engine) differ in the last bit, so a run in the browser would
+ * drift from the same run in Node. These are the textbook algorithms (an argument reduction, then a truncated
  * series) written with +, -, *, / and Math.round, which IEEE 754 and ECMAScript define exactly, so
  * they round the same everywhere, within about an ulp of the exact value.
  */

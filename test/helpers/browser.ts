@@ -72,7 +72,7 @@ export interface BrowserSession {
   close(): Promise<void>;
 }
 
-/** Serves the app (isolated or not) and opens a browser on a fresh profile; `url` is the query part. */
+/** Serves the app (isolated or not) and opens a browser on a fresh profile; `query` is the address's query part. */
 export async function openApp(
   options: {
     isolated?: boolean;

@@ -117,7 +117,7 @@ export class AcrobotEnv extends ClassicControlEnv<number> {
     s[1] = wrap(s[1], -Math.PI, Math.PI);
     s[2] = bound(s[2], -MAX_VEL_1, MAX_VEL_1);
     s[3] = bound(s[3], -MAX_VEL_2, MAX_VEL_2);
-    const terminated = -cos(s[0]) - Math.cos(s[1] + s[0]) > 1.0;
+    const terminated = -cos(s[0]) - cos(s[1] + s[0]) > 1.0;
     const reward = terminated ? 0.0 : -1.0;
     return [this.observation(), reward, terminated, false, {}];
   }
