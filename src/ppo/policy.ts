@@ -474,9 +474,10 @@ export class ActorCritic extends Module {
     const x = this.input(batch.obs, count, indices);
     const dim = this.actionWidth;
     const actions = Tensor.zeros(this.spec.continuous ? [count, dim] : [count]);
+    const actionData = actions.data;
     for (let i = 0; i < count; i++) {
       const row = indices[i] * dim;
-      for (let k = 0; k < dim; k++) actions.data[i * dim + k] = batch.actions[row + k];
+      for (let k = 0; k < dim; k++) actionData[i * dim + k] = batch.actions[row + k];
     }
     return this.evaluate(x, actions);
   }

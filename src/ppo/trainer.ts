@@ -466,11 +466,11 @@ export class PPOTrainer {
           step.logProbs,
           step.values,
         );
-      const { infos, terminations, truncations } = this.stepEnvs();
+      const infos = this.stepEnvs();
       step.finalValues.fill(0);
       if (this.config.bootstrapTruncated && infos.finalObs !== undefined)
-        yield* this.finalValues(infos.finalObs as ObsArray, terminations, truncations);
-      this.store(terminations, truncations);
+        yield* this.finalValues(infos.finalObs as ObsArray, step.terminations, step.truncations);
+      this.store();
       yield;
     }
     if (learner === null) this.policy.predictValues(this.obs, numEnvs, this.lastValues);
@@ -480,8 +480,11 @@ export class PPOTrainer {
     return { ...episodes };
   }
 
-  /** Steps every env with the actions just chosen; records rewards and episodes, takes the observations. */
-  private stepEnvs(): { infos: VectorInfo; terminations: Uint8Array; truncations: Uint8Array } {
+  /**
+   * Steps every env with the actions just chosen: records rewards, episode ends (into the step) and
+   * episodes, takes the observations; returns the envs' infos.
+   */
+  private stepEnvs(): VectorInfo {
     const { step, envs } = this;
     // The env gets the action clipped to its bounds; the buffer keeps the sampled one.
     const envActions =
@@ -504,16 +507,16 @@ export class PPOTrainer {
         }
       }
     }
+    step.terminations = terminations;
+    step.truncations = truncations;
     this.observe(nextObs as ObsArray, this.nextObs);
-    return { infos, terminations, truncations };
+    return infos;
   }
 
   /** Stores the step in the buffer; the next observations become the current ones. */
-  private store(terminations: Uint8Array, truncations: Uint8Array): void {
+  private store(): void {
     const step = this.step;
     step.obs = this.obs;
-    step.terminations = terminations;
-    step.truncations = truncations;
     this.buffer.add(step);
     const stored = this.obs;
     this.obs = this.nextObs;
@@ -521,7 +524,11 @@ export class PPOTrainer {
   }
 
   /** V(final observation) of the envs whose episode was truncated, for bootstrapping (see computeGae). */
-  private *finalValues(finalObs: ObsArray, terminations: Uint8Array, truncations: Uint8Array): Steps<void> {
+  private *finalValues(
+    finalObs: ObsArray,
+    terminations: ArrayLike<number>,
+    truncations: ArrayLike<number>,
+  ): Steps<void> {
     const size = this.policy.obsSize;
     const learner = this.learner;
     for (let i = 0; i < this.config.numEnvs; i++) {

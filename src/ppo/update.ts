@@ -201,9 +201,11 @@ function* cpuUpdateSteps({
         let oldApproxKl = 0;
         let klSum = 0;
         let clipped = 0;
+        const logRatios = logRatio.data;
+        const ratios = ratio.data;
         for (let i = 0; i < minibatchSize; i++) {
-          const lr = logRatio.data[i];
-          const r = ratio.data[i];
+          const lr = logRatios[i];
+          const r = ratios[i];
           oldApproxKl -= lr;
           klSum += r - 1 - lr;
           if (Math.abs(r - 1) > hp.clipCoef) clipped++;

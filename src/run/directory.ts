@@ -97,7 +97,6 @@ export class RunDirectory {
     return join(this.path, PLOT_FILE);
   }
 
-  /** Creates the directory (and its parents) if it is missing. */
   /** Makes the directory (and its parents) where missing; returns whether it was missing. */
   create(): boolean {
     return mkdirSync(this.path, { recursive: true }) !== undefined;

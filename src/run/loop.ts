@@ -143,6 +143,8 @@ async function runSteps<T>(
       await events.pause();
       if (stop?.requested) {
         await waited?.catch(() => undefined);
+        // Ends the work where it stopped, so that its `finally` blocks give back what they hold.
+        steps.return(undefined as T);
         return null;
       }
     }
