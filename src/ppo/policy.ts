@@ -44,7 +44,14 @@ import {
 import type { Rng } from "../util/seeding.js";
 import type { ObsArray } from "./buffer.js";
 import type { PolicyConfig } from "./config.js";
-import { allFinite, firstNonFinite, NonFiniteError, nonFiniteArray, tensorArrays } from "./nonfinite.js";
+import {
+  allFinite,
+  firstNonFinite,
+  type NamedArrays,
+  NonFiniteError,
+  nonFiniteArray,
+  tensorArrays,
+} from "./nonfinite.js";
 
 /** What the policy must know about the env's spaces. */
 export interface PolicySpec {
@@ -360,8 +367,10 @@ export class ActorCritic extends Module {
     actions.set(actionValues);
     logProbs.set(logProbValues);
     values.set(valueValues);
-    this.checkOutputs(obs, count, values, "value");
-    this.checkOutputs(obs, count, logProbs, "log-probability");
+    const parameters =
+      allFinite(values, 0, count) && allFinite(logProbs, 0, count) ? undefined : await this.readParameters();
+    this.checkOutputs(obs, count, values, "value", parameters);
+    this.checkOutputs(obs, count, logProbs, "log-probability", parameters);
   }
 
   /** `predictValues` wherever the policy lives. */
@@ -373,7 +382,15 @@ export class ActorCritic extends Module {
     const value = tidy(() => noGrad(() => this.critic.forward(this.features(this.deviceInput(obs, count)))));
     values.set(await value.read());
     value.dispose();
-    this.checkOutputs(obs, count, values, "value");
+    const parameters = allFinite(values, 0, count) ? undefined : await this.readParameters();
+    this.checkOutputs(obs, count, values, "value", parameters);
+  }
+
+  /** The parameters' values read back from wherever they live, named as `checkOutputs` names them. */
+  private async readParameters(): Promise<NamedArrays> {
+    const named = this.namedParameters();
+    const arrays = await readTensors(named.map(([, tensor]) => tensor));
+    return named.map(([name], i) => [`parameter ${name}`, arrays[i]] as const);
   }
 
   /** The synchronous paths run on the CPU only: a GPU's results come back asynchronously. */
@@ -386,9 +403,16 @@ export class ActorCritic extends Module {
   /**
    * Throws a `NonFiniteError` naming the cause when one of the `count` outputs is NaN or infinite
    * (a NaN log-probability is where a sampled action would come out as -1): the observation, else
-   * a parameter, else the outputs themselves (finite weights too large for float32).
+   * a parameter, else the outputs themselves (finite weights too large for float32). A policy on a
+   * GPU passes its `parameters` read back.
    */
-  private checkOutputs(obs: ObsArray, count: number, outputs: Float32Array, what: string): void {
+  private checkOutputs(
+    obs: ObsArray,
+    count: number,
+    outputs: Float32Array,
+    what: string,
+    parameters?: NamedArrays,
+  ): void {
     if (allFinite(outputs, 0, count)) return;
     const row = firstNonFinite(outputs, 0, count);
     const size = this.obsSize;
@@ -403,7 +427,9 @@ export class ActorCritic extends Module {
         found,
       });
     }
-    const parameter = nonFiniteArray(tensorArrays(this.namedParameters(), "parameter"), { found });
+    const parameter = nonFiniteArray(parameters ?? tensorArrays(this.namedParameters(), "parameter"), {
+      found,
+    });
     if (parameter !== null) throw parameter;
     throw new NonFiniteError({
       quantity: `policy ${what}${rowName}`,
