@@ -6,27 +6,19 @@ import { mulberry32 } from "./nn.js";
  * float32 agreement between the GPU and the CPU backends, as TensorFlow.js and ONNX Runtime Web
  * test their WebGPU kernels: |gpu - cpu| <= ABSOLUTE + RELATIVE * |cpu| for every element.
  */
-export const ABSOLUTE = 1e-3;
-export const RELATIVE = 1e-4;
+const ABSOLUTE = 1e-3;
+const RELATIVE = 1e-4;
 
-/** Asserts that `actual` matches `expected` within the tolerance; returns the worst absolute difference. */
-export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): number {
+/** Asserts that `actual` matches `expected` within the tolerance. */
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
   expect(actual.length, `${what}: length`).toBe(expected.length);
-  let worst = 0;
-  let worstAt = -1;
   for (let i = 0; i < expected.length; i++) {
     const difference = Math.abs(actual[i] - expected[i]);
     const excess = difference - (ABSOLUTE + RELATIVE * Math.abs(expected[i]));
     if (excess > 0 || Number.isNaN(difference)) {
       throw new Error(`${what}: element ${i} is ${actual[i]} on the GPU, ${expected[i]} on the CPU`);
     }
-    if (difference > worst) {
-      worst = difference;
-      worstAt = i;
-    }
   }
-  void worstAt;
-  return worst;
 }
 
 /** `length` values uniform in [-scale/2, scale/2), the same on every run. */

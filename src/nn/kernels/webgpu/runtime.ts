@@ -394,13 +394,6 @@ export class GpuRuntime {
     this.slots = 0;
     this.stagingUsed = 0;
   }
-
-  /** Waits until the GPU has done all the work submitted (after a flush). */
-  async finished(): Promise<void> {
-    this.flush();
-    await this.device.queue.onSubmittedWorkDone();
-    this.checkErrors();
-  }
 }
 
 /** The pooled size of each array handed out (the bucket it goes back to). */
