@@ -5,6 +5,7 @@ import {
   type MetricsRow,
   metricsLine,
   metricsUpToStep,
+  parseMetricsRows,
 } from "../src/io/metrics.js";
 
 const row = (step: number): MetricsRow =>
@@ -31,5 +32,14 @@ describe("metrics.csv format", () => {
     expect(() => metricsUpToStep("step,loss\n1,2\n", 256, "m.csv")).toThrow(
       'm.csv: unexpected header "step,loss"',
     );
+  });
+
+  it("reads back the rows it wrote, an empty cell as NaN, leaving out a torn last line", () => {
+    const written = [
+      row(128),
+      { ...row(256), "charts/episodic_return": Number.NaN, "losses/entropy": 0.1 + 0.2 },
+    ];
+    const text = `${METRICS_HEADER_LINE}${written.map(metricsLine).join("")}384,1.5,`;
+    expect(parseMetricsRows(text)).toEqual(written);
   });
 });

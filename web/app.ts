@@ -5,7 +5,7 @@
  * continue it.
  */
 import { checkRom, type RomSpec } from "../src/envs/atari/roms.js";
-import { METRIC_COLUMNS, type MetricsRow } from "../src/io/metrics.js";
+import { parseMetricsRows } from "../src/io/metrics.js";
 import {
   CONFIG_FIELD_LIST,
   ConfigError,
@@ -55,21 +55,6 @@ function element<T extends HTMLElement = HTMLElement>(id: string): T {
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** metrics.csv's rows (empty cells: NaN). */
-function metricsRows(text: string): MetricsRow[] {
-  return text
-    .split("\n")
-    .slice(1)
-    .map((line) => line.split(","))
-    .filter((cells) => cells.length === METRIC_COLUMNS.length)
-    .map(
-      (cells) =>
-        Object.fromEntries(
-          METRIC_COLUMNS.map((name, i) => [name, cells[i] === "" ? Number.NaN : Number(cells[i])]),
-        ) as MetricsRow,
-    );
 }
 
 /** The step of the checkpoint in `files`. */
@@ -283,7 +268,7 @@ export class App {
         this.continuing = null;
         this.form.unlock();
         element("continuing").hidden = true;
-        const rows = metricsRows(event.metrics);
+        const rows = parseMetricsRows(event.metrics);
         for (const [i, row] of rows.entries()) this.charts.add(row, event.rolling[i] ?? null);
         const last = rows.at(-1);
         this.status.setProgress({
@@ -519,7 +504,7 @@ export class App {
     continuing.hidden = false;
     this.charts.clear();
     const metrics = run.files.get(METRICS_FILE);
-    const rows = metrics === undefined ? [] : metricsRows(decoder.decode(metrics));
+    const rows = metrics === undefined ? [] : parseMetricsRows(decoder.decode(metrics));
     for (const [i, row] of rows.entries()) this.charts.add(row, run.rolling[i] ?? null);
     const last = rows.filter((row) => row.global_step <= run.globalStep).at(-1);
     this.status.setProgress({

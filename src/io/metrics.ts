@@ -44,6 +44,21 @@ export function metricsLine(row: MetricsRow): string {
   return `${METRIC_COLUMNS.map((name) => formatCell(row[name])).join(",")}\n`;
 }
 
+/** The file's whole rows, as `metricsLine` wrote them (an empty cell reads as NaN; a torn line is left out). */
+export function parseMetricsRows(text: string): MetricsRow[] {
+  const rows: MetricsRow[] = [];
+  for (const line of text.split("\n").slice(1)) {
+    const cells = line.split(",");
+    if (cells.length !== METRIC_COLUMNS.length) continue;
+    const row = {} as MetricsRow;
+    METRIC_COLUMNS.forEach((name, i) => {
+      row[name] = cells[i] === "" ? Number.NaN : Number(cells[i]);
+    });
+    rows.push(row);
+  }
+  return rows;
+}
+
 /**
  * The file's text cut back to the rows with `global_step <= step`, for a run resumed from a
  * checkpoint at `step`: rows written after it are redone, and a torn last line (killed mid-write)
